@@ -1,0 +1,141 @@
+/*
+ * The client side of the control socket.  Blocking I/O with a receive
+ * timeout: podctl is a short-lived command, and a stuck pod must give the
+ * user an error, not a hung terminal.  The socket is reached through an
+ * O_PATH fd of its directory (/proc/self/fd/N/control.sock), so pod
+ * directories deeper than sun_path's 108 bytes still work.
+ */
+#include "cli/cli.h"
+#include "common/fdutil.h"
+#include "common/podstate.h"
+#include "common/proto.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#define CTL_TIMEOUT_S 10
+
+struct ctl_conn {
+        int fd;
+        struct frame_decoder dec;
+        int next_id;
+};
+
+int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/%s", pod_path, POD_PODINIT_DIR);
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+        struct ctl_conn *c;
+        int fd;
+
+        if (dfd < 0)
+                return pod_err_set(err, -errno, "pod control directory %s: %s", dir, strerror(errno));
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, PROTO_SOCKET_NAME);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return pod_err_set(err, -errno, "socket: %s", strerror(errno));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int e = errno;
+                close(fd);
+                return pod_err_set(err, -e, "connecting to %s/%s: %s", dir, PROTO_SOCKET_NAME, strerror(e));
+        }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        c = xcalloc(1, sizeof(*c));
+        c->fd = fd;
+        frame_decoder_init(&c->dec, 16u << 20);
+        *ret = c;
+        return 0;
+}
+
+static int read_frame(struct ctl_conn *c, uint8_t *type, const uint8_t **payload, size_t *len,
+                      struct pod_err *err)
+{
+        char buf[16384];
+        int r;
+
+        while ((r = frame_decoder_next(&c->dec, type, payload, len)) == 0) {
+                ssize_t n = read(c->fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return pod_err_set(err, -errno, "reading from the pod: %s",
+                                           errno == EAGAIN ? "no answer within 10 s" : strerror(errno));
+                if (n == 0)
+                        return pod_err_set(err, -ECONNRESET, "the pod closed the connection");
+                frame_decoder_feed(&c->dec, buf, (size_t)n);
+        }
+        if (r < 0)
+                return pod_err_set(err, r, "bad frame from the pod");
+        return 0;
+}
+
+int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err)
+{
+        uint8_t hdr[PROTO_HEADER_SIZE], type;
+        const uint8_t *payload;
+        size_t len;
+        json_error_t je;
+        json_t *resp, *ok;
+        char *body;
+        int r;
+
+        json_object_set_new(req, "v", json_integer(PROTO_VERSION));
+        json_object_set_new(req, "id", json_integer(++c->next_id));
+        body = json_dumps(req, JSON_COMPACT);
+        json_decref(req);
+        frame_header(hdr, FRAME_REQUEST, strlen(body));
+        r = write_all(c->fd, hdr, sizeof(hdr));
+        if (r >= 0)
+                r = write_all(c->fd, body, strlen(body));
+        free(body);
+        if (r < 0)
+                return pod_err_set(err, r, "writing to the pod: %s", strerror(-r));
+        do {
+                if ((r = read_frame(c, &type, &payload, &len, err)) < 0)
+                        return r;
+        } while (type != FRAME_RESPONSE);
+        resp = json_loadb((const char *)payload, len, 0, &je);
+        if (!resp || !json_is_object(resp)) {
+                json_decref(resp);
+                return pod_err_set(err, -EBADMSG, "the pod sent a malformed response");
+        }
+        ok = json_object_get(resp, "ok");
+        if (!json_is_true(ok)) {
+                json_t *e = json_object_get(resp, "error");
+                const char *msg = json_string_value(json_object_get(e, "message"));
+                r = pod_err_set(err, -EPROTO, "%s", msg ? msg : "the pod refused the request");
+                json_decref(resp);
+                return r;
+        }
+        *ret = resp;
+        return 0;
+}
+
+int ctl_wait_closed(struct ctl_conn *c)
+{
+        struct timeval tv = { 0 };
+        char buf[4096];
+
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        for (;;) {
+                ssize_t n = read(c->fd, buf, sizeof(buf));
+                if (n == 0)
+                        return 0;
+                if (n < 0 && errno != EINTR)
+                        return errno == ECONNRESET ? 0 : -errno;
+        }
+}
+
+void ctl_close(struct ctl_conn *c)
+{
+        if (!c)
+                return;
+        close(c->fd);
+        frame_decoder_done(&c->dec);
+        free(c);
+}

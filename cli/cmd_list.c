@@ -1,0 +1,80 @@
+/* podctl list [--json]: every pod under --dir, oldest first. */
+#include "cli/cli.h"
+#include "common/args.h"
+#include "common/log.h"
+
+static void app_summary(json_t *st, char *buf, size_t len)
+{
+        size_t i, off = 0;
+        json_t *a;
+
+        buf[0] = '\0';
+        json_array_foreach(json_object_get(st, "apps"), i, a) {
+                int n = snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+                                 json_string_value(json_object_get(a, "name")) ?: "?");
+                if (n < 0 || (size_t)n >= len - off)
+                        break;
+                off += (size_t)n;
+        }
+        if (!buf[0])
+                snprintf(buf, len, "-");
+}
+
+int cmd_list(int argc, char **argv)
+{
+        struct pod_err err = { 0 };
+        struct pod_ref *pods;
+        bool json = false;
+        size_t n;
+        int idx = 1;
+        const struct opt opts[] = { { "json", OPT_BOOL, &json } };
+        json_t *out;
+
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc) {
+                log_error("list: %s", idx != argc && !err.msg[0] ? "unexpected argument" : err.msg);
+                fprintf(stderr, "usage: podctl list [--json]\n");
+                return 2;
+        }
+        if (pods_list(&pods, &n, &err) < 0) {
+                log_error("list: %s", err.msg);
+                return 1;
+        }
+        out = json_array();
+        if (!json)
+                printf("%-36s  %-9s  %-4s  %-24s  %s\n", "UUID", "STATE", "EXIT", "STARTED", "APPS");
+        for (size_t i = 0; i < n; i++) {
+                json_t *st = NULL;
+                char apps[256], exitc[16];
+                const char *state = pod_dir_state_name(pods[i].state);
+
+                if (pod_status_load(&pods[i], &st, &err) < 0)
+                        st = json_object();
+                if (pods[i].state != PODDIR_RUNNING)
+                        json_object_set_new(st, "state", json_string(state));
+                else if (json_string_value(json_object_get(st, "state")))
+                        state = json_string_value(json_object_get(st, "state"));
+                json_object_set_new(st, "uuid", json_string(pods[i].uuid));
+                json_object_set_new(st, "path", json_string(pods[i].path));
+                if (json) {
+                        json_array_append(out, st);
+                } else {
+                        app_summary(st, apps, sizeof(apps));
+                        if (json_is_integer(json_object_get(st, "exitCode")))
+                                snprintf(exitc, sizeof(exitc), "%lld",
+                                         (long long)json_integer_value(json_object_get(st, "exitCode")));
+                        else
+                                snprintf(exitc, sizeof(exitc), "-");
+                        printf("%-36s  %-9s  %-4s  %-24.24s  %s\n", pods[i].uuid, state, exitc,
+                               json_string_value(json_object_get(st, "startedAt")) ?: "-", apps);
+                }
+                json_decref(st);
+        }
+        if (json) {
+                char *s = json_dumps(out, JSON_INDENT(2));
+                printf("%s\n", s);
+                free(s);
+        }
+        json_decref(out);
+        pods_free(pods, n);
+        return 0;
+}

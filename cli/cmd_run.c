@@ -1,0 +1,579 @@
+/*
+ * podctl run: prepare a pod directory the way rkt's stage0 does, then exec
+ * podinit (the stage1 `run` entrypoint) in it.
+ *
+ *   <dir>/pods/prepare/<uuid>   while images are unpacked (lock held)
+ *   <dir>/pods/run/<uuid>       once complete; podinit inherits the lock
+ *
+ * Everything that can be checked on the host is checked before the pod
+ * exists as a running pod: images, the manifest (with podinit's own parser),
+ * users and groups in each app's rootfs.  Any failure removes the whole
+ * prepare directory, so a failed `run` leaves nothing behind.
+ */
+#include "cli/cli.h"
+#include "common/args.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/manifest.h"
+#include "common/podstate.h"
+#include "common/userdb.h"
+#include "common/uuid.h"
+#include "image/image.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+struct app_args {
+        const char *image;
+        const char *name, *exec, *user, *group;
+        char **set_env;
+        char **args;            /* after "--"; NULL if none given */
+        bool has_args;
+};
+
+struct run_args {
+        bool detach, debug;
+        const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest;
+        struct app_args *apps;
+        size_t n_apps;
+};
+
+static void usage(void)
+{
+        fprintf(stderr,
+                "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
+                "                  [--uuid-file-save=FILE] [--pod-manifest=FILE]\n"
+                "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]... [-- ARG...]\n"
+                "                  [--- IMAGE ...]\n"
+                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n");
+}
+
+static void run_args_done(struct run_args *ra)
+{
+        for (size_t i = 0; i < ra->n_apps; i++) {
+                strv_free(ra->apps[i].set_env);
+                strv_free(ra->apps[i].args);
+        }
+        free(ra->apps);
+}
+
+static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *err)
+{
+        const struct opt run_opts[] = {
+                { "d", OPT_BOOL, &ra->detach },
+                { "detach", OPT_BOOL, &ra->detach },
+                { "uuid-file-save", OPT_STR, &ra->uuid_file },
+                { "net", OPT_STR, &ra->net },
+                { "hostname", OPT_STR, &ra->hostname },
+                { "stop-timeout", OPT_STR, &ra->stop_timeout },
+                { "pod-manifest", OPT_STR, &ra->pod_manifest },
+        };
+        int i = 1, r;
+
+        if ((r = args_parse(argc, argv, &i, run_opts, ARRAY_SIZE(run_opts), err)) < 0)
+                return r;
+        while (i < argc) {
+                struct app_args *a;
+                int start;
+
+                if (!strcmp(argv[i], "---")) {
+                        i++;
+                        continue;
+                }
+                if (argv[i][0] == '-')
+                        return pod_err_set(err, -EINVAL, "expected an IMAGE, got \"%s\"", argv[i]);
+                ra->apps = xrealloc(ra->apps, (ra->n_apps + 1) * sizeof(*ra->apps));
+                a = &ra->apps[ra->n_apps++];
+                memset(a, 0, sizeof(*a));
+                a->image = argv[i++];
+                {
+                        const struct opt app_opts[] = {
+                                { "name", OPT_STR, &a->name },
+                                { "exec", OPT_STR, &a->exec },
+                                { "user", OPT_STR, &a->user },
+                                { "group", OPT_STR, &a->group },
+                                { "set-env", OPT_STRV, &a->set_env },
+                        };
+                        /* "---" ends an app's flags too. */
+                        int end = i;
+                        while (end < argc && strcmp(argv[end], "---") && strcmp(argv[end], "--"))
+                                end++;
+                        start = i;
+                        if ((r = args_parse(end, argv, &i, app_opts, ARRAY_SIZE(app_opts), err)) < 0)
+                                return pod_err_prefix(err, "image %s", a->image);
+                        (void)start;
+                        if (i < argc && !strcmp(argv[i], "--")) {
+                                i++;
+                                a->has_args = true;
+                                a->args = xcalloc(1, sizeof(char *));
+                                while (i < argc && strcmp(argv[i], "---"))
+                                        strv_push(&a->args, argv[i++]);
+                        }
+                }
+        }
+        if (ra->n_apps == 0 && !ra->pod_manifest)
+                return pod_err_set(err, -EINVAL, "no IMAGE given");
+        return 0;
+}
+
+static const char *find_podinit(void)
+{
+        static char path[4096];
+        const char *env = getenv("PODINIT");
+        char self[4096];
+        ssize_t n;
+
+        if (env && *env)
+                return env;
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = '\0';
+                snprintf(path, sizeof(path), "%s/podinit", dirname(self));
+                if (access(path, X_OK) == 0)
+                        return path;
+                snprintf(path, sizeof(path), "%s/../lib/podinit/podinit", self);
+                if (access(path, X_OK) == 0)
+                        return path;
+        }
+        return NULL;
+}
+
+static int write_text(int dirfd, const char *path, const char *text, mode_t mode, struct pod_err *err)
+{
+        int r = write_file_atomic(dirfd, path, text, strlen(text), mode);
+        if (r < 0)
+                return pod_err_set(err, r, "writing %s: %s", path, strerror(-r));
+        return 0;
+}
+
+static int make_layout(int podfd, struct pod_err *err)
+{
+        static const char *const dirs[] = {
+                "stage1/rootfs/etc", "stage1/rootfs/opt/stage2", "stage1/rootfs/rkt/status",
+                "stage1/rootfs/rkt/env", "stage1/rootfs/rkt/iottymux",
+        };
+        static const char stage1_manifest[] =
+                "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"podinit.io/stage1\","
+                "\"labels\":[{\"name\":\"version\",\"value\":\"" POD_VERSION "\"},{\"name\":\"arch\",\"value\":\"amd64\"},"
+                "{\"name\":\"os\",\"value\":\"linux\"}],\"annotations\":["
+                "{\"name\":\"coreos.com/rkt/stage1/run\",\"value\":\"/init\"},"
+                "{\"name\":\"coreos.com/rkt/stage1/interface-version\",\"value\":\"6\"}]}\n";
+        static const char hosts[] =
+                "127.0.0.1 localhost localhost.domain localhost4 localhost4.localdomain4\n"
+                "::1 ip6-localhost ip6-loopback localhost6 localhost6.localdomain6\n";
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+                if ((r = mkdir_p_at(podfd, dirs[i], 0755)) < 0)
+                        return pod_err_set(err, r, "creating %s: %s", dirs[i], strerror(-r));
+        if ((r = write_text(podfd, "pod-created", "", 0644, err)) < 0 ||
+            (r = write_text(podfd, "pod.lck", "", 0600, err)) < 0 ||
+            (r = write_text(podfd, "stage1/manifest", stage1_manifest, 0644, err)) < 0 ||
+            (r = write_text(podfd, "stage1/rootfs/etc/hosts-fallback", hosts, 0644, err)) < 0)
+                return r;
+        return 0;
+}
+
+/* The image's raw "app" object with the command-line overrides applied. */
+static int build_app_json(const struct app_args *a, const char *manifest_path, json_t **ret,
+                          struct pod_err *err)
+{
+        json_t *im = json_load_file(manifest_path, JSON_REJECT_DUPLICATES, NULL);
+        json_t *app = im ? json_deep_copy(json_object_get(im, "app")) : NULL;
+        json_t *exec, *env;
+
+        json_decref(im);
+        if (!json_is_object(app)) {
+                json_decref(app);
+                app = json_object();
+        }
+        exec = json_object_get(app, "exec");
+        if (a->exec) {
+                exec = json_array();
+                json_array_append_new(exec, json_string(a->exec));
+                json_object_set_new(app, "exec", exec);
+        }
+        if (a->has_args) {
+                if (!json_is_array(exec) || json_array_size(exec) == 0) {
+                        json_decref(app);
+                        return pod_err_set(err, -EINVAL, "image %s has no exec to pass arguments to (try --exec=BINARY)",
+                                           a->image);
+                }
+                while (json_array_size(exec) > 1)
+                        json_array_remove(exec, 1);
+                for (char **p = a->args; *p; p++)
+                        json_array_append_new(exec, json_string(*p));
+        }
+        if (!json_object_get(app, "exec")) {
+                json_decref(app);
+                return pod_err_set(err, -EINVAL, "image %s has an empty \"exec\" (try --exec=BINARY)", a->image);
+        }
+        if (a->user)
+                json_object_set_new(app, "user", json_string(a->user));
+        if (a->group)
+                json_object_set_new(app, "group", json_string(a->group));
+        if (!json_object_get(app, "user"))
+                json_object_set_new(app, "user", json_string("0"));
+        if (!json_object_get(app, "group"))
+                json_object_set_new(app, "group", json_string("0"));
+        env = json_object_get(app, "environment");
+        if (!json_is_array(env)) {
+                env = json_array();
+                json_object_set_new(app, "environment", env);
+        }
+        for (char **kv = a->set_env; kv && *kv; kv++) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *name = NULL;
+                size_t i;
+                json_t *it;
+                bool replaced = false;
+
+                if (!eq || eq == *kv) {
+                        json_decref(app);
+                        return pod_err_set(err, -EINVAL, "--set-env=%s: expected NAME=VALUE", *kv);
+                }
+                name = strndup(*kv, (size_t)(eq - *kv));
+                json_array_foreach(env, i, it)
+                        if (!strcmp(json_string_value(json_object_get(it, "name")) ?: "", name)) {
+                                json_object_set_new(it, "value", json_string(eq + 1));
+                                replaced = true;
+                        }
+                if (!replaced)
+                        json_array_append_new(env, json_pack("{s:s,s:s}", "name", name, "value", eq + 1));
+        }
+        *ret = app;
+        return 0;
+}
+
+/* Check user and group against the unpacked rootfs now, so the pod is never created with them wrong. */
+static int check_ids(int podfd, const struct pod_app *a, struct pod_err *err)
+{
+        _cleanup_free_ char *root = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", a->name);
+        _cleanup_close_ int rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        uid_t u;
+        gid_t gid;
+        int r;
+
+        if (rfd < 0)
+                return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
+        if ((r = userdb_resolve_user(rfd, a->app.user, &u, err)) < 0 ||
+            (r = userdb_resolve_group(rfd, a->app.group, &gid, err)) < 0)
+                return pod_err_prefix(err, "app \"%s\"", a->name);
+        return 0;
+}
+
+static int unpack_app(int podfd, const char *podpath, const char *image, const char *want_name,
+                      char **ret_name, struct image_manifest **ret_im, struct pod_err *err)
+{
+        static unsigned seq;
+        _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%u", podpath, seq++);
+        _cleanup_free_ char *name = NULL, *dst = NULL;
+        struct image_manifest *im;
+        int r;
+
+        if ((r = image_unpack(image, tmp, &im, err)) < 0)
+                return r;
+        name = xstrdup(want_name ? want_name : acname_from_image_name(im->name));
+        if (!acname_valid(name)) {
+                r = pod_err_set(err, -EINVAL, "--name=%s: not a valid app name (lower-case letters, digits and single dashes)", name);
+                goto fail;
+        }
+        dst = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
+        if (access(dst, F_OK) == 0) {
+                r = pod_err_set(err, -EEXIST, "two apps are named \"%s\"; give one of them --name=OTHER", name);
+                goto fail;
+        }
+        if (rename(tmp, dst) < 0) {
+                r = pod_err_set(err, -errno, "moving the image into place: %s", strerror(errno));
+                goto fail;
+        }
+        (void)podfd;
+        *ret_name = TAKE_PTR(name);
+        *ret_im = im;
+        return 0;
+fail:
+        image_manifest_free(im);
+        rm_rf_at(AT_FDCWD, tmp);
+        return r;
+}
+
+/* Build and validate the pod manifest; images are unpacked on the way. */
+static int prepare_apps(int podfd, const char *podpath, const struct run_args *ra, char **ret_json,
+                        struct pod_err *err)
+{
+        json_t *pod = NULL, *apps;
+        char *s;
+        struct pod_manifest *m = NULL;
+        int r = 0;
+
+        if (ra->pod_manifest) {
+                json_error_t je;
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                r = read_file_at(AT_FDCWD, ra->pod_manifest, POD_MANIFEST_MAX_BYTES, &data, &len);
+                if (r < 0)
+                        return pod_err_set(err, r, "--pod-manifest=%s: %s", ra->pod_manifest,
+                                           r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+                if ((r = pod_manifest_parse(data, len, &m, err)) < 0)
+                        return pod_err_prefix(err, "--pod-manifest=%s", ra->pod_manifest);
+                pod = json_loadb(data, len, 0, &je);
+                for (size_t i = 0; i < m->n_apps && r == 0; i++) {
+                        struct pod_app *a = &m->apps[i];
+                        struct image_manifest *im = NULL;
+                        char *name = NULL;
+                        bool found = false;
+                        for (size_t k = 0; k < ra->n_apps && !found; k++) {
+                                struct image_manifest *probe = NULL;
+                                _cleanup_free_ char *mp = NULL, *md = NULL;
+                                size_t ml;
+                                struct stat st;
+                                /* Cheap name check first for directories; archives are unpacked. */
+                                if (stat(ra->apps[k].image, &st) == 0 && S_ISDIR(st.st_mode)) {
+                                        mp = xasprintf("%s/manifest", ra->apps[k].image);
+                                        if (read_file_at(AT_FDCWD, mp, POD_MANIFEST_MAX_BYTES, &md, &ml) < 0 ||
+                                            image_manifest_parse(md, ml, &probe, NULL) < 0)
+                                                continue;
+                                        found = a->image_name && !strcmp(probe->name, a->image_name);
+                                        image_manifest_free(probe);
+                                        if (!found)
+                                                continue;
+                                }
+                                r = unpack_app(podfd, podpath, ra->apps[k].image, a->name, &name, &im, err);
+                                if (r < 0)
+                                        break;
+                                found = a->image_name && !strcmp(im->name, a->image_name);
+                                if (!found) {
+                                        _cleanup_free_ char *d = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
+                                        rm_rf_at(AT_FDCWD, d);
+                                        image_manifest_free(im);
+                                        im = NULL;
+                                        free(name);
+                                        name = NULL;
+                                }
+                        }
+                        if (r == 0 && !found)
+                                r = pod_err_set(err, -ENOENT, "--pod-manifest: apps[%zu] (\"%s\") wants image \"%s\", which none of the images given provides",
+                                                i, a->name, a->image_name ?: "(no image.name)");
+                        if (r == 0)
+                                r = pod_app_take_image_app(a, im, err);
+                        if (r == 0)
+                                r = check_ids(podfd, a, err);
+                        image_manifest_free(im);
+                        free(name);
+                }
+                goto out;
+        }
+
+        pod = json_pack("{s:s,s:s,s:[],s:[],s:n,s:[{s:s,s:s}]}", "acVersion", "1.30.0", "acKind",
+                        "PodManifest", "apps", "volumes", "isolators", "annotations", "name",
+                        ANN_RKT_MUTABLE, "value", "false");
+        apps = json_object_get(pod, "apps");
+        for (size_t i = 0; i < ra->n_apps; i++) {
+                const struct app_args *a = &ra->apps[i];
+                struct image_manifest *im = NULL;
+                _cleanup_free_ char *name = NULL, *mpath = NULL;
+                json_t *app;
+
+                if ((r = unpack_app(podfd, podpath, a->image, a->name, &name, &im, err)) < 0)
+                        goto out;
+                mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
+                r = build_app_json(a, mpath, &app, err);
+                if (r == 0)
+                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:[]}", "name", name, "image",
+                                                              "name", im->name, "app", app, "annotations"));
+                image_manifest_free(im);
+                if (r < 0)
+                        goto out;
+        }
+        if (ra->stop_timeout)
+                json_array_append_new(json_object_get(pod, "annotations"),
+                                      json_pack("{s:s,s:s}", "name", ANN_STOP_TIMEOUT, "value", ra->stop_timeout));
+        s = json_dumps(pod, JSON_COMPACT);
+        r = pod_manifest_parse(s, strlen(s), &m, err);
+        free(s);
+        for (size_t i = 0; r == 0 && i < m->n_apps; i++)
+                r = check_ids(podfd, &m->apps[i], err);
+out:
+        if (r == 0) {
+                *ret_json = json_dumps(pod, JSON_INDENT(2));
+                if (!*ret_json)
+                        r = pod_err_set(err, -EINVAL, "the pod manifest cannot be serialised");
+        }
+        pod_manifest_free(m);
+        json_decref(pod);
+        return r;
+}
+
+/* Detached: start podinit in its own session and return once the pod is ready. */
+static int start_detached(const char *podinit, char **argv, int podfd, const char *podpath, const char *uuid)
+{
+        int ready[2];
+        pid_t pid;
+        char c;
+        ssize_t n;
+
+        if (pipe2(ready, O_CLOEXEC) < 0) {
+                log_error("pipe: %s", strerror(errno));
+                return 254;
+        }
+        pid = fork();
+        if (pid < 0) {
+                log_error("fork: %s", strerror(errno));
+                return 254;
+        }
+        if (pid == 0) {
+                int out = openat(podfd, POD_CONSOLE_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                char rfd[32];
+                int fd;
+
+                setsid();
+                close(ready[0]);
+                if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+                        _exit(254);
+                fd = fcntl(ready[1], F_DUPFD, 3);       /* without CLOEXEC: podinit inherits it */
+                snprintf(rfd, sizeof(rfd), "--ready-fd=%d", fd);
+                for (char **a = argv; *a; a++)
+                        if (!strcmp(*a, "--ready-fd=X"))
+                                *a = rfd;
+                execv(podinit, argv);
+                _exit(254);
+        }
+        close(ready[1]);
+        close(podfd);   /* the child's copy keeps the lock */
+        do
+                n = read(ready[0], &c, 1);
+        while (n < 0 && errno == EINTR);
+        if (n == 1) {
+                printf("%s\n", uuid);
+                return 0;
+        }
+        {
+                int st = 0;
+                _cleanup_free_ char *log = xasprintf("%s/%s", podpath, POD_CONSOLE_LOG), *data = NULL;
+                waitpid(pid, &st, 0);
+                if (read_file_at(AT_FDCWD, log, 64 * 1024, &data, NULL) == 0 && *data)
+                        fputs(data, stderr);
+                log_error("pod %s failed to start (exit code %d); see `podctl status %.8s`", uuid,
+                          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), uuid);
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 254;
+        }
+}
+
+int cmd_run(int argc, char **argv)
+{
+        struct run_args ra = { 0 };
+        struct pod_err err = { 0 };
+        _cleanup_free_ char *prep = NULL, *runp = NULL, *manifest = NULL, *runs = NULL, *preps = NULL;
+        _cleanup_strv_ char **largv = NULL;
+        char uuid[UUID_STR_LEN], lockenv[32];
+        const char *podinit;
+        uint64_t ms;
+        int podfd = -1, r;
+
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+                usage();
+                return 0;
+        }
+        if (parse_run_args(argc, argv, &ra, &err) < 0) {
+                log_error("run: %s", err.msg);
+                usage();
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.net && strcmp(ra.net, "none") && strcmp(ra.net, "host")) {
+                log_error("run: --net=%s: only none and host are available (CNI networks are not implemented yet)", ra.net);
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.stop_timeout && (parse_duration_ms(ra.stop_timeout, &ms) < 0 || ms > 24ull * 3600 * 1000)) {
+                log_error("run: --stop-timeout=%s: expected a duration up to 24h such as 10s, 500ms or 2m", ra.stop_timeout);
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.pod_manifest)
+                for (size_t i = 0; i < ra.n_apps; i++)
+                        if (ra.apps[i].name || ra.apps[i].exec || ra.apps[i].user || ra.apps[i].group ||
+                            ra.apps[i].set_env || ra.apps[i].has_args) {
+                                log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
+                                run_args_done(&ra);
+                                return 2;
+                        }
+        podinit = find_podinit();
+        if (!podinit) {
+                log_error("run: cannot find the podinit binary next to podctl; set PODINIT=/path/to/podinit");
+                run_args_done(&ra);
+                return 254;
+        }
+
+        preps = xasprintf("%s/pods/prepare", g.dir);
+        runs = xasprintf("%s/pods/run", g.dir);
+        if ((r = mkdir_p_at(AT_FDCWD, preps, 0700)) < 0 || (r = mkdir_p_at(AT_FDCWD, runs, 0700)) < 0) {
+                log_error("run: creating %s/pods: %s", g.dir, strerror(-r));
+                run_args_done(&ra);
+                return 254;
+        }
+        uuid_generate_v4(uuid);
+        prep = xasprintf("%s/%s", preps, uuid);
+        runp = xasprintf("%s/%s", runs, uuid);
+        if (mkdir(prep, 0700) < 0 || (podfd = open(prep, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+            flock(podfd, LOCK_EX | LOCK_NB) < 0) {
+                log_error("run: creating %s: %s", prep, strerror(errno));
+                run_args_done(&ra);
+                return 254;
+        }
+        if ((r = make_layout(podfd, &err)) < 0 || (r = prepare_apps(podfd, prep, &ra, &manifest, &err)) < 0 ||
+            (r = write_text(podfd, "pod", manifest, 0640, &err)) < 0)
+                goto fail;
+        if (rename(prep, runp) < 0) {
+                r = pod_err_set(&err, -errno, "moving the pod to %s: %s", runp, strerror(errno));
+                goto fail;
+        }
+        if (ra.uuid_file && (r = write_text(AT_FDCWD, ra.uuid_file, uuid, 0644, &err)) < 0) {
+                rename(runp, prep);
+                goto fail;
+        }
+
+        strv_push(&largv, podinit);
+        if (g.debug)
+                strv_push(&largv, "--debug");
+        {
+                _cleanup_free_ char *net = xasprintf("--net=%s", ra.net ? ra.net : "none");
+                strv_push(&largv, net);
+        }
+        if (ra.hostname) {
+                _cleanup_free_ char *h = xasprintf("--hostname=%s", ra.hostname);
+                strv_push(&largv, h);
+        }
+        if (ra.detach)
+                strv_push(&largv, "--ready-fd=X");
+        strv_push(&largv, uuid);
+        run_args_done(&ra);
+
+        if (chdir(runp) < 0) {
+                log_error("run: entering %s: %s", runp, strerror(errno));
+                return 254;
+        }
+        snprintf(lockenv, sizeof(lockenv), "%d", podfd);
+        setenv("RKT_LOCK_FD", lockenv, 1);
+        fd_set_cloexec(podfd, 0);
+        if (ra.detach)
+                return start_detached(podinit, largv, podfd, runp, uuid);
+        execv(podinit, largv);
+        log_error("run: executing %s: %s", podinit, strerror(errno));
+        rm_rf_at(AT_FDCWD, runp);
+        return 254;
+
+fail:
+        log_error("run: %s", err.msg);
+        if (podfd >= 0)
+                close(podfd);
+        r = rm_rf_at(AT_FDCWD, prep);
+        if (r < 0)
+                log_warn("run: could not remove %s: %s", prep, strerror(-r));
+        run_args_done(&ra);
+        return 254;
+}

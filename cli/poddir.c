@@ -1,0 +1,181 @@
+/* Pods on disk: listing, lookup by UUID prefix, and the status document. */
+#include "cli/cli.h"
+#include "common/fdutil.h"
+#include "common/podstate.h"
+#include "common/uuid.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static const struct {
+        const char *dir;
+        enum pod_dir_state locked, unlocked;
+} state_dirs[] = {
+        { "prepare", PODDIR_PREPARING, PODDIR_GARBAGE },
+        { "run", PODDIR_RUNNING, PODDIR_EXITED },
+        { "exited-garbage", PODDIR_GARBAGE, PODDIR_GARBAGE },
+};
+
+const char *pod_dir_state_name(enum pod_dir_state s)
+{
+        switch (s) {
+        case PODDIR_PREPARING: return "preparing";
+        case PODDIR_RUNNING: return "running";
+        case PODDIR_EXITED: return "exited";
+        case PODDIR_GARBAGE: return "garbage";
+        }
+        return "unknown";
+}
+
+void pod_ref_done(struct pod_ref *p)
+{
+        free(p->path);
+        p->path = NULL;
+}
+
+void pods_free(struct pod_ref *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                pod_ref_done(&p[i]);
+        free(p);
+}
+
+static int64_t created_ns(const char *path)
+{
+        _cleanup_free_ char *f = xasprintf("%s/pod-created", path);
+        struct stat st;
+        if (stat(f, &st) < 0 && stat(path, &st) < 0)
+                return 0;
+        return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+        int64_t x = created_ns(((const struct pod_ref *)a)->path);
+        int64_t y = created_ns(((const struct pod_ref *)b)->path);
+        return x < y ? -1 : x > y;
+}
+
+int pods_list(struct pod_ref **ret, size_t *ret_n, struct pod_err *err)
+{
+        struct pod_ref *v = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(state_dirs); i++) {
+                _cleanup_free_ char *sd = xasprintf("%s/pods/%s", g.dir, state_dirs[i].dir);
+                DIR *d = opendir(sd);
+                struct dirent *de;
+
+                if (!d) {
+                        if (errno == ENOENT)
+                                continue;
+                        pods_free(v, n);
+                        return pod_err_set(err, -errno, "reading %s: %s", sd, strerror(errno));
+                }
+                while ((de = readdir(d))) {
+                        _cleanup_close_ int fd = -1;
+                        int held;
+
+                        if (!uuid_valid(de->d_name))
+                                continue;
+                        v = xrealloc(v, (n + 1) * sizeof(*v));
+                        memset(&v[n], 0, sizeof(v[n]));
+                        snprintf(v[n].uuid, sizeof(v[n].uuid), "%s", de->d_name);
+                        v[n].path = xasprintf("%s/%s", sd, de->d_name);
+                        fd = open(v[n].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        held = fd >= 0 ? pod_lock_held(fd) : 0;
+                        v[n].state = held > 0 ? state_dirs[i].locked : state_dirs[i].unlocked;
+                        n++;
+                }
+                closedir(d);
+        }
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_created);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int pod_find(const char *arg, struct pod_ref *ret, struct pod_err *err)
+{
+        struct pod_ref *v;
+        size_t n, found = 0, idx = 0;
+        int r;
+
+        if (!arg || !*arg)
+                return pod_err_set(err, -EINVAL, "no pod given (a UUID or a unique prefix of one)");
+        if ((r = pods_list(&v, &n, err)) < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (str_startswith(v[i].uuid, arg)) {
+                        found++;
+                        idx = i;
+                        if (!strcmp(v[i].uuid, arg)) {
+                                found = 1;
+                                break;
+                        }
+                }
+        if (found == 1) {
+                *ret = v[idx];
+                v[idx].path = NULL;
+                r = 0;
+        } else if (found == 0) {
+                r = pod_err_set(err, -ENOENT, "no pod %s in %s (see `podctl list`)", arg, g.dir);
+        } else {
+                r = pod_err_set(err, -EEXIST, "pod prefix %s matches %zu pods; give more of the UUID", arg, found);
+        }
+        pods_free(v, n);
+        return r;
+}
+
+/* Status from files for a pod whose podinit is gone. */
+static int status_from_disk(const struct pod_ref *p, json_t **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s", p->path, POD_PODINIT_DIR, POD_STATUS_JSON);
+        _cleanup_free_ char *data = NULL;
+        json_t *j;
+        int r;
+
+        r = read_file_at(AT_FDCWD, path, 16u << 20, &data, NULL);
+        if (r == -ENOENT) {
+                j = json_pack("{s:i,s:s,s:s,s:[]}", "version", 1, "uuid", p->uuid, "state",
+                              pod_dir_state_name(p->state), "apps");
+                if (p->state == PODDIR_EXITED)
+                        json_object_set_new(j, "exitReason", json_string("podinit recorded no status (the pod never started)"));
+                *ret = j;
+                return 0;
+        }
+        if (r < 0)
+                return pod_err_set(err, r, "reading %s: %s", path, strerror(-r));
+        j = json_loads(data, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return pod_err_set(err, -EBADMSG, "%s is not a JSON object", path);
+        }
+        /* "running" on disk with no lock holder: podinit died without finishing. */
+        if (p->state != PODDIR_RUNNING && p->state != PODDIR_PREPARING &&
+            strcmp(json_string_value(json_object_get(j, "state")) ?: "", "exited")) {
+                json_object_set_new(j, "state", json_string("exited"));
+                json_object_set_new(j, "exitReason", json_string("podinit was killed before it could record the pod's exit"));
+        }
+        *ret = j;
+        return 0;
+}
+
+int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err)
+{
+        struct ctl_conn *c;
+        json_t *resp;
+
+        if (p->state == PODDIR_RUNNING && ctl_connect(p->path, &c, NULL) == 0) {
+                int r = ctl_call(c, json_pack("{s:s}", "op", "status"), &resp, err);
+                ctl_close(c);
+                if (r == 0) {
+                        *ret = json_incref(json_object_get(resp, "result"));
+                        json_decref(resp);
+                        return 0;
+                }
+        }
+        return status_from_disk(p, ret, err);
+}

@@ -1,0 +1,464 @@
+#include "common/manifest.h"
+
+#include <ctype.h>
+#include <jansson.h>
+
+typedef struct pod_err E;
+
+/* jansson provides json_decrefp() for cleanup attributes. */
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+bool acname_valid(const char *s)
+{
+        /* [a-z0-9]+(-[a-z0-9]+)* */
+        bool prev_dash = true;
+        size_t n = 0;
+        if (!s || !*s)
+                return false;
+        for (; *s; s++, n++) {
+                if (*s == '-') {
+                        if (prev_dash)
+                                return false;
+                        prev_dash = true;
+                } else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) {
+                        prev_dash = false;
+                } else {
+                        return false;
+                }
+        }
+        return !prev_dash && n <= 253;
+}
+
+bool env_name_valid(const char *s)
+{
+        /* ^[A-Za-z_][A-Za-z_0-9.-]*$ */
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (s++; *s; s++)
+                if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == '-'))
+                        return false;
+        return true;
+}
+
+char *acname_from_image_name(const char *image_name)
+{
+        const char *base = strrchr(image_name, '/');
+        char *out, *o;
+        bool dash = true;
+
+        base = base ? base + 1 : image_name;
+        out = o = xmalloc(strlen(base) + 1);
+        for (const char *p = base; *p; p++) {
+                char c = (char)tolower((unsigned char)*p);
+                if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                        *o++ = c;
+                        dash = false;
+                } else if (!dash) {
+                        *o++ = '-';
+                        dash = true;
+                }
+        }
+        while (o > out && o[-1] == '-')
+                o--;
+        *o = '\0';
+        if (!*out) {
+                free(out);
+                return xstrdup("app");
+        }
+        return out;
+}
+
+const char *kv_get(const struct kv *kv, size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(kv[i].name, name))
+                        return kv[i].value;
+        return NULL;
+}
+
+static void kv_free(struct kv *kv, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(kv[i].name);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
+void app_spec_done(struct app_spec *s)
+{
+        strv_free(s->exec);
+        free(s->user);
+        free(s->group);
+        free(s->supp_gids);
+        free(s->workdir);
+        kv_free(s->env, s->n_env);
+        memset(s, 0, sizeof(*s));
+}
+
+static const char *json_type_name(const json_t *j)
+{
+        switch (json_typeof(j)) {
+        case JSON_OBJECT: return "an object";
+        case JSON_ARRAY: return "a list";
+        case JSON_STRING: return "a string";
+        case JSON_INTEGER: return "an integer";
+        case JSON_REAL: return "a number";
+        case JSON_TRUE: case JSON_FALSE: return "a boolean";
+        case JSON_NULL: return "null";
+        }
+        return "something else";
+}
+
+/* Optional string member; absent and null are both "not set". */
+static int get_str(json_t *obj, const char *key, const char *path, bool required, char **ret, E *err)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v)) {
+                if (required)
+                        return pod_err_set(err, -EINVAL, "%s.%s: required", path, key);
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v))
+                return pod_err_set(err, -EINVAL, "%s.%s: expected a string, got %s", path, key,
+                                   json_type_name(v));
+        if (strlen(json_string_value(v)) != json_string_length(v))
+                return pod_err_set(err, -EINVAL, "%s.%s: contains a NUL byte", path, key);
+        *ret = xstrdup(json_string_value(v));
+        return 0;
+}
+
+/* A list of {"name":..., "value":...}; names unique. */
+static int parse_kv_list(json_t *obj, const char *key, const char *path, bool env,
+                         struct kv **ret, size_t *ret_n, E *err)
+{
+        json_t *arr = json_object_get(obj, key), *it;
+        struct kv *kv;
+        size_t i, n;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!arr || json_is_null(arr))
+                return 0;
+        if (!json_is_array(arr))
+                return pod_err_set(err, -EINVAL, "%s.%s: expected a list of {\"name\",\"value\"} objects, got %s",
+                                   path, key, json_type_name(arr));
+        n = json_array_size(arr);
+        if (n > POD_MAX_ENV)
+                return pod_err_set(err, -E2BIG, "%s.%s: %zu entries, at most %u allowed", path, key,
+                                   n, POD_MAX_ENV);
+        kv = xcalloc(n, sizeof(*kv));
+        json_array_foreach(arr, i, it) {
+                char p[128];
+                int r;
+                snprintf(p, sizeof(p), "%s.%s[%zu]", path, key, i);
+                if (!json_is_object(it)) {
+                        kv_free(kv, i);
+                        return pod_err_set(err, -EINVAL, "%s: expected an object, got %s", p, json_type_name(it));
+                }
+                if ((r = get_str(it, "name", p, true, &kv[i].name, err)) < 0 ||
+                    (r = get_str(it, "value", p, !env, &kv[i].value, err)) < 0) {
+                        kv_free(kv, i + 1);
+                        return r;
+                }
+                if (!kv[i].value)
+                        kv[i].value = xstrdup("");
+                if (env && !env_name_valid(kv[i].name)) {
+                        r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid environment variable name",
+                                        p, kv[i].name);
+                        kv_free(kv, i + 1);
+                        return r;
+                }
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(kv[k].name, kv[i].name)) {
+                                r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" appears twice", p, kv[i].name);
+                                kv_free(kv, i + 1);
+                                return r;
+                        }
+        }
+        *ret = kv;
+        *ret_n = n;
+        return 0;
+}
+
+static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *err)
+{
+        json_t *exec, *gids;
+        size_t i;
+        int r;
+
+        if (!json_is_object(app))
+                return pod_err_set(err, -EINVAL, "%s: expected an object, got %s", path, json_type_name(app));
+
+        exec = json_object_get(app, "exec");
+        if (exec && !json_is_null(exec)) {
+                json_t *it;
+                if (!json_is_array(exec))
+                        return pod_err_set(err, -EINVAL, "%s.exec: expected a list of strings, got %s",
+                                           path, json_type_name(exec));
+                if (json_array_size(exec) == 0)
+                        return pod_err_set(err, -EINVAL, "%s.exec: empty; give the program to run (try --exec=BINARY)", path);
+                if (json_array_size(exec) > POD_MAX_ARGS)
+                        return pod_err_set(err, -E2BIG, "%s.exec: %zu arguments, at most %u allowed",
+                                           path, json_array_size(exec), POD_MAX_ARGS);
+                s->exec = xcalloc(json_array_size(exec) + 1, sizeof(char *));
+                json_array_foreach(exec, i, it) {
+                        if (!json_is_string(it))
+                                return pod_err_set(err, -EINVAL, "%s.exec: expected a list of strings, item %zu is %s",
+                                                   path, i, json_type_name(it));
+                        if (strlen(json_string_value(it)) != json_string_length(it))
+                                return pod_err_set(err, -EINVAL, "%s.exec[%zu]: contains a NUL byte", path, i);
+                        s->exec[i] = xstrdup(json_string_value(it));
+                }
+                if (!s->exec[0][0])
+                        return pod_err_set(err, -EINVAL, "%s.exec[0]: empty program name", path);
+        }
+        if ((r = get_str(app, "user", path, s->exec != NULL, &s->user, err)) < 0 ||
+            (r = get_str(app, "group", path, s->exec != NULL, &s->group, err)) < 0 ||
+            (r = get_str(app, "workingDirectory", path, false, &s->workdir, err)) < 0)
+                return r;
+        if (s->user && !*s->user)
+                return pod_err_set(err, -EINVAL, "%s.user: empty; use \"0\" or \"root\" for root", path);
+        if (s->group && !*s->group)
+                return pod_err_set(err, -EINVAL, "%s.group: empty; use \"0\" or \"root\" for root", path);
+        if (s->workdir && !*s->workdir) {
+                free(s->workdir);
+                s->workdir = NULL;
+        }
+        if (s->workdir && s->workdir[0] != '/')
+                return pod_err_set(err, -EINVAL, "%s.workingDirectory: \"%s\" is not an absolute path", path, s->workdir);
+
+        gids = json_object_get(app, "supplementaryGIDs");
+        if (gids && !json_is_null(gids)) {
+                json_t *it;
+                if (!json_is_array(gids))
+                        return pod_err_set(err, -EINVAL, "%s.supplementaryGIDs: expected a list of integers, got %s",
+                                           path, json_type_name(gids));
+                if (json_array_size(gids) > 65536)
+                        return pod_err_set(err, -E2BIG, "%s.supplementaryGIDs: too many groups (at most 65536)", path);
+                s->supp_gids = xcalloc(json_array_size(gids), sizeof(gid_t));
+                json_array_foreach(gids, i, it) {
+                        if (!json_is_integer(it) || json_integer_value(it) < 0 ||
+                            json_integer_value(it) > 0xfffffffe)
+                                return pod_err_set(err, -EINVAL, "%s.supplementaryGIDs[%zu]: expected a group id (0-4294967294)",
+                                                   path, i);
+                        s->supp_gids[i] = (gid_t)json_integer_value(it);
+                }
+                s->n_supp_gids = json_array_size(gids);
+        }
+        return parse_kv_list(app, "environment", path, true, &s->env, &s->n_env, err);
+}
+
+static json_t *load_object(const char *data, size_t len, const char *what, E *err)
+{
+        json_error_t je;
+        json_t *root;
+
+        if (len > POD_MANIFEST_MAX_BYTES) {
+                pod_err_set(err, -EFBIG, "%s is %zu bytes, larger than the %u-byte limit", what, len,
+                            POD_MANIFEST_MAX_BYTES);
+                return NULL;
+        }
+        root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+        if (!root) {
+                pod_err_set(err, -EINVAL, "%s: invalid JSON at line %d column %d: %s", what, je.line,
+                            je.column, je.text);
+                return NULL;
+        }
+        if (!json_is_object(root)) {
+                pod_err_set(err, -EINVAL, "%s: expected a JSON object, got %s", what, json_type_name(root));
+                json_decref(root);
+                return NULL;
+        }
+        return root;
+}
+
+static int check_kind(json_t *root, const char *want, const char *what, E *err)
+{
+        json_t *k = json_object_get(root, "acKind");
+        if (!json_is_string(k))
+                return pod_err_set(err, -EINVAL, "%s: acKind: required, expected \"%s\"", what, want);
+        if (strcmp(json_string_value(k), want))
+                return pod_err_set(err, -EINVAL, "%s: acKind: is \"%s\", expected \"%s\"", what,
+                                   json_string_value(k), want);
+        return 0;
+}
+
+void pod_manifest_free(struct pod_manifest *m)
+{
+        if (!m)
+                return;
+        for (size_t i = 0; i < m->n_apps; i++) {
+                free(m->apps[i].name);
+                free(m->apps[i].image_name);
+                app_spec_done(&m->apps[i].app);
+                kv_free(m->apps[i].annotations, m->apps[i].n_annotations);
+        }
+        free(m->apps);
+        kv_free(m->annotations, m->n_annotations);
+        free(m);
+}
+
+int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, E *err)
+{
+        _cleanup_json_ json_t *root = load_object(data, len, "manifest", err);
+        struct pod_manifest *m;
+        json_t *apps, *it;
+        const char *v;
+        size_t i;
+        int r;
+
+        if (!root)
+                return err ? err->code : -EINVAL;
+        if ((r = check_kind(root, "PodManifest", "manifest", err)) < 0)
+                return r;
+        apps = json_object_get(root, "apps");
+        if (apps && !json_is_null(apps) && !json_is_array(apps))
+                return pod_err_set(err, -EINVAL, "manifest: apps: expected a list, got %s", json_type_name(apps));
+        if (json_array_size(apps) > POD_MAX_APPS)
+                return pod_err_set(err, -E2BIG, "manifest: apps: %zu apps, at most %u allowed in one pod",
+                                   json_array_size(apps), POD_MAX_APPS);
+
+        m = xcalloc(1, sizeof(*m));
+        m->apps = xcalloc(json_array_size(apps) + 1, sizeof(*m->apps));
+        m->stop_timeout_ms = POD_DEFAULT_STOP_TIMEOUT_MS;
+        json_array_foreach(apps, i, it) {
+                struct pod_app *a = &m->apps[i];
+                char p[64];
+                json_t *img, *app;
+
+                m->n_apps = i + 1;
+                snprintf(p, sizeof(p), "manifest: apps[%zu]", i);
+                if (!json_is_object(it)) {
+                        r = pod_err_set(err, -EINVAL, "%s: expected an object, got %s", p, json_type_name(it));
+                        goto fail;
+                }
+                if ((r = get_str(it, "name", p, true, &a->name, err)) < 0)
+                        goto fail;
+                if (!acname_valid(a->name)) {
+                        r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid app name (lower-case letters, digits and single dashes, e.g. \"web-1\")",
+                                        p, a->name);
+                        goto fail;
+                }
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(m->apps[k].name, a->name)) {
+                                r = pod_err_set(err, -EINVAL, "%s.name: app name \"%s\" is used twice", p, a->name);
+                                goto fail;
+                        }
+                img = json_object_get(it, "image");
+                if (img && !json_is_null(img)) {
+                        char ip[80];
+                        if (!json_is_object(img)) {
+                                r = pod_err_set(err, -EINVAL, "%s.image: expected an object, got %s", p, json_type_name(img));
+                                goto fail;
+                        }
+                        snprintf(ip, sizeof(ip), "%s.image", p);
+                        if ((r = get_str(img, "name", ip, false, &a->image_name, err)) < 0)
+                                goto fail;
+                }
+                app = json_object_get(it, "app");
+                if (app && !json_is_null(app)) {
+                        char ap[80];
+                        snprintf(ap, sizeof(ap), "%s.app", p);
+                        a->has_app = true;
+                        if ((r = parse_app_spec(app, ap, &a->app, err)) < 0)
+                                goto fail;
+                        if (!a->app.exec) {
+                                r = pod_err_set(err, -EINVAL, "%s.exec: required (the program to run)", ap);
+                                goto fail;
+                        }
+                }
+                if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0)
+                        goto fail;
+        }
+        if ((r = parse_kv_list(root, "annotations", "manifest", false, &m->annotations, &m->n_annotations, err)) < 0)
+                goto fail;
+        if ((v = kv_get(m->annotations, m->n_annotations, ANN_STOP_TIMEOUT))) {
+                if (parse_duration_ms(v, &m->stop_timeout_ms) < 0 || m->stop_timeout_ms > 24ull * 3600 * 1000) {
+                        r = pod_err_set(err, -EINVAL, "manifest: annotations: %s: \"%s\" is not a duration up to 24h (e.g. \"10s\", \"500ms\")",
+                                        ANN_STOP_TIMEOUT, v);
+                        goto fail;
+                }
+        }
+        if ((v = kv_get(m->annotations, m->n_annotations, ANN_RKT_MUTABLE)))
+                m->mutable_pod = !strcmp(v, "true");
+        *ret = m;
+        return 0;
+fail:
+        pod_manifest_free(m);
+        return r;
+}
+
+void image_manifest_free(struct image_manifest *m)
+{
+        if (!m)
+                return;
+        free(m->name);
+        app_spec_done(&m->app);
+        kv_free(m->annotations, m->n_annotations);
+        free(m);
+}
+
+int image_manifest_parse(const char *data, size_t len, struct image_manifest **ret, E *err)
+{
+        _cleanup_json_ json_t *root = load_object(data, len, "image manifest", err);
+        struct image_manifest *m;
+        json_t *app;
+        int r;
+
+        if (!root)
+                return err ? err->code : -EINVAL;
+        if ((r = check_kind(root, "ImageManifest", "image manifest", err)) < 0)
+                return r;
+        m = xcalloc(1, sizeof(*m));
+        if ((r = get_str(root, "name", "image manifest", true, &m->name, err)) < 0)
+                goto fail;
+        app = json_object_get(root, "app");
+        if (app && !json_is_null(app)) {
+                m->has_app = true;
+                if ((r = parse_app_spec(app, "image manifest: app", &m->app, err)) < 0)
+                        goto fail;
+        }
+        if ((r = parse_kv_list(root, "annotations", "image manifest", false, &m->annotations,
+                               &m->n_annotations, err)) < 0)
+                goto fail;
+        *ret = m;
+        return 0;
+fail:
+        image_manifest_free(m);
+        return r;
+}
+
+static void app_spec_copy(struct app_spec *dst, const struct app_spec *src)
+{
+        memset(dst, 0, sizeof(*dst));
+        dst->exec = src->exec ? strv_copy(src->exec) : NULL;
+        dst->user = src->user ? xstrdup(src->user) : NULL;
+        dst->group = src->group ? xstrdup(src->group) : NULL;
+        dst->workdir = src->workdir ? xstrdup(src->workdir) : NULL;
+        if (src->n_supp_gids) {
+                dst->supp_gids = xcalloc(src->n_supp_gids, sizeof(gid_t));
+                memcpy(dst->supp_gids, src->supp_gids, src->n_supp_gids * sizeof(gid_t));
+                dst->n_supp_gids = src->n_supp_gids;
+        }
+        dst->env = xcalloc(src->n_env + 1, sizeof(struct kv));
+        for (size_t i = 0; i < src->n_env; i++) {
+                dst->env[i].name = xstrdup(src->env[i].name);
+                dst->env[i].value = xstrdup(src->env[i].value);
+        }
+        dst->n_env = src->n_env;
+}
+
+int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, E *err)
+{
+        if (a->has_app)
+                return 0;
+        if (!im || !im->has_app || !im->app.exec)
+                return pod_err_set(err, -EINVAL, "app \"%s\": image %s has no \"app\" section and the pod manifest gives none (try --exec=BINARY)",
+                                   a->name, im && im->name ? im->name : "(unknown)");
+        app_spec_done(&a->app);
+        app_spec_copy(&a->app, &im->app);
+        a->has_app = true;
+        return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * The one pod model (DESIGN rule 7): the appc pod manifest with rkt's
+ * annotations and podinit's own (podinit.io/...).  rkt's stage0 and
+ * `podctl run` both write it; podinit reads only it.
+ *
+ * Parsing validates everything podinit honours and reports the first problem
+ * with its JSON path ("apps[0].exec: expected a list of strings").  Fields
+ * podinit does not honour yet are accepted and ignored, as rkt does.
+ */
+#ifndef POD_COMMON_MANIFEST_H
+#define POD_COMMON_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/util.h"
+
+/* Limits (DESIGN rule 6); each has a test that goes past it. */
+#define POD_MANIFEST_MAX_BYTES (1u << 20)  /* a pod or image manifest file */
+#define POD_MAX_APPS 1000                  /* apps in one pod */
+#define POD_MAX_ARGS 4096                  /* exec argv entries */
+#define POD_MAX_ENV 4096                   /* environment entries per app */
+
+/* Annotations podinit defines (documented in docs/manifest.md). */
+#define ANN_STOP_TIMEOUT "podinit.io/stop-timeout"
+#define ANN_RKT_MUTABLE "coreos.com/rkt/stage1/mutable"
+#define POD_DEFAULT_STOP_TIMEOUT_MS 10000u
+
+struct kv {
+        char *name;
+        char *value;
+};
+
+struct app_spec {
+        char **exec;            /* NULL-terminated argv; NULL if absent */
+        char *user;             /* required when exec is present */
+        char *group;
+        gid_t *supp_gids;
+        size_t n_supp_gids;
+        char *workdir;          /* absolute; NULL means "/" */
+        struct kv *env;
+        size_t n_env;
+};
+
+struct pod_app {
+        char *name;             /* ACName */
+        char *image_name;
+        bool has_app;           /* apps[].app present (else the image's app applies) */
+        struct app_spec app;
+        struct kv *annotations;
+        size_t n_annotations;
+};
+
+struct pod_manifest {
+        struct pod_app *apps;
+        size_t n_apps;
+        struct kv *annotations;
+        size_t n_annotations;
+        uint64_t stop_timeout_ms;
+        bool mutable_pod;
+};
+
+struct image_manifest {
+        char *name;
+        bool has_app;
+        struct app_spec app;
+        struct kv *annotations;
+        size_t n_annotations;
+};
+
+int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, struct pod_err *err);
+void pod_manifest_free(struct pod_manifest *m);
+int image_manifest_parse(const char *data, size_t len, struct image_manifest **ret, struct pod_err *err);
+void image_manifest_free(struct image_manifest *m);
+
+/* Where a pod app has no `app` section, copy the image's (rkt: replace, never merge). */
+int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, struct pod_err *err);
+void app_spec_done(struct app_spec *s);
+
+const char *kv_get(const struct kv *kv, size_t n, const char *name);
+bool acname_valid(const char *s);
+bool env_name_valid(const char *s);
+/* Lower-case, '-'-separated ACName derived from an image name ("example.com/busy_box" -> "busy-box"). */
+char *acname_from_image_name(const char *image_name);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Exit statuses as recorded on disk and shown to users.
+ *
+ * Three views of one app exit (docs/manifest.md, "Exit statuses"):
+ *  - rkt's status file  $s1/rkt/status/<app>: "%d\n" with the exit code, the
+ *    signal number if killed, a systemd-style setup code (203 = exec failed)
+ *    if the program never ran, or 0 for apps killed by pod shutdown (rkt's
+ *    reference behaviour, asserted by rkt's tests);
+ *  - the JSON status (state, exitCode, signal, error, times): the truth;
+ *  - the pod's exit code: what a shell would show, 128+N for signal N.
+ */
+#ifndef POD_COMMON_STATUS_H
+#define POD_COMMON_STATUS_H
+
+#include <stdbool.h>
+
+/* systemd exit-status.h codes used when the program never got to run. */
+enum setup_code {
+        SETUP_CHDIR = 200,
+        SETUP_EXEC = 203,
+        SETUP_SIGNAL_MASK = 206,
+        SETUP_STDIN = 208,
+        SETUP_CHROOT = 210,
+        SETUP_GROUP = 216,
+        SETUP_USER = 217,
+};
+
+enum app_state {
+        APP_CREATED,
+        APP_STARTING,   /* forked, exec not yet confirmed */
+        APP_RUNNING,    /* exec succeeded */
+        APP_STOPPING,   /* asked to stop, not yet reaped */
+        APP_EXITED,
+        APP_STATE_COUNT
+};
+
+const char *app_state_name(enum app_state s);
+
+/* Shell convention for a wait status: exit code, or 128+signal. */
+int shell_code_from_wait(int wstatus);
+
+/* Write "%d\n" to dirfd/name atomically (temp file + fsync + rename). */
+int rkt_status_write(int dirfd, const char *name, int code);
+/* Read a status file written by rkt_status_write (or by rkt): 0 and *ret, or -errno. */
+int rkt_status_read(int dirfd, const char *name, int *ret);
+
+#endif

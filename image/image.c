@@ -1,0 +1,307 @@
+#include "image/image.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static void archive_freep(struct archive **a)
+{
+        if (*a)
+                archive_read_free(*a);
+}
+
+static void archive_write_freep(struct archive **a)
+{
+        if (*a)
+                archive_write_free(*a);
+}
+
+/*
+ * Normalise an entry name: strip leading "./" and trailing "/".  Refuse
+ * absolute names and any ".." component.  Returns NULL (and sets err) when
+ * the name is unacceptable.
+ */
+static char *clean_name(const char *image, const char *name, const char *what, struct pod_err *err)
+{
+        char *n, *p;
+
+        if (name[0] == '/') {
+                pod_err_set(err, -EPERM, "image %s: %s \"%s\" is an absolute path; refusing the image", image,
+                            what, name);
+                return NULL;
+        }
+        while (name[0] == '.' && name[1] == '/')
+                name += 2;
+        n = xstrdup(name);
+        for (size_t l = strlen(n); l > 0 && n[l - 1] == '/'; l--)
+                n[l - 1] = '\0';
+        for (p = n; p; ) {
+                char *slash = strchr(p, '/');
+                size_t len = slash ? (size_t)(slash - p) : strlen(p);
+                if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        pod_err_set(err, -EPERM, "image %s: %s \"%s\" contains \"..\"; refusing the image", image,
+                                    what, name);
+                        free(n);
+                        return NULL;
+                }
+                p = slash ? slash + 1 : NULL;
+        }
+        return n;
+}
+
+/* Does a relative symlink target, taken from the link's directory, climb above rootfs/? */
+static bool symlink_escapes(const char *linkname, const char *target)
+{
+        int depth = 0;
+        const char *p;
+
+        if (target[0] == '/')
+                return false;   /* absolute targets resolve inside the app's chroot */
+        /* depth of the link's directory below rootfs/ */
+        for (p = linkname; (p = strchr(p, '/')); p++)
+                depth++;
+        depth--;                /* "rootfs/x" lives at depth 0 */
+        for (p = target; *p; ) {
+                const char *slash = strchr(p, '/');
+                size_t len = slash ? (size_t)(slash - p) : strlen(p);
+                if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        if (--depth < 0)
+                                return true;
+                } else if (len > 0 && !(len == 1 && p[0] == '.')) {
+                        depth++;
+                }
+                p = slash ? slash + 1 : p + len;
+        }
+        return false;
+}
+
+static int copy_data(struct archive *in, struct archive *out)
+{
+        const void *buf;
+        size_t size;
+        la_int64_t off;
+        int r;
+
+        while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+                if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK)
+                        return ARCHIVE_FATAL;
+        return r == ARCHIVE_EOF ? ARCHIVE_OK : r;
+}
+
+static int read_manifest_entry(struct archive *in, const char *image, struct archive_entry *e,
+                               char **ret, size_t *ret_len, struct pod_err *err)
+{
+        la_int64_t size = archive_entry_size(e);
+        char *buf;
+        ssize_t n;
+
+        if (archive_entry_filetype(e) != AE_IFREG)
+                return pod_err_set(err, -EINVAL, "image %s: manifest is not a regular file", image);
+        if (size < 0 || size > (la_int64_t)POD_MANIFEST_MAX_BYTES)
+                return pod_err_set(err, -EFBIG, "image %s: manifest is larger than the %u-byte limit", image,
+                                   POD_MANIFEST_MAX_BYTES);
+        buf = xmalloc((size_t)size + 1);
+        n = archive_read_data(in, buf, (size_t)size);
+        if (n != (ssize_t)size) {
+                free(buf);
+                return pod_err_set(err, -EIO, "image %s: reading manifest: %s", image,
+                                   n < 0 ? archive_error_string(in) : "short read");
+        }
+        buf[size] = '\0';
+        *ret = buf;
+        *ret_len = (size_t)size;
+        return 0;
+}
+
+/*
+ * The shared copy loop.  `strip` is a prefix to remove from each entry's
+ * pathname (for directory sources, whose names are host paths).  Output
+ * paths are relative to the current directory, which is dest_dir.
+ */
+static int copy_entries(struct archive *in, bool from_disk, const char *strip, const char *image,
+                        char **ret_manifest, size_t *ret_len, struct pod_err *err)
+{
+        _cleanup_(archive_write_freep) struct archive *out = archive_write_disk_new();
+        struct archive_entry *e;
+        bool have_rootfs = false;
+        int r;
+
+        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+                                                    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+                                                    ARCHIVE_EXTRACT_UNLINK);
+        archive_write_disk_set_standard_lookup(out);
+        for (;;) {
+                _cleanup_free_ char *name = NULL;
+                const char *raw, *hl;
+                mode_t type;
+
+                r = archive_read_next_header(in, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN)
+                        return pod_err_set(err, -EINVAL, "image %s: %s", image,
+                                           archive_error_string(in) ?: "not a readable archive");
+                raw = archive_entry_pathname(e);
+                if (!raw)
+                        return pod_err_set(err, -EINVAL, "image %s: entry without a name", image);
+                if (strip) {
+                        size_t sl = strlen(strip);
+                        if (strncmp(raw, strip, sl) || (raw[sl] && raw[sl] != '/'))
+                                return pod_err_set(err, -EINVAL, "image %s: unexpected path %s", image, raw);
+                        raw += sl;
+                        while (*raw == '/')
+                                raw++;
+                        name = xasprintf("rootfs%s%s", *raw ? "/" : "", raw);
+                } else if (!(name = clean_name(image, raw, "entry", err))) {
+                        return err->code;
+                }
+                if (!*name)
+                        continue;       /* "./" itself */
+                type = archive_entry_filetype(e);
+                if (!strcmp(name, "manifest") && !from_disk) {
+                        if ((r = read_manifest_entry(in, image, e, ret_manifest, ret_len, err)) < 0)
+                                return r;
+                        continue;
+                }
+                if (strcmp(name, "rootfs") && !str_startswith(name, "rootfs/"))
+                        return pod_err_set(err, -EINVAL, "image %s: unexpected entry \"%s\" (an ACI holds only manifest and rootfs/)",
+                                           image, name);
+                if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK) {
+                        log_debug("image %s: skipping device or socket %s (the pod provides /dev)", image, name);
+                        continue;
+                }
+                if (type == AE_IFLNK && symlink_escapes(name, archive_entry_symlink(e) ?: ""))
+                        return pod_err_set(err, -EPERM, "image %s: symlink \"%s\" -> \"%s\" points outside the rootfs; refusing the image",
+                                           image, name, archive_entry_symlink(e));
+                hl = archive_entry_hardlink(e);
+                if (hl && !from_disk) {
+                        _cleanup_free_ char *h = clean_name(image, hl, "hard link target", err);
+                        if (!h)
+                                return err->code;
+                        if (!str_startswith(h, "rootfs/"))
+                                return pod_err_set(err, -EPERM, "image %s: hard link \"%s\" -> \"%s\" points outside the rootfs; refusing the image",
+                                                   image, name, hl);
+                        archive_entry_set_hardlink(e, h);
+                }
+                if (!strcmp(name, "rootfs"))
+                        have_rootfs = true;
+                else if (!have_rootfs) {
+                        mkdir("rootfs", 0755);
+                        have_rootfs = true;
+                }
+                archive_entry_set_pathname(e, name);
+                r = archive_write_header(out, e);
+                if (r < ARCHIVE_WARN)
+                        return pod_err_set(err, -EIO, "image %s: writing %s: %s", image, name,
+                                           archive_error_string(out));
+                if (archive_entry_size(e) > 0 && type == AE_IFREG && copy_data(in, out) != ARCHIVE_OK)
+                        return pod_err_set(err, -EIO, "image %s: copying %s: %s", image, name,
+                                           archive_error_string(out) ?: archive_error_string(in) ?: "I/O error");
+                if (from_disk && type == AE_IFDIR)
+                        archive_read_disk_descend(in);
+        }
+        if (archive_write_close(out) < ARCHIVE_WARN)
+                return pod_err_set(err, -EIO, "image %s: finishing the copy: %s", image, archive_error_string(out));
+        if (!have_rootfs)
+                return pod_err_set(err, -EINVAL, "image %s: no rootfs/ in the image", image);
+        return 0;
+}
+
+static int unpack_aci(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+{
+        _cleanup_(archive_freep) struct archive *in = archive_read_new();
+        _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
+        archive_read_support_filter_all(in);
+        archive_read_support_format_tar(in);
+        if (archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
+                return pod_err_set(err, -EINVAL, "image %s: not an ACI (tar) archive: %s", src,
+                                   archive_error_string(in) ?: "unknown format");
+        return copy_entries(in, false, NULL, src, ret_manifest, ret_len, err);
+}
+
+static int unpack_dir(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+{
+        _cleanup_(archive_freep) struct archive *in = archive_read_disk_new();
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", src);
+        _cleanup_free_ char *mpath = xasprintf("%s/manifest", src);
+        struct stat st;
+        int r;
+
+        r = read_file_at(AT_FDCWD, mpath, POD_MANIFEST_MAX_BYTES, ret_manifest, ret_len);
+        if (r < 0)
+                return pod_err_set(err, r, "image %s: reading %s/manifest: %s", src, src,
+                                   r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+        if (lstat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+                return pod_err_set(err, -ENOENT, "image %s: no rootfs/ directory in it", src);
+        archive_read_disk_set_symlink_physical(in);
+        archive_read_disk_set_standard_lookup(in);
+        archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_XATTR);
+        if (archive_read_disk_open(in, rootfs) != ARCHIVE_OK)
+                return pod_err_set(err, -EIO, "image %s: %s", src, archive_error_string(in));
+        return copy_entries(in, true, rootfs, src, NULL, NULL, err);
+}
+
+int image_unpack(const char *src, const char *dest_dir, struct image_manifest **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *manifest = NULL, *abs_src = NULL;
+        _cleanup_close_ int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        if (stat(src, &st) < 0) {
+                if (errno == ENOENT)
+                        return pod_err_set(err, -ENOENT, "no such image %s", src);
+                return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
+        }
+        abs_src = realpath(src, NULL);
+        if (!abs_src)
+                return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
+        if (mkdir(dest_dir, 0755) < 0)
+                return pod_err_set(err, -errno, "creating %s: %s", dest_dir, strerror(errno));
+        if (chdir(dest_dir) < 0) {
+                r = pod_err_set(err, -errno, "entering %s: %s", dest_dir, strerror(errno));
+                goto fail;
+        }
+        if (S_ISDIR(st.st_mode))
+                r = unpack_dir(abs_src, &manifest, &len, err);
+        else if (S_ISREG(st.st_mode))
+                r = unpack_aci(abs_src, &manifest, &len, err);
+        else
+                r = pod_err_set(err, -EINVAL, "image %s: neither an .aci file nor an image directory", src);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = pod_err_set(err, -errno, "returning to the working directory: %s", strerror(errno));
+        if (r < 0)
+                goto fail;
+        if (!manifest) {
+                r = pod_err_set(err, -EINVAL, "image %s: no manifest in the image", src);
+                goto fail;
+        }
+        if ((r = image_manifest_parse(manifest, len, ret, err)) < 0) {
+                pod_err_prefix(err, "image %s", src);
+                goto fail;
+        }
+        {
+                _cleanup_free_ char *mpath = xasprintf("%s/manifest", dest_dir);
+                if ((r = write_file_atomic(AT_FDCWD, mpath, manifest, len, 0644)) < 0) {
+                        image_manifest_free(*ret);
+                        *ret = NULL;
+                        pod_err_set(err, r, "writing %s: %s", mpath, strerror(-r));
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        if (fchdir(cwd) < 0)
+                log_debug("fchdir: %s", strerror(errno));
+        rm_rf_at(AT_FDCWD, dest_dir);
+        return r;
+}

@@ -1,0 +1,362 @@
+#include "init/launcher.h"
+#include "init/mounts.h"
+#include "init/pod.h"
+#include "common/args.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/podstate.h"
+#include "net/loopback.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define EXIT_SETUP 254
+
+struct launch {
+        bool debug, interactive, mutable_pod;
+        bool disable_caps, disable_paths, disable_seccomp;
+        const char *net, *hostname, *ipc, *private_users, *mds_token, *local_config, *dns_mode;
+        const char *ready_fd, *max_clients, *max_message;
+        const char *uuid;
+        int clone_flags;
+        bool new_net;
+};
+
+static void usage(void)
+{
+        fprintf(stderr,
+                "usage: podinit [--debug] --net=none|host [--hostname=NAME] [--mutable] [--ipc=auto|private|parent]\n"
+                "               [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD] UUID\n"
+                "Runs the pod whose directory is the current directory (rkt's stage1 `run` convention).\n"
+                "Normally started by `podctl run` or by rkt; see podinit(8).\n");
+}
+
+static int parse_net(struct launch *l, struct pod_err *err)
+{
+        if (!l->net || !strcmp(l->net, "none")) {
+                l->new_net = true;
+                return 0;
+        }
+        if (!strcmp(l->net, "host")) {
+                l->new_net = false;
+                return 0;
+        }
+        return pod_err_set(err, -EOPNOTSUPP,
+                           "failed to setup network: --net=%s: CNI networks are not implemented yet; "
+                           "run the pod with --net=none (loopback only) or --net=host", l->net);
+}
+
+static int get_lock(int *ret_fd, const char *uuid, struct pod_err *err)
+{
+        const char *env = getenv("RKT_LOCK_FD");
+        struct stat st;
+        long fd;
+        int r;
+
+        if (env) {
+                if (parse_long(env, 0, 65535, &fd) < 0 || fstat((int)fd, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return pod_err_set(err, -EBADF, "RKT_LOCK_FD=%s is not an open directory fd", env);
+                /* Apps and helpers must not inherit the lock. */
+                fd_set_cloexec((int)fd, 1);
+                *ret_fd = (int)fd;
+                return 0;
+        }
+        fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return pod_err_set(err, -errno, "opening the pod directory: %s", strerror(errno));
+        if (flock((int)fd, LOCK_EX | LOCK_NB) < 0) {
+                r = -errno;
+                close((int)fd);
+                if (r == -EWOULDBLOCK)
+                        return pod_err_set(err, -EBUSY, "pod %s is already running", uuid);
+                return pod_err_set(err, r, "locking the pod directory: %s", strerror(-r));
+        }
+        *ret_fd = (int)fd;
+        return 0;
+}
+
+static int load_manifest(struct pod_manifest **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *data = NULL;
+        struct pod_manifest *m;
+        size_t len;
+        int r;
+
+        r = read_file_at(AT_FDCWD, "pod", POD_MANIFEST_MAX_BYTES, &data, &len);
+        if (r < 0)
+                return pod_err_set(err, r, "reading the pod manifest %s: %s", "pod",
+                                   r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+        if ((r = pod_manifest_parse(data, len, &m, err)) < 0)
+                return r;
+        for (size_t i = 0; i < m->n_apps; i++) {
+                struct pod_app *a = &m->apps[i];
+                _cleanup_free_ char *path = NULL, *idata = NULL;
+                struct image_manifest *im = NULL;
+                size_t ilen;
+
+                if (a->has_app)
+                        continue;
+                path = xasprintf("%s%s/%s/manifest", POD_S1, S1_STAGE2, a->name);
+                r = read_file_at(AT_FDCWD, path, POD_MANIFEST_MAX_BYTES, &idata, &ilen);
+                if (r < 0) {
+                        pod_err_set(err, r, "app \"%s\": no \"app\" section in the pod manifest and its image manifest %s cannot be read: %s",
+                                    a->name, path, strerror(-r));
+                        goto fail;
+                }
+                if ((r = image_manifest_parse(idata, ilen, &im, err)) < 0) {
+                        pod_err_prefix(err, "app \"%s\": %s", a->name, path);
+                        goto fail;
+                }
+                r = pod_app_take_image_app(a, im, err);
+                image_manifest_free(im);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = m;
+        return 0;
+fail:
+        pod_manifest_free(m);
+        return r;
+}
+
+static void write_runtime_config(const struct launch *l)
+{
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:[s],s:b,s:{s:b,s:b,s:b},s:s}",
+                              "MetadataServiceURL", "", "PrivateUsers", l->private_users ?: "",
+                              "MDSToken", l->mds_token ?: "", "Hostname", l->hostname ?: "",
+                              "Debug", l->debug, "Mutable", l->mutable_pod,
+                              "ResolvConfMode", "default", "EtcHostsMode", "default",
+                              "NetList", l->net ?: "none", "Interactive", l->interactive,
+                              "InsecureOptions", "DisablePaths", l->disable_paths,
+                              "DisableCapabilities", l->disable_caps, "DisableSeccomp", l->disable_seccomp,
+                              "IPCMode", l->ipc ?: "");
+        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        if (s) {
+                int r = write_file_atomic(AT_FDCWD, "runtime-config", s, strlen(s), 0644);
+                if (r < 0)
+                        log_warn("writing runtime-config: %s", strerror(-r));
+        }
+        free(s);
+        json_decref(j);
+}
+
+/* The child side of clone(): becomes the pod's PID 1.  Never returns. */
+static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
+                                                struct pod_options *opt, int sync_fd, const char *console)
+{
+        char hostname[64];
+        struct pod_err err = { 0 };
+        sigset_t none;
+        int r;
+
+        /* If the launcher dies (SIGKILL from `stop --force`), the pod dies. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setsid();
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+
+        if (l->hostname && *l->hostname)
+                snprintf(hostname, sizeof(hostname), "%s", l->hostname);
+        else
+                snprintf(hostname, sizeof(hostname), "rkt-%s", l->uuid);
+        if (sethostname(hostname, strlen(hostname)) < 0) {
+                log_error("setting the hostname to %s: %s", hostname, strerror(errno));
+                _exit(EXIT_SETUP);
+        }
+        if (l->new_net && (r = net_loopback_up()) < 0) {
+                log_error("failed to setup network: bringing up lo: %s", strerror(-r));
+                _exit(EXIT_SETUP);
+        }
+        write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644);
+        if (mounts_setup_pod(POD_S1, console, &err) < 0) {
+                log_error("preparing the pod filesystem: %s", err.msg);
+                _exit(EXIT_SETUP);
+        }
+        /* Namespaces and root are final: the launcher may publish our pid. */
+        (void)!write(sync_fd, "S", 1);
+        close(sync_fd);
+        exit(pid1_main(m, opt));
+}
+
+static int wait_pod(pid_t child)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        for (;;) {
+                siginfo_t si;
+                int st;
+                pid_t p;
+
+                if (sigwaitinfo(&set, &si) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        log_error("sigwaitinfo: %s", strerror(errno));
+                        return EXIT_SETUP;
+                }
+                switch (si.si_signo) {
+                case SIGTERM:
+                case SIGINT:
+                        log_debug("%s received: asking the pod to stop", sigabbrev_np(si.si_signo));
+                        kill(child, SIGTERM);
+                        break;
+                case SIGCHLD:
+                        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+                                if (p == child)
+                                        return shell_code_from_wait(st);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+int launcher_main(int argc, char **argv)
+{
+        struct launch l = { 0 };
+        struct pod_err err = { 0 };
+        struct pod_manifest *m = NULL;
+        struct pod_options opt = { 0 };
+        const char *console = NULL;
+        int lock_fd = -1, sync[2], idx = 1, r;
+        long v;
+        char buf;
+        sigset_t set;
+        pid_t child;
+        const struct opt opts[] = {
+                { "debug", OPT_BOOL, &l.debug },
+                { "interactive", OPT_BOOL, &l.interactive },
+                { "mutable", OPT_BOOL, &l.mutable_pod },
+                { "disable-capabilities-restriction", OPT_BOOL, &l.disable_caps },
+                { "disable-paths", OPT_BOOL, &l.disable_paths },
+                { "disable-seccomp", OPT_BOOL, &l.disable_seccomp },
+                { "net", OPT_STR, &l.net },
+                { "hostname", OPT_STR, &l.hostname },
+                { "ipc", OPT_STR, &l.ipc },
+                { "private-users", OPT_STR, &l.private_users },
+                { "mds-token", OPT_STR, &l.mds_token },
+                { "local-config", OPT_STR, &l.local_config },
+                { "dns-conf-mode", OPT_STR, &l.dns_mode },
+                { "ready-fd", OPT_STR, &l.ready_fd },
+                { "max-clients", OPT_STR, &l.max_clients },
+                { "max-message", OPT_STR, &l.max_message },
+        };
+
+        log_init("podinit", false);
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0) {
+                log_error("%s", err.msg);
+                usage();
+                return 2;
+        }
+        log_init("podinit", l.debug);
+        if (idx != argc - 1 || !uuid_valid(argv[idx])) {
+                log_error(idx < argc ? "\"%s\" is not a pod UUID" : "missing the pod UUID%s",
+                          idx < argc ? argv[idx] : "");
+                usage();
+                return 2;
+        }
+        l.uuid = argv[idx];
+
+        opt.uuid = l.uuid;
+        opt.ready_fd = -1;
+        opt.max_clients = 64;
+        opt.max_frame = PROTO_DEFAULT_MAX_FRAME;
+        if (l.ready_fd) {
+                if (parse_long(l.ready_fd, 3, 65535, &v) < 0 || fcntl((int)v, F_GETFD) < 0) {
+                        log_error("--ready-fd=%s is not an open file descriptor", l.ready_fd);
+                        return EXIT_SETUP;
+                }
+                opt.ready_fd = (int)v;
+                fd_set_cloexec(opt.ready_fd, 1);
+        }
+        if (l.max_clients) {
+                if (parse_long(l.max_clients, 1, 100000, &v) < 0) {
+                        log_error("--max-clients=%s: expected a number from 1 to 100000", l.max_clients);
+                        return EXIT_SETUP;
+                }
+                opt.max_clients = (unsigned)v;
+        }
+        if (l.max_message) {
+                if (parse_long(l.max_message, 256, 64L << 20, &v) < 0) {
+                        log_error("--max-message=%s: expected a byte count from 256 to 67108864", l.max_message);
+                        return EXIT_SETUP;
+                }
+                opt.max_frame = (size_t)v;
+        }
+
+        l.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+        if (l.ipc && *l.ipc && strcmp(l.ipc, "auto") && strcmp(l.ipc, "private")) {
+                if (strcmp(l.ipc, "parent")) {
+                        log_error("--ipc=%s: expected auto, private or parent", l.ipc);
+                        return EXIT_SETUP;
+                }
+                l.clone_flags &= ~CLONE_NEWIPC;
+        }
+        if (parse_net(&l, &err) < 0) {
+                log_error("%s", err.msg);
+                return EXIT_SETUP;
+        }
+        if (l.new_net)
+                l.clone_flags |= CLONE_NEWNET;
+        if (l.interactive)
+                log_warn("--interactive is not implemented yet; apps use the pod's stdout/stderr and /dev/null as stdin");
+        if (l.private_users)
+                log_warn("--private-users is not implemented; the pod runs without a user namespace");
+
+        if (get_lock(&lock_fd, l.uuid, &err) < 0 || load_manifest(&m, &err) < 0) {
+                log_error("%s", err.msg);
+                return EXIT_SETUP;
+        }
+        opt.stop_timeout_ms = m->stop_timeout_ms;
+        opt.mutable_pod = l.mutable_pod || m->mutable_pod;
+        write_runtime_config(&l);
+        if (isatty(STDIN_FILENO))
+                console = ttyname(STDIN_FILENO);
+
+        /* Block the signals we wait for before the child exists, so none is lost. */
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        if (pipe2(sync, O_CLOEXEC) < 0) {
+                log_error("pipe: %s", strerror(errno));
+                return EXIT_SETUP;
+        }
+        fflush(NULL);
+        child = (pid_t)syscall(SYS_clone, (unsigned long)l.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (child < 0) {
+                log_error("creating the pod's namespaces (clone): %s", strerror(errno));
+                return EXIT_SETUP;
+        }
+        if (child == 0) {
+                close(sync[0]);
+                pod_child(&l, m, &opt, sync[1], console);
+        }
+        close(sync[1]);
+        if (opt.ready_fd >= 0)
+                close(opt.ready_fd);    /* PID 1 holds the only copy now */
+        if (read(sync[0], &buf, 1) == 1) {
+                char pid[32];
+                int n = snprintf(pid, sizeof(pid), "%d\n", (int)child);
+                if ((r = write_file_atomic(AT_FDCWD, "pid", pid, (size_t)n, 0644)) < 0)
+                        log_warn("writing the pid file: %s", strerror(-r));
+        }
+        close(sync[0]);
+        r = wait_pod(child);
+        pod_manifest_free(m);
+        (void)lock_fd;          /* held until we exit, after every status file is on disk */
+        return r;
+}

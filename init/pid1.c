@@ -1,0 +1,341 @@
+/*
+ * PID 1 of the pod: one uv_loop, no threads.
+ *
+ * Start-up is two-phase (DESIGN rule 5): every app is prepared (user, group,
+ * environment, mounts) before the first one is started, so a bad manifest
+ * fails the whole pod with exit code 254 and nothing running.  From then on
+ * errors are contained to one app or one client.
+ *
+ * One reaper (DESIGN rule 1): SIGCHLD -> waitpid(-1, WNOHANG) until nothing
+ * is left, because signals coalesce.  A pid found in the table is an app;
+ * any other pid is an orphan re-parented to us and is only counted.
+ *
+ * Pod policy for an immutable pod: the pod runs until every app has exited.
+ * The first app that fails (non-zero exit, killed by a signal, or unable to
+ * start) sets the pod's exit code and stops the others: SIGTERM to each app's
+ * process group, SIGKILL after the stop timeout, and the pod finishes as soon
+ * as the last app is reaped, not when the timeout expires.  A mutable pod
+ * stays up until it is stopped.
+ */
+#include "init/pod.h"
+#include "init/control.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/podstate.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define SUPERVISOR_STATUS "/rkt/supervisor-status"
+
+static const char *pod_state_name(enum pod_state s)
+{
+        switch (s) {
+        case POD_STARTING: return "starting";
+        case POD_RUNNING: return "running";
+        case POD_STOPPING: return "stopping";
+        case POD_EXITED: return "exited";
+        }
+        return "unknown";
+}
+
+json_t *pod_status_json(const struct pod *pod)
+{
+        char ts[48];
+        json_t *j = json_object(), *apps = json_array();
+
+        json_object_set_new(j, "version", json_integer(PROTO_VERSION));
+        json_object_set_new(j, "uuid", json_string(pod->opt.uuid));
+        json_object_set_new(j, "state", json_string(pod_state_name(pod->state)));
+        json_object_set_new(j, "mutable", json_boolean(pod->opt.mutable_pod));
+        format_rfc3339(pod->created_ns, ts, sizeof(ts));
+        json_object_set_new(j, "startedAt", json_string(ts));
+        if (pod->ready_ns) {
+                format_rfc3339(pod->ready_ns, ts, sizeof(ts));
+                json_object_set_new(j, "readyAt", json_string(ts));
+        }
+        if (pod->state == POD_EXITED) {
+                format_rfc3339(pod->exited_ns, ts, sizeof(ts));
+                json_object_set_new(j, "exitedAt", json_string(ts));
+                json_object_set_new(j, "exitCode", json_integer(pod->exit_code));
+        }
+        if (pod->exit_reason[0])
+                json_object_set_new(j, "exitReason", json_string(pod->exit_reason));
+        json_object_set_new(j, "orphansReaped", json_integer((json_int_t)pod->orphans_reaped));
+        json_object_set_new(j, "stopTimeoutMs", json_integer((json_int_t)pod->opt.stop_timeout_ms));
+        json_object_set_new(j, "clients", json_integer(control_client_count(pod)));
+        for (size_t i = 0; i < pod->n_apps; i++)
+                json_array_append_new(apps, app_status_json(&pod->apps[i]));
+        json_object_set_new(j, "apps", apps);
+        return j;
+}
+
+static void write_pod_json(struct pod *pod)
+{
+        json_t *j = pod_status_json(pod);
+        char *s = json_dumps(j, JSON_COMPACT);
+        int r = write_file_atomic(AT_FDCWD, S1_PODINIT_DIR "/" POD_STATUS_JSON, s, strlen(s), 0644);
+
+        if (r < 0)
+                log_warn("writing %s/%s: %s", S1_PODINIT_DIR, POD_STATUS_JSON, strerror(-r));
+        free(s);
+        json_decref(j);
+}
+
+static void pod_finish(struct pod *pod)
+{
+        if (pod->state == POD_EXITED)
+                return;
+        pod->state = POD_EXITED;
+        pod->exited_ns = now_real_ns();
+        unlink(SUPERVISOR_STATUS);
+        write_pod_json(pod);
+        log_debug("pod finished, exit code %d", pod->exit_code);
+
+        pod->closing = true;
+        control_close(pod);
+        uv_close((uv_handle_t *)&pod->sig_chld, NULL);
+        uv_close((uv_handle_t *)&pod->sig_term, NULL);
+        uv_close((uv_handle_t *)&pod->sig_int, NULL);
+        uv_close((uv_handle_t *)&pod->sig_hup, NULL);
+        uv_close((uv_handle_t *)&pod->stop_timer, NULL);
+        for (size_t i = 0; i < pod->n_apps; i++)
+                app_close_handles(&pod->apps[i]);
+}
+
+static bool all_apps_exited(const struct pod *pod)
+{
+        for (size_t i = 0; i < pod->n_apps; i++)
+                if (pod->apps[i].state != APP_EXITED && pod->apps[i].state != APP_CREATED)
+                        return false;
+        return true;
+}
+
+static void check_done(struct pod *pod)
+{
+        if (pod->state == POD_EXITED || !all_apps_exited(pod))
+                return;
+        if (pod->state == POD_STOPPING || !pod->opt.mutable_pod)
+                pod_finish(pod);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+        struct pod *pod = container_of(t, struct pod, stop_timer);
+
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                struct app *a = &pod->apps[i];
+                if (a->state != APP_EXITED && a->state != APP_CREATED) {
+                        log_warn("app %s did not stop within %llu ms; killing it", a->spec->name,
+                                 (unsigned long long)pod->opt.stop_timeout_ms);
+                        app_signal(a, SIGKILL);
+                }
+        }
+}
+
+void pod_request_stop(struct pod *pod, bool force, const char *why)
+{
+        if (pod->state == POD_EXITED || (pod->state == POD_STOPPING && (!force || pod->stop_forced)))
+                return;
+        log_debug("stopping pod%s: %s", force ? " (forced)" : "", why);
+        if (force && !pod->exit_code_set) {
+                pod->exit_code_set = true;
+                pod->exit_code = 128 + SIGKILL;
+                snprintf(pod->exit_reason, sizeof(pod->exit_reason), "%s", why);
+        } else if (!pod->exit_code_set && !pod->exit_reason[0]) {
+                snprintf(pod->exit_reason, sizeof(pod->exit_reason), "%s", why);
+        }
+        pod->stop_forced |= force;
+        if (pod->state != POD_STOPPING) {
+                pod->state = POD_STOPPING;
+                unlink(SUPERVISOR_STATUS);
+                write_pod_json(pod);
+                if (!force)
+                        uv_timer_start(&pod->stop_timer, on_stop_timeout, pod->opt.stop_timeout_ms, 0);
+        }
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                struct app *a = &pod->apps[i];
+                if (a->state == APP_EXITED || a->state == APP_CREATED)
+                        continue;
+                a->exited_by_pod = true;
+                a->state = APP_STOPPING;
+                app_signal(a, force ? SIGKILL : SIGTERM);
+        }
+        check_done(pod);
+}
+
+static bool app_failed(const struct app *a)
+{
+        return a->error[0] || !WIFEXITED(a->wstatus) || WEXITSTATUS(a->wstatus) != 0;
+}
+
+void pod_app_exited(struct pod *pod, struct app *a)
+{
+        if (!a->exited_by_pod && app_failed(a) && !pod->opt.mutable_pod &&
+            (pod->state == POD_STARTING || pod->state == POD_RUNNING)) {
+                char why[256];
+                pod->exit_code_set = true;
+                pod->exit_code = a->error[0] && WIFEXITED(a->wstatus) ? WEXITSTATUS(a->wstatus)
+                                                                      : shell_code_from_wait(a->wstatus);
+                if (a->error[0])
+                        snprintf(why, sizeof(why), "app %s could not start: %s", a->spec->name, a->error);
+                else if (WIFSIGNALED(a->wstatus))
+                        snprintf(why, sizeof(why), "app %s was killed by signal %d (%s)", a->spec->name,
+                                 WTERMSIG(a->wstatus), sigabbrev_np(WTERMSIG(a->wstatus)) ?: "?");
+                else
+                        snprintf(why, sizeof(why), "app %s exited with code %d", a->spec->name,
+                                 WEXITSTATUS(a->wstatus));
+                snprintf(pod->exit_reason, sizeof(pod->exit_reason), "%s", why);
+                pod_request_stop(pod, false, why);
+                return;
+        }
+        check_done(pod);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+        struct pod *pod = container_of(h, struct pod, sig_chld);
+
+        for (;;) {
+                int st;
+                pid_t pid = waitpid(-1, &st, WNOHANG);
+                struct app *a;
+
+                if (pid <= 0)
+                        break;
+                a = pidtab_take(&pod->pids, pid);
+                if (a)
+                        app_on_exit(a, st);
+                else
+                        pod->orphans_reaped++;
+        }
+}
+
+static void on_sigterm(uv_signal_t *h, int signum)
+{
+        struct pod *pod = h->data;
+        pod_request_stop(pod, false, signum == SIGINT ? "SIGINT received" : "SIGTERM received");
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+        log_debug("SIGHUP ignored");
+}
+
+static int setup_dirs(struct pod_err *err)
+{
+        static const struct { const char *path; mode_t mode; } dirs[] = {
+                { S1_RKT_STATUS, 0755 }, { S1_RKT_ENV, 0755 }, { S1_PODINIT_DIR, 0700 },
+                { S1_PODINIT_DIR "/apps", 0755 },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                int r = mkdir_p_at(AT_FDCWD, dirs[i].path, dirs[i].mode);
+                if (r < 0)
+                        return pod_err_set(err, r, "creating %s: %s", dirs[i].path, strerror(-r));
+        }
+        unlink(SUPERVISOR_STATUS);
+        return 0;
+}
+
+static void mark_ready(struct pod *pod)
+{
+        pod->state = POD_RUNNING;
+        pod->ready_ns = now_real_ns();
+        if (symlink("ready", SUPERVISOR_STATUS) < 0 && errno != EEXIST)
+                log_warn("creating %s: %s", SUPERVISOR_STATUS, strerror(errno));
+        write_pod_json(pod);
+        if (pod->opt.ready_fd >= 0) {
+                (void)!write(pod->opt.ready_fd, "R", 1);
+                close(pod->opt.ready_fd);
+                pod->opt.ready_fd = -1;
+        }
+}
+
+static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_options *opt,
+                    struct pod_err *err)
+{
+        int r;
+
+        pod->manifest = m;
+        pod->opt = *opt;
+        pod->state = POD_STARTING;
+        pod->created_ns = now_real_ns();
+        pidtab_init(&pod->pids);
+        if ((r = uv_loop_init(&pod->loop)) < 0)
+                return pod_err_set(err, r, "initialising the event loop: %s", uv_strerror(r));
+        uv_signal_init(&pod->loop, &pod->sig_chld);
+        uv_signal_init(&pod->loop, &pod->sig_term);
+        uv_signal_init(&pod->loop, &pod->sig_int);
+        uv_signal_init(&pod->loop, &pod->sig_hup);
+        uv_timer_init(&pod->loop, &pod->stop_timer);
+        pod->sig_term.data = pod->sig_int.data = pod;
+        /* Signal watchers before any child exists, so no exit can be missed. */
+        uv_signal_start(&pod->sig_chld, on_sigchld, SIGCHLD);
+        uv_signal_start(&pod->sig_term, on_sigterm, SIGTERM);
+        uv_signal_start(&pod->sig_int, on_sigterm, SIGINT);
+        uv_signal_start(&pod->sig_hup, on_sighup, SIGHUP);
+
+        pod->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (pod->devnull_fd < 0)
+                return pod_err_set(err, -errno, "opening /dev/null: %s", strerror(errno));
+        if ((r = setup_dirs(err)) < 0)
+                return r;
+        pod->n_apps = m->n_apps;
+        pod->apps = xcalloc(m->n_apps + 1, sizeof(struct app));
+        for (size_t i = 0; i < m->n_apps; i++) {
+                struct app *a = &pod->apps[i];
+                a->pod = pod;
+                a->spec = &m->apps[i];
+                a->state = APP_CREATED;
+                a->report_fd = -1;
+                exec_plan_done(&a->plan);
+        }
+        for (size_t i = 0; i < m->n_apps; i++)
+                if ((r = app_prepare(&pod->apps[i], err)) < 0)
+                        return r;
+        return control_start(pod, S1_PODINIT_DIR "/" PROTO_SOCKET_NAME, err);
+}
+
+int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
+{
+        struct pod *pod = xcalloc(1, sizeof(*pod));
+        struct pod_err err = { 0 };
+        int code;
+
+        signal(SIGPIPE, SIG_IGN);
+        if (pod_init(pod, m, opt, &err) < 0) {
+                log_error("%s", err.msg);
+                return 254;
+        }
+        write_pod_json(pod);
+        for (size_t i = 0; i < pod->n_apps && pod->state == POD_STARTING; i++) {
+                struct app *a = &pod->apps[i];
+                if (app_start(a) < 0) {
+                        log_error("app %s: %s", a->spec->name, a->error);
+                        a->state = APP_EXITED;
+                        a->wstatus = SETUP_EXEC << 8;   /* exited with 203 */
+                        a->exited_ns = now_real_ns();
+                        pod_app_exited(pod, a);
+                }
+        }
+        if (pod->state == POD_STARTING)
+                mark_ready(pod);
+        check_done(pod);
+
+        uv_run(&pod->loop, UV_RUN_DEFAULT);
+
+        code = pod->exit_code;
+        if (uv_loop_close(&pod->loop) != 0)
+                log_debug("event loop closed with handles still open");
+        for (size_t i = 0; i < pod->n_apps; i++)
+                exec_plan_done(&pod->apps[i].plan);
+        free(pod->apps);
+        pidtab_done(&pod->pids);
+        if (pod->devnull_fd >= 0)
+                close(pod->devnull_fd);
+        free(pod);
+        return code;
+}

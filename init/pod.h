@@ -1,0 +1,95 @@
+/*
+ * PID 1's state: one pod, its apps, one libuv loop, no threads.
+ *
+ * Ownership: struct pod owns the apps and every uv handle is embedded in its
+ * owner (container_of).  Handles are closed once, when the pod finishes; the
+ * memory is freed after uv_run returns, when every close callback has run.
+ */
+#ifndef POD_INIT_POD_H
+#define POD_INIT_POD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "common/manifest.h"
+#include "common/pidtab.h"
+#include "common/proto.h"
+#include "common/status.h"
+#include "common/uuid.h"
+#include "init/spawn.h"
+
+enum pod_state {
+        POD_STARTING,
+        POD_RUNNING,
+        POD_STOPPING,
+        POD_EXITED,
+};
+
+struct app {
+        struct pod *pod;
+        const struct pod_app *spec;     /* points into pod->manifest */
+        enum app_state state;
+        struct exec_plan plan;
+        pid_t pid;
+        int report_fd;                  /* exec report pipe, -1 once read */
+        uv_poll_t report_poll;
+        bool report_poll_active;
+        uint64_t started_ns, exec_ns, exited_ns;        /* CLOCK_REALTIME */
+        int wstatus;
+        bool exited_by_pod;             /* died during pod shutdown */
+        int rkt_code;                   /* what rkt/status/<app> says */
+        char error[384];                /* setup failure, human-readable */
+};
+
+struct pod_options {
+        const char *uuid;
+        uint64_t stop_timeout_ms;
+        int ready_fd;                   /* written once all apps started; -1 if none */
+        unsigned max_clients;
+        size_t max_frame;
+        bool mutable_pod;
+};
+
+struct control;
+
+struct pod {
+        uv_loop_t loop;
+        uv_signal_t sig_chld, sig_term, sig_int, sig_hup;
+        uv_timer_t stop_timer;
+        struct pidtab pids;
+        struct pod_manifest *manifest;
+        struct app *apps;
+        size_t n_apps;
+        struct pod_options opt;
+        enum pod_state state;
+        bool stop_forced;
+        bool exit_code_set;
+        int exit_code;
+        char exit_reason[256];
+        uint64_t orphans_reaped;
+        uint64_t created_ns, ready_ns, exited_ns;
+        int devnull_fd;
+        struct control *control;
+        bool closing;
+};
+
+/* pid1.c */
+int pid1_main(struct pod_manifest *m, const struct pod_options *opt);
+void pod_request_stop(struct pod *pod, bool force, const char *why);
+/* The status document (docs/protocol.md "status"), new reference. */
+struct json_t *pod_status_json(const struct pod *pod);
+
+/* app.c */
+int app_prepare(struct app *a, struct pod_err *err);
+int app_start(struct app *a);
+void app_on_exit(struct app *a, int wstatus);
+void app_signal(struct app *a, int sig);
+struct json_t *app_status_json(const struct app *a);
+void app_close_handles(struct app *a);
+
+/* pod lifecycle hooks called by app.c */
+void pod_app_exited(struct pod *pod, struct app *a);
+
+#endif

@@ -1,0 +1,177 @@
+#include "init/spawn.h"
+#include "common/status.h"
+#include "common/util.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
+
+void exec_plan_done(struct exec_plan *p)
+{
+        free(p->rootfs);
+        strv_free(p->argv);
+        strv_free(p->envp);
+        free(p->path_env);
+        free(p->workdir);
+        free(p->groups);
+        memset(p, 0, sizeof(*p));
+        p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
+}
+
+/* Async-signal-safe string copy, used only in the child. */
+static void child_copy(char *dst, size_t cap, const char *a, const char *b, const char *c)
+{
+        size_t n = 0;
+        for (const char *parts[3] = { a, b, c }, **s = parts; s < parts + 3; s++)
+                for (const char *q = *s; q && *q && n + 1 < cap; q++)
+                        dst[n++] = *q;
+        dst[n] = '\0';
+}
+
+static __attribute__((noreturn)) void child_fail(int fd, int code, const char *what, const char *path)
+{
+        struct spawn_report r;
+        memset(&r, 0, sizeof(r));
+        r.code = code;
+        r.err = errno;
+        child_copy(r.what, sizeof(r.what), what, NULL, NULL);
+        child_copy(r.path, sizeof(r.path), path, NULL, NULL);
+        (void)!write(fd, &r, sizeof(r));
+        _exit(code);
+}
+
+/*
+ * Search PATH the way rkt's stage1 does for a bare program name: each entry
+ * (relative ones taken from the working directory, as we have chdir'ed there),
+ * remembering EACCES over ENOENT so "permission denied" wins when the file
+ * exists but cannot be executed.  The found path becomes argv[0].
+ */
+static void child_exec(const struct exec_plan *p, int fd)
+{
+        static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        char buf[4096];
+        const char *prog = p->argv[0];
+        int saved = ENOENT;
+
+        if (strchr(prog, '/')) {
+                execve(prog, p->argv, p->envp);
+                child_fail(fd, SETUP_EXEC, "exec", prog);
+        }
+        for (const char *s = p->path_env ? p->path_env : default_path; ; ) {
+                const char *e = strchr(s, ':');
+                size_t dl = e ? (size_t)(e - s) : strlen(s);
+                if (dl + 1 + strlen(prog) + 1 <= sizeof(buf)) {
+                        memcpy(buf, s, dl);
+                        if (dl == 0)
+                                buf[dl++] = '.';
+                        buf[dl] = '/';
+                        memcpy(buf + dl + 1, prog, strlen(prog) + 1);
+                        p->argv[0] = buf;       /* our copy-on-write page; the parent's is untouched */
+                        execve(buf, p->argv, p->envp);
+                        if (errno == EACCES)
+                                saved = EACCES;
+                        else if (errno != ENOENT && errno != ENOTDIR) {
+                                saved = errno;
+                                child_copy(buf, sizeof(buf), prog, NULL, NULL);
+                                break;
+                        }
+                }
+                if (!e)
+                        break;
+                s = e + 1;
+        }
+        errno = saved;
+        child_fail(fd, SETUP_EXEC, "exec", prog);
+}
+
+static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
+{
+        sigset_t all;
+        struct sigaction sa;
+
+        /* Default dispositions and an empty mask: PID 1's libuv handlers and
+         * blocked signals must not leak into the app.  SIGPIPE is ignored, as
+         * rkt's systemd-based stage1 does (IgnoreSIGPIPE=yes). */
+        memset(&sa, 0, sizeof(sa));
+        for (int s = 1; s < NSIG; s++) {
+                if (s == SIGKILL || s == SIGSTOP)
+                        continue;
+                sa.sa_handler = s == SIGPIPE ? SIG_IGN : SIG_DFL;
+                sigaction(s, &sa, NULL);
+        }
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+
+        if (setsid() < 0)
+                child_fail(fd, SETUP_SIGNAL_MASK, "setsid", NULL);
+        if ((p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) ||
+            (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) ||
+            (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0))
+                child_fail(fd, SETUP_STDIN, "dup2", NULL);
+        /* No fd of PID 1 (control sockets, lock fd, other apps' pipes) reaches
+         * the app: everything from 3 up is closed except the report pipe,
+         * which is CLOEXEC and goes away at exec. */
+        if (fd > 3)
+                syscall(SYS_close_range, 3u, (unsigned)fd - 1, 0u);
+        syscall(SYS_close_range, (unsigned)fd + 1, ~0u, 0u);
+
+        if (chroot(p->rootfs) < 0)
+                child_fail(fd, SETUP_CHROOT, "chroot", p->rootfs);
+        if (chdir(p->workdir ? p->workdir : "/") < 0)
+                child_fail(fd, SETUP_CHDIR, "chdir", p->workdir ? p->workdir : "/");
+        if (setgroups(p->n_groups, p->groups) < 0)
+                child_fail(fd, SETUP_GROUP, "setgroups", NULL);
+        if (setresgid(p->gid, p->gid, p->gid) < 0)
+                child_fail(fd, SETUP_GROUP, "setgid", NULL);
+        if (setresuid(p->uid, p->uid, p->uid) < 0)
+                child_fail(fd, SETUP_USER, "setuid", NULL);
+        child_exec(p, fd);
+        _exit(SETUP_EXEC);
+}
+
+int spawn_app(const struct exec_plan *p, pid_t *ret_pid, int *ret_report_fd)
+{
+        int pfd[2];
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(pfd[0]);
+                child_main(p, pfd[1]);
+        }
+        close(pfd[1]);
+        fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+        *ret_pid = pid;
+        *ret_report_fd = pfd[0];
+        return 0;
+}
+
+int spawn_read_report(int fd, struct spawn_report *ret)
+{
+        struct spawn_report r;
+        ssize_t n;
+
+        do
+                n = read(fd, &r, sizeof(r));
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return 0;
+        if ((size_t)n != sizeof(r))
+                return -EBADMSG;
+        r.what[sizeof(r.what) - 1] = '\0';
+        r.path[sizeof(r.path) - 1] = '\0';
+        *ret = r;
+        return 1;
+}

@@ -1,0 +1,53 @@
+/*
+ * Starting an app process.  Everything the child needs is prepared before
+ * fork (DESIGN rule 2); between fork and exec the child only makes syscalls
+ * (no malloc, no stdio, no locks), so it is safe whatever PID 1's heap looks
+ * like at that moment.
+ *
+ * The child reports a failure before exec through a CLOEXEC pipe: a struct
+ * spawn_report, then _exit() with the systemd-style setup code.  A successful
+ * exec closes the pipe with nothing written, which PID 1 sees as EOF.
+ */
+#ifndef POD_INIT_SPAWN_H
+#define POD_INIT_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct exec_plan {
+        char *rootfs;           /* chroot target, as PID 1 sees it */
+        char **argv;            /* argv[0] is the program as given in the manifest */
+        char **envp;
+        char *path_env;         /* PATH value from envp (search list), or NULL */
+        char *workdir;
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        size_t n_groups;
+        int stdin_fd;           /* dup'ed to 0; -1 keeps PID 1's */
+        int stdout_fd;          /* dup'ed to 1; -1 keeps PID 1's */
+        int stderr_fd;          /* dup'ed to 2; -1 keeps PID 1's */
+};
+
+struct spawn_report {
+        int code;               /* setup code (enum setup_code) */
+        int err;                /* errno of the failing call */
+        char what[32];          /* "chroot", "chdir", "setgid", "exec", ... */
+        char path[256];         /* the path involved, if any */
+};
+
+void exec_plan_done(struct exec_plan *p);
+
+/*
+ * Fork and exec.  On success *ret_pid is the child and *ret_report_fd the
+ * read end of its report pipe (O_CLOEXEC|O_NONBLOCK).  The caller must put
+ * the pid in its table before returning to the event loop.
+ */
+int spawn_app(const struct exec_plan *p, pid_t *ret_pid, int *ret_report_fd);
+
+/* Read a child's report: 1 and *ret if it wrote one, 0 at EOF (exec succeeded),
+ * -EAGAIN if nothing is there yet. */
+int spawn_read_report(int fd, struct spawn_report *ret);
+
+#endif
