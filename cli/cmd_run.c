@@ -375,7 +375,7 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                 const struct app_args *a = &ra->apps[i];
                 struct image_manifest *im = NULL;
                 _cleanup_free_ char *name = NULL, *mpath = NULL;
-                json_t *app;
+                json_t *app = NULL;
 
                 if ((r = unpack_app(podfd, podpath, a->image, a->name, &name, &im, err)) < 0)
                         goto out;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the Debian packages a make target needs, only those missing.
+# usage: scripts/deps.sh build|test|demo|bench
+set -euo pipefail
+
+build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev)
+runtime=(busybox-static iproute2 util-linux)
+test=(bats tmux expect)
+bench=(tini catatonit conmon crun hyperfine)
+
+case "${1:-build}" in
+  build) want=("${build[@]}") ;;
+  demo)  want=("${build[@]}" "${runtime[@]}") ;;
+  test)  want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
+  bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing Debian packages: ${missing[*]}" >&2
+  echo "deps: run as root, or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
