@@ -182,7 +182,9 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
         /* Namespaces and root are final: the launcher may publish our pid. */
         (void)!write(sync_fd, "S", 1);
         close(sync_fd);
-        exit(pid1_main(m, opt));
+        r = pid1_main(m, opt);
+        pod_manifest_free(m);
+        exit(r);
 }
 
 static int wait_pod(pid_t child)

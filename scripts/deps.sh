@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev)
-runtime=(busybox-static iproute2 util-linux)
-test=(bats tmux expect)
+runtime=(busybox-static iproute2 util-linux procps)
+test=(bats tmux expect python3 procps)
 bench=(tini catatonit conmon crun hyperfine)
 
 case "${1:-build}" in
