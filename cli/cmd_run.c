@@ -300,6 +300,47 @@ fail:
         return r;
 }
 
+/*
+ * --pod-manifest: each app names its image (apps[].image.name); find it among
+ * the images given (reading only their manifests), then unpack it under the
+ * app's name.  Two apps may share one image.
+ */
+static int unpack_for_manifest(int podfd, const char *podpath, const struct run_args *ra,
+                               struct pod_manifest *m, struct pod_err *err)
+{
+        struct image_manifest **ims = xcalloc(ra->n_apps + 1, sizeof(*ims));
+        int r = 0;
+
+        for (size_t k = 0; k < ra->n_apps && r == 0; k++)
+                r = image_peek_manifest(ra->apps[k].image, &ims[k], err);
+        for (size_t i = 0; i < m->n_apps && r == 0; i++) {
+                struct pod_app *a = &m->apps[i];
+                struct image_manifest *im = NULL;
+                char *name = NULL;
+                size_t k;
+
+                for (k = 0; k < ra->n_apps; k++)
+                        if (a->image_name && !strcmp(ims[k]->name, a->image_name))
+                                break;
+                if (k == ra->n_apps) {
+                        r = pod_err_set(err, -ENOENT, "--pod-manifest: apps[%zu] (\"%s\") wants image \"%s\", which none of the images given provides",
+                                        i, a->name, a->image_name ?: "(no image.name)");
+                        break;
+                }
+                r = unpack_app(podfd, podpath, ra->apps[k].image, a->name, &name, &im, err);
+                if (r == 0)
+                        r = pod_app_take_image_app(a, im, err);
+                if (r == 0)
+                        r = check_ids(podfd, a, err);
+                image_manifest_free(im);
+                free(name);
+        }
+        for (size_t k = 0; k < ra->n_apps; k++)
+                image_manifest_free(ims[k]);
+        free(ims);
+        return r;
+}
+
 /* Build and validate the pod manifest; images are unpacked on the way. */
 static int prepare_apps(int podfd, const char *podpath, const struct run_args *ra, char **ret_json,
                         struct pod_err *err)
@@ -320,50 +361,7 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                 if ((r = pod_manifest_parse(data, len, &m, err)) < 0)
                         return pod_err_prefix(err, "--pod-manifest=%s", ra->pod_manifest);
                 pod = json_loadb(data, len, 0, &je);
-                for (size_t i = 0; i < m->n_apps && r == 0; i++) {
-                        struct pod_app *a = &m->apps[i];
-                        struct image_manifest *im = NULL;
-                        char *name = NULL;
-                        bool found = false;
-                        for (size_t k = 0; k < ra->n_apps && !found; k++) {
-                                struct image_manifest *probe = NULL;
-                                _cleanup_free_ char *mp = NULL, *md = NULL;
-                                size_t ml;
-                                struct stat st;
-                                /* Cheap name check first for directories; archives are unpacked. */
-                                if (stat(ra->apps[k].image, &st) == 0 && S_ISDIR(st.st_mode)) {
-                                        mp = xasprintf("%s/manifest", ra->apps[k].image);
-                                        if (read_file_at(AT_FDCWD, mp, POD_MANIFEST_MAX_BYTES, &md, &ml) < 0 ||
-                                            image_manifest_parse(md, ml, &probe, NULL) < 0)
-                                                continue;
-                                        found = a->image_name && !strcmp(probe->name, a->image_name);
-                                        image_manifest_free(probe);
-                                        if (!found)
-                                                continue;
-                                }
-                                r = unpack_app(podfd, podpath, ra->apps[k].image, a->name, &name, &im, err);
-                                if (r < 0)
-                                        break;
-                                found = a->image_name && !strcmp(im->name, a->image_name);
-                                if (!found) {
-                                        _cleanup_free_ char *d = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
-                                        rm_rf_at(AT_FDCWD, d);
-                                        image_manifest_free(im);
-                                        im = NULL;
-                                        free(name);
-                                        name = NULL;
-                                }
-                        }
-                        if (r == 0 && !found)
-                                r = pod_err_set(err, -ENOENT, "--pod-manifest: apps[%zu] (\"%s\") wants image \"%s\", which none of the images given provides",
-                                                i, a->name, a->image_name ?: "(no image.name)");
-                        if (r == 0)
-                                r = pod_app_take_image_app(a, im, err);
-                        if (r == 0)
-                                r = check_ids(podfd, a, err);
-                        image_manifest_free(im);
-                        free(name);
-                }
+                r = unpack_for_manifest(podfd, podpath, ra, m, err);
                 goto out;
         }
 

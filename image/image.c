@@ -305,3 +305,52 @@ fail:
         rm_rf_at(AT_FDCWD, dest_dir);
         return r;
 }
+
+int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        struct stat st;
+        int r;
+
+        if (stat(src, &st) < 0) {
+                if (errno == ENOENT)
+                        return pod_err_set(err, -ENOENT, "no such image %s", src);
+                return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
+        }
+        if (S_ISDIR(st.st_mode)) {
+                _cleanup_free_ char *mpath = xasprintf("%s/manifest", src);
+                r = read_file_at(AT_FDCWD, mpath, POD_MANIFEST_MAX_BYTES, &data, &len);
+                if (r < 0)
+                        return pod_err_set(err, r, "image %s: reading %s: %s", src, mpath,
+                                           r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+        } else {
+                _cleanup_(archive_freep) struct archive *in = archive_read_new();
+                _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
+                struct archive_entry *e;
+
+                if (fd < 0)
+                        return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
+                archive_read_support_filter_all(in);
+                archive_read_support_format_tar(in);
+                if (archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
+                        return pod_err_set(err, -EINVAL, "image %s: not an ACI (tar) archive: %s", src,
+                                           archive_error_string(in) ?: "unknown format");
+                while ((r = archive_read_next_header(in, &e)) >= ARCHIVE_WARN) {
+                        const char *n = archive_entry_pathname(e);
+                        if (n && (!strcmp(n, "manifest") || !strcmp(n, "./manifest"))) {
+                                if ((r = read_manifest_entry(in, src, e, &data, &len, err)) < 0)
+                                        return r;
+                                break;
+                        }
+                }
+                if (!data && r != ARCHIVE_EOF)
+                        return pod_err_set(err, -EINVAL, "image %s: %s", src,
+                                           archive_error_string(in) ?: "not a readable archive");
+                if (!data)
+                        return pod_err_set(err, -EINVAL, "image %s: no manifest in the image", src);
+        }
+        if ((r = image_manifest_parse(data, len, ret, err)) < 0)
+                return pod_err_prefix(err, "image %s", src);
+        return 0;
+}

@@ -18,4 +18,7 @@
 int image_unpack(const char *src, const char *dest_dir, struct image_manifest **ret,
                  struct pod_err *err);
 
+/* Read and parse only the image's manifest (no unpacking). */
+int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod_err *err);
+
 #endif
