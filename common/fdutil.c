@@ -154,15 +154,25 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
         char buf[4096];
         size_t len = strlen(path);
 
+        if (len == 0)
+                return -EINVAL;
         if (len >= sizeof(buf))
                 return -ENAMETOOLONG;
         memcpy(buf, path, len + 1);
         for (char *p = buf + 1; ; p++) {
                 if (*p == '/' || *p == '\0') {
                         char c = *p;
+                        struct stat st;
                         *p = '\0';
-                        if (mkdirat(dirfd, buf, mode) < 0 && errno != EEXIST)
-                                return -errno;
+                        if (mkdirat(dirfd, buf, mode) < 0) {
+                                if (errno != EEXIST)
+                                        return -errno;
+                                /* EEXIST is fine only for a directory (or a link to one). */
+                                if (fstatat(dirfd, buf, &st, 0) < 0)
+                                        return -errno;
+                                if (!S_ISDIR(st.st_mode))
+                                        return -ENOTDIR;
+                        }
                         *p = c;
                         if (!c)
                                 break;

@@ -151,7 +151,8 @@ int parse_long(const char *s, long min, long max, long *ret)
         char *end;
         long v;
 
-        if (!s || !*s)
+        /* strtol would skip white space and accept '+': be strict. */
+        if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
                 return -EINVAL;
         errno = 0;
         v = strtol(s, &end, 10);
@@ -171,7 +172,7 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms)
         unsigned long long v;
         uint64_t mult;
 
-        if (!s || !*s || *s == '-' || *s == '+')
+        if (!s || *s < '0' || *s > '9')
                 return -EINVAL;
         errno = 0;
         v = strtoull(s, &end, 10);

@@ -134,7 +134,8 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                                                     ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
                                                     ARCHIVE_EXTRACT_UNLINK);
-        archive_write_disk_set_standard_lookup(out);
+        /* No user/group name lookup: ids in an image are numeric and belong to
+         * the image, not to the host's passwd. */
         for (;;) {
                 _cleanup_free_ char *name = NULL;
                 const char *raw, *hl;
@@ -164,6 +165,8 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                         continue;       /* "./" itself */
                 type = archive_entry_filetype(e);
                 if (!strcmp(name, "manifest") && !from_disk) {
+                        if (*ret_manifest)
+                                return pod_err_set(err, -EINVAL, "image %s: manifest appears twice; refusing the image", image);
                         if ((r = read_manifest_entry(in, image, e, ret_manifest, ret_len, err)) < 0)
                                 return r;
                         continue;
@@ -188,8 +191,12 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                                                    image, name, hl);
                         archive_entry_set_hardlink(e, h);
                 }
-                if (!strcmp(name, "rootfs"))
+                if (!strcmp(name, "rootfs")) {
+                        /* Anything but a directory here would redirect the whole rootfs. */
+                        if (type != AE_IFDIR || hl)
+                                return pod_err_set(err, -EPERM, "image %s: rootfs is not a directory; refusing the image", image);
                         have_rootfs = true;
+                }
                 else if (!have_rootfs) {
                         mkdir("rootfs", 0755);
                         have_rootfs = true;
@@ -242,7 +249,6 @@ static int unpack_dir(const char *src, char **ret_manifest, size_t *ret_len, str
         if (lstat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
                 return pod_err_set(err, -ENOENT, "image %s: no rootfs/ directory in it", src);
         archive_read_disk_set_symlink_physical(in);
-        archive_read_disk_set_standard_lookup(in);
         archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_XATTR);
         if (archive_read_disk_open(in, rootfs) != ARCHIVE_OK)
                 return pod_err_set(err, -EIO, "image %s: %s", src, archive_error_string(in));
