@@ -143,7 +143,7 @@ static const char *find_podinit(void)
 
 static int write_text(int dirfd, const char *path, const char *text, mode_t mode, struct pod_err *err)
 {
-        int r = write_file_atomic(dirfd, path, text, strlen(text), mode);
+        int r = write_file_atomic(dirfd, path, text, strlen(text), mode, 0);
         if (r < 0)
                 return pod_err_set(err, r, "writing %s: %s", path, strerror(-r));
         return 0;

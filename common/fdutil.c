@@ -58,7 +58,7 @@ ssize_t read_full(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
-int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode, int flags)
 {
         char tmp[4096];
         _cleanup_close_ int fd = -1;
@@ -69,8 +69,9 @@ int write_file_atomic(int dirfd, const char *path, const void *data, size_t len,
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
-        if (fchmod(fd, mode) < 0 || (r = write_all(fd, data, len)) < 0 || fdatasync(fd) < 0) {
-                r = -errno;
+        if (fchmod(fd, mode) < 0 || (r = write_all(fd, data, len)) < 0 ||
+            ((flags & WRITE_SYNC) && fdatasync(fd) < 0)) {
+                r = r < 0 ? r : -errno;
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }

@@ -10,8 +10,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Write data to dirfd/path through a temp file + fsync + rename. */
-int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
+enum {
+        WRITE_SYNC = 1 << 0,    /* fdatasync before the rename: the content survives a crash */
+};
+/*
+ * Write data to dirfd/path through a temp file + rename, so readers see the
+ * old or the new content, never a mix.  WRITE_SYNC adds an fdatasync: use it
+ * for what must survive a crash (exit statuses), not for files that are
+ * worthless after one (a pod being prepared, a running pod's status).
+ */
+int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode, int flags);
 /* Read a whole regular file of at most max bytes; result is NUL-terminated. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_t *ret_len);
 /* Same, but resolving path as if root_fd were "/" (symlinks cannot escape). */

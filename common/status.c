@@ -29,7 +29,7 @@ int rkt_status_write(int dirfd, const char *name, int code)
 {
         char buf[16];
         int n = snprintf(buf, sizeof(buf), "%d\n", code);
-        return write_file_atomic(dirfd, name, buf, (size_t)n, 0644);
+        return write_file_atomic(dirfd, name, buf, (size_t)n, 0644, WRITE_SYNC);
 }
 
 int rkt_status_read(int dirfd, const char *name, int *ret)

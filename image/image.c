@@ -132,8 +132,7 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
                                                     ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                     ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-                                                    ARCHIVE_EXTRACT_UNLINK);
+                                                    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
         /* No user/group name lookup: ids in an image are numeric and belong to
          * the image, not to the host's passwd. */
         for (;;) {
@@ -297,7 +296,7 @@ int image_unpack(const char *src, const char *dest_dir, struct image_manifest **
         }
         {
                 _cleanup_free_ char *mpath = xasprintf("%s/manifest", dest_dir);
-                if ((r = write_file_atomic(AT_FDCWD, mpath, manifest, len, 0644)) < 0) {
+                if ((r = write_file_atomic(AT_FDCWD, mpath, manifest, len, 0644, 0)) < 0) {
                         image_manifest_free(*ret);
                         *ret = NULL;
                         pod_err_set(err, r, "writing %s: %s", mpath, strerror(-r));

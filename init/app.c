@@ -65,7 +65,7 @@ static int write_env_file(const struct app *a)
                         fprintf(f, "%s\n", *e);
         fclose(f);
         snprintf(path, sizeof(path), "%s/%s", S1_RKT_ENV, a->spec->name);
-        return write_file_atomic(AT_FDCWD, path, buf, len, 0644);
+        return write_file_atomic(AT_FDCWD, path, buf, len, 0644, 0);
 }
 
 int app_prepare(struct app *a, struct pod_err *err)
@@ -134,7 +134,8 @@ static void write_json_status(const struct app *a)
 
         json_decref(j);
         snprintf(path, sizeof(path), "%s/apps/%s.json", S1_PODINIT_DIR, a->spec->name);
-        r = write_file_atomic(AT_FDCWD, path, s, strlen(s), 0644);
+        r = write_file_atomic(AT_FDCWD, path, s, strlen(s), 0644,
+                              a->state == APP_EXITED ? WRITE_SYNC : 0);
         if (r < 0)
                 log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
         free(s);
@@ -160,6 +161,10 @@ static void report_consume(struct app *a)
         } else if (r == 0 && a->state == APP_STARTING) {
                 a->state = APP_RUNNING;
                 a->exec_ns = now_real_ns();
+                write_json_status(a);
+                pod_app_running(a->pod, a);
+        } else if (r == 0 && !a->exec_ns) {
+                a->exec_ns = now_real_ns();     /* exec'd, but a stop came first */
         }
         if (a->report_poll_active) {
                 uv_poll_stop(&a->report_poll);
@@ -192,7 +197,6 @@ int app_start(struct app *a)
                 a->report_poll_active = true;
                 uv_poll_start(&a->report_poll, UV_READABLE | UV_DISCONNECT, on_report);
         }
-        write_json_status(a);
         return 0;
 }
 

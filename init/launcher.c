@@ -139,7 +139,7 @@ static void write_runtime_config(const struct launch *l)
                               "IPCMode", l->ipc ?: "");
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         if (s) {
-                int r = write_file_atomic(AT_FDCWD, "runtime-config", s, strlen(s), 0644);
+                int r = write_file_atomic(AT_FDCWD, "runtime-config", s, strlen(s), 0644, 0);
                 if (r < 0)
                         log_warn("writing runtime-config: %s", strerror(-r));
         }
@@ -174,7 +174,7 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
                 log_error("failed to setup network: bringing up lo: %s", strerror(-r));
                 _exit(EXIT_SETUP);
         }
-        write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644);
+        write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644, 0);
         if (mounts_setup_pod(POD_S1, console, &err) < 0) {
                 log_error("preparing the pod filesystem: %s", err.msg);
                 _exit(EXIT_SETUP);
@@ -353,7 +353,7 @@ int launcher_main(int argc, char **argv)
         if (read(sync[0], &buf, 1) == 1) {
                 char pid[32];
                 int n = snprintf(pid, sizeof(pid), "%d\n", (int)child);
-                if ((r = write_file_atomic(AT_FDCWD, "pid", pid, (size_t)n, 0644)) < 0)
+                if ((r = write_file_atomic(AT_FDCWD, "pid", pid, (size_t)n, 0644, 0)) < 0)
                         log_warn("writing the pid file: %s", strerror(-r));
         }
         close(sync[0]);

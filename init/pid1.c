@@ -31,6 +31,8 @@
 
 #define SUPERVISOR_STATUS "/rkt/supervisor-status"
 
+static void mark_ready(struct pod *pod);
+
 static const char *pod_state_name(enum pod_state s)
 {
         switch (s) {
@@ -77,7 +79,8 @@ static void write_pod_json(struct pod *pod)
 {
         json_t *j = pod_status_json(pod);
         char *s = json_dumps(j, JSON_COMPACT);
-        int r = write_file_atomic(AT_FDCWD, S1_PODINIT_DIR "/" POD_STATUS_JSON, s, strlen(s), 0644);
+        int r = write_file_atomic(AT_FDCWD, S1_PODINIT_DIR "/" POD_STATUS_JSON, s, strlen(s), 0644,
+                                  pod->state == POD_EXITED ? WRITE_SYNC : 0);
 
         if (r < 0)
                 log_warn("writing %s/%s: %s", S1_PODINIT_DIR, POD_STATUS_JSON, strerror(-r));
@@ -165,6 +168,26 @@ void pod_request_stop(struct pod *pod, bool force, const char *why)
                 app_signal(a, force ? SIGKILL : SIGTERM);
         }
         check_done(pod);
+}
+
+/*
+ * The pod is ready once every app has exec'd its program (rkt marks it at
+ * fork; waiting for exec means `podctl run -d` returns only when the apps
+ * really run, and an app that cannot start fails the pod instead).
+ */
+static void maybe_ready(struct pod *pod)
+{
+        if (pod->state != POD_STARTING)
+                return;
+        for (size_t i = 0; i < pod->n_apps; i++)
+                if (pod->apps[i].state == APP_STARTING || pod->apps[i].state == APP_CREATED)
+                        return;
+        mark_ready(pod);
+}
+
+void pod_app_running(struct pod *pod, struct app *a)
+{
+        maybe_ready(pod);
 }
 
 static bool app_failed(const struct app *a)
@@ -321,8 +344,7 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
                         pod_app_exited(pod, a);
                 }
         }
-        if (pod->state == POD_STARTING)
-                mark_ready(pod);
+        maybe_ready(pod);
         check_done(pod);
 
         uv_run(&pod->loop, UV_RUN_DEFAULT);

@@ -90,6 +90,7 @@ struct json_t *app_status_json(const struct app *a);
 void app_close_handles(struct app *a);
 
 /* pod lifecycle hooks called by app.c */
+void pod_app_running(struct pod *pod, struct app *a);
 void pod_app_exited(struct pod *pod, struct app *a);
 
 #endif

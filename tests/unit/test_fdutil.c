@@ -46,7 +46,7 @@ TEST(fdutil_write_file_atomic_content_and_mode)
         struct stat st, st2;
         size_t len;
 
-        ASSERT_EQ(0, write_file_atomic(dfd, "f", "hello\0world", 11, 0600));
+        ASSERT_EQ(0, write_file_atomic(dfd, "f", "hello\0world", 11, 0600, 0));
         ASSERT_EQ(0, fstatat(dfd, "f", &st, 0));
         ASSERT_EQ(0600, st.st_mode & 07777);
         ASSERT_EQ(11, st.st_size);
@@ -55,7 +55,7 @@ TEST(fdutil_write_file_atomic_content_and_mode)
         ASSERT(!memcmp(a, "hello\0world", 12)); /* NUL-terminated too */
 
         /* Replacing: new content, new mode, a new inode (rename, not rewrite). */
-        ASSERT_EQ(0, write_file_atomic(dfd, "f", "x", 1, 0640));
+        ASSERT_EQ(0, write_file_atomic(dfd, "f", "x", 1, 0640, WRITE_SYNC));
         ASSERT_EQ(0, fstatat(dfd, "f", &st2, 0));
         ASSERT_EQ(0640, st2.st_mode & 07777);
         ASSERT(st.st_ino != st2.st_ino);
@@ -65,7 +65,7 @@ TEST(fdutil_write_file_atomic_content_and_mode)
 
         /* The mode is exact despite the umask. */
         umask(0077);
-        ASSERT_EQ(0, write_file_atomic(dfd, "g", "", 0, 0755));
+        ASSERT_EQ(0, write_file_atomic(dfd, "g", "", 0, 0755, 0));
         ASSERT_EQ(0, fstatat(dfd, "g", &st, 0));
         ASSERT_EQ(0755, st.st_mode & 07777);
         ASSERT_EQ(0, st.st_size);
@@ -80,13 +80,13 @@ TEST(fdutil_write_file_atomic_replaces_symlink_not_target)
 
         put_file(dfd, "target", "original");
         ASSERT_EQ(0, symlinkat("target", dfd, "link"));
-        ASSERT_EQ(0, write_file_atomic(dfd, "link", "new", 3, 0644));
+        ASSERT_EQ(0, write_file_atomic(dfd, "link", "new", 3, 0644, 0));
         ASSERT_EQ(0, fstatat(dfd, "link", &st, AT_SYMLINK_NOFOLLOW));
         ASSERT(S_ISREG(st.st_mode));
         ASSERT_EQ(0, read_file_at(dfd, "target", 100, &data, NULL));
         ASSERT_STREQ("original", data);
         /* A missing directory is an error, and nothing is left behind. */
-        ASSERT_EQ(-ENOENT, write_file_atomic(dfd, "nodir/f", "x", 1, 0644));
+        ASSERT_EQ(-ENOENT, write_file_atomic(dfd, "nodir/f", "x", 1, 0644, 0));
 }
 
 TEST(fdutil_read_file_at_limits)
@@ -97,7 +97,7 @@ TEST(fdutil_read_file_at_limits)
         size_t len = 12345;
 
         memset(big, 'b', sizeof(big) - 1);
-        ASSERT_EQ(0, write_file_atomic(dfd, "big", big, sizeof(big) - 1, 0644));
+        ASSERT_EQ(0, write_file_atomic(dfd, "big", big, sizeof(big) - 1, 0644, 0));
         ASSERT_EQ(-EFBIG, read_file_at(dfd, "big", 9998, &data, &len));
         ASSERT_STREQ("untouched", data);
         ASSERT_EQ(12345, len);

@@ -477,8 +477,8 @@ TEST(image_refuses_non_archive)
                 x = x * 1103515245u + 12345u;
                 junk[i] = (unsigned char)(x >> 16);
         }
-        ASSERT_EQ(0, write_file_atomic(dfd, "random.aci", junk, sizeof(junk), 0644));
-        ASSERT_EQ(0, write_file_atomic(dfd, "text.aci", "hello, world\n", 13, 0644));
+        ASSERT_EQ(0, write_file_atomic(dfd, "random.aci", junk, sizeof(junk), 0644, 0));
+        ASSERT_EQ(0, write_file_atomic(dfd, "text.aci", "hello, world\n", 13, 0644, 0));
         expect_unpack_error(src, src);
         expect_unpack_error(src2, src2);
         /* A truncated archive. */
@@ -488,7 +488,7 @@ TEST(image_refuses_non_archive)
                 size_t len;
                 ASSERT_EQ(0, read_file_at(AT_FDCWD, good, 1 << 20, &data, &len));
                 ASSERT(len > 1024);
-                ASSERT_EQ(0, write_file_atomic(dfd, "trunc.aci", data, 1024 + 100, 0644));
+                ASSERT_EQ(0, write_file_atomic(dfd, "trunc.aci", data, 1024 + 100, 0644, 0));
         }
         {
                 _cleanup_free_ char *trunc = xasprintf("%s/trunc.aci", test_tmpdir());
@@ -517,7 +517,7 @@ TEST(image_dest_must_not_exist)
         struct pod_err err = { 0 };
 
         ASSERT_EQ(0, mkdirat(dfd, "dest", 0755));
-        ASSERT_EQ(0, write_file_atomic(dfd, "dest/keep", "mine", 4, 0644));
+        ASSERT_EQ(0, write_file_atomic(dfd, "dest/keep", "mine", 4, 0644, 0));
         ASSERT_EQ(-EEXIST, image_unpack(src, dest, &im, &err));
         ASSERT_CONTAINS(err.msg, dest);
         ASSERT(im == NULL);
@@ -535,11 +535,11 @@ static char *make_image_dir(bool with_rootfs, bool with_manifest)
         ASSERT(dfd >= 0);
         ASSERT_EQ(0, mkdirat(dfd, "img", 0755));
         if (with_manifest)
-                ASSERT_EQ(0, write_file_atomic(dfd, "img/manifest", MANIFEST, strlen(MANIFEST), 0644));
+                ASSERT_EQ(0, write_file_atomic(dfd, "img/manifest", MANIFEST, strlen(MANIFEST), 0644, 0));
         if (with_rootfs) {
                 ASSERT_EQ(0, mkdir_p_at(dfd, "img/rootfs/bin", 0755));
                 ASSERT_EQ(0, mkdir_p_at(dfd, "img/rootfs/etc/empty", 0700));
-                ASSERT_EQ(0, write_file_atomic(dfd, "img/rootfs/bin/x", "#!payload\n", 10, 0755));
+                ASSERT_EQ(0, write_file_atomic(dfd, "img/rootfs/bin/x", "#!payload\n", 10, 0755, 0));
                 ASSERT_EQ(0, symlinkat("/bin/x", dfd, "img/rootfs/bin/sh"));
                 ASSERT_EQ(0, symlinkat("../bin", dfd, "img/rootfs/etc/bin"));
         }

@@ -104,7 +104,7 @@ TEST(status_read_garbage_and_missing)
 
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 int r;
-                ASSERT_EQ(0, write_file_atomic(dfd, "st", bad[i], strlen(bad[i]), 0644));
+                ASSERT_EQ(0, write_file_atomic(dfd, "st", bad[i], strlen(bad[i]), 0644, 0));
                 r = rkt_status_read(dfd, "st", &v);
                 if (r != -EBADMSG)
                         FAIL_AT("rkt_status_read of \"%s\" = %d, expected -EBADMSG", bad[i], r);
@@ -115,11 +115,11 @@ TEST(status_read_garbage_and_missing)
         {
                 char big[200];
                 memset(big, '1', sizeof(big));
-                ASSERT_EQ(0, write_file_atomic(dfd, "big", big, sizeof(big), 0644));
+                ASSERT_EQ(0, write_file_atomic(dfd, "big", big, sizeof(big), 0644, 0));
                 ASSERT_EQ(-EFBIG, rkt_status_read(dfd, "big", &v));
         }
         /* A status written by rkt without the newline is fine. */
-        ASSERT_EQ(0, write_file_atomic(dfd, "rkt", "42", 2, 0644));
+        ASSERT_EQ(0, write_file_atomic(dfd, "rkt", "42", 2, 0644, 0));
         ASSERT_EQ(0, rkt_status_read(dfd, "rkt", &v));
         ASSERT_EQ(42, v);
 }
