@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -451,9 +452,11 @@ static int start_detached(const char *podinit, char **argv, int podfd, const cha
         }
         {
                 int st = 0;
-                _cleanup_free_ char *log = xasprintf("%s/%s", podpath, POD_CONSOLE_LOG), *data = NULL;
+                _cleanup_free_ char *data = NULL;
                 waitpid(pid, &st, 0);
-                if (read_file_at(AT_FDCWD, log, 64 * 1024, &data, NULL) == 0 && *data)
+                /* cwd is the pod directory (podpath may be relative to where we started). */
+                (void)podpath;
+                if (read_file_at(AT_FDCWD, POD_CONSOLE_LOG, 64 * 1024, &data, NULL) == 0 && *data)
                         fputs(data, stderr);
                 log_error("pod %s failed to start (exit code %d); see `podctl status %.8s`", uuid,
                           WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), uuid);
@@ -484,6 +487,12 @@ int cmd_run(int argc, char **argv)
         }
         if (ra.net && strcmp(ra.net, "none") && strcmp(ra.net, "host")) {
                 log_error("run: --net=%s: only none and host are available (CNI networks are not implemented yet)", ra.net);
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.hostname && (!*ra.hostname || strlen(ra.hostname) > HOST_NAME_MAX)) {
+                log_error("run: --hostname: must be 1 to %d characters long (it is %zu)", HOST_NAME_MAX,
+                          strlen(ra.hostname));
                 run_args_done(&ra);
                 return 2;
         }

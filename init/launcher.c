@@ -8,6 +8,7 @@
 #include "net/loopback.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <sched.h>
 #include <signal.h>
@@ -151,7 +152,7 @@ static void write_runtime_config(const struct launch *l)
 static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
                                                 struct pod_options *opt, int sync_fd, const char *console)
 {
-        char hostname[64];
+        char hostname[HOST_NAME_MAX + 1];
         struct pod_err err = { 0 };
         sigset_t none;
         int r;
@@ -304,6 +305,11 @@ int launcher_main(int argc, char **argv)
                         return EXIT_SETUP;
                 }
                 l.clone_flags &= ~CLONE_NEWIPC;
+        }
+        if (l.hostname && strlen(l.hostname) > HOST_NAME_MAX) {
+                log_error("--hostname: \"%.20s...\" is %zu characters long; the limit is %d", l.hostname,
+                          strlen(l.hostname), HOST_NAME_MAX);
+                return EXIT_SETUP;
         }
         if (parse_net(&l, &err) < 0) {
                 log_error("%s", err.msg);

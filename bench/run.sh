@@ -1,0 +1,612 @@
+#!/usr/bin/env bash
+# bench/run.sh -- podinit's benchmarks, side by side with the floor and its peers.
+#
+# usage: bench/run.sh BUILD_DIR        (as root; `make bench` from the repo root)
+#
+# 1. Start latency of a one-app pod whose app is /probe (exit 0 / write-now):
+#    time to the app's exec and time until the whole command returns, for
+#    the floor (unshare + chroot), `crun run` of the same rootfs as an OCI
+#    bundle, podinit alone on an already prepared pod directory, and
+#    `podctl run` (image copy included) from a directory image, an .aci and
+#    with the state directory on tmpfs.  The variants are interleaved (their
+#    order rotates every iteration) so that load from elsewhere on the
+#    machine hits them alike.  The exit times are cross-checked with
+#    hyperfine.
+# 2. Idle memory (PSS) of the supervisor processes: podinit (PID 1 +
+#    launcher) with 1 and with 50 sleeping apps, tini, catatonit, and conmon
+#    watching one crun container.
+#
+# Environment: BENCH_OUT (results file, default /tmp/podinit-bench/results.md),
+# BENCH_WORK (scratch, default /tmp/podinit-bench/work), BENCH_RUNS (30),
+# BENCH_WARMUP (3), BENCH_TIMEOUT (whole-run budget in seconds, 290),
+# BENCH_KEEP=1 (keep the scratch directory).
+set -euo pipefail
+export LC_ALL=C
+
+prog=bench/run.sh
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+say() { printf '%s: %s\n' "$prog" "$*" >&2; }
+
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || die "must run as root (pods and containers need namespaces and mounts)"
+build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
+src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ------------------------------------------------------------------ checks
+missing=()
+for f in podctl podinit tests/probe; do
+    [ -x "$build/$f" ] || missing+=("$build/$f (build first: cmake --build $build)")
+done
+declare -A pkg_of=([tini]=tini [catatonit]=catatonit [conmon]=conmon [crun]=crun
+    [hyperfine]=hyperfine [unshare]=util-linux [chroot]=coreutils [date]=coreutils
+    [sort]=coreutils [mount]=mount [umount]=mount [awk]=mawk [tar]=tar [ps]=procps
+    [sed]=sed [stat]=coreutils [timeout]=coreutils)
+for t in tini catatonit conmon crun hyperfine unshare chroot date sort mount umount awk tar ps sed stat timeout; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg_of[$t]})")
+done
+[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
+if [ ${#missing[@]} -gt 0 ]; then
+    printf '%s: missing tools:\n' "$prog" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    die "install them with: scripts/deps.sh bench"
+fi
+[ -r /proc/self/smaps_rollup ] || die "/proc/PID/smaps_rollup is missing (Linux >= 4.14 needed)"
+[ -n "${EPOCHREALTIME:-}" ] || die "bash >= 5.0 is needed (EPOCHREALTIME)"
+
+runs=${BENCH_RUNS:-30}
+warmup=${BENCH_WARMUP:-3}
+budget=${BENCH_TIMEOUT:-290}
+out=${BENCH_OUT:-/tmp/podinit-bench/results.md}
+work=${BENCH_WORK:-/tmp/podinit-bench/work}
+for v in runs warmup budget; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_${v^^}=${!v}: expected a whole number"
+done
+[ "$runs" -ge 1 ] || die "BENCH_RUNS must be at least 1"
+
+# Everything runs in a private mount namespace of its own: our tmpfs and the
+# crun workaround below never show on the host, and vanish with us.
+if [ "${PODINIT_BENCH_IN_NS:-}" != 1 ]; then
+    export PODINIT_BENCH_IN_NS=1
+    exec unshare --mount --propagation private -- bash "$src/bench/run.sh" "$build"
+fi
+
+exec </dev/null     # no console for the pods: podinit would look for a tty on stdin
+
+# ------------------------------------------------------------- workspace
+if [ -e "$work" ]; then
+    [ -e "$work/.podinit-bench" ] || die "$work exists and was not made by $prog; set BENCH_WORK elsewhere"
+    rm -rf -- "$work"
+fi
+mkdir -p -- "$work" "$(dirname -- "$out")"
+touch "$work/.podinit-bench"
+work=$(cd -- "$work" && pwd)
+log=$work/log
+samples=$work/samples
+mkdir -p "$samples"
+: >"$log"
+
+# Private copies of the binaries: a rebuild of BUILD_DIR while we run must
+# not swap them under us.  podctl finds podinit next to itself.
+mkdir -p "$work/bin"
+cp "$build/podctl" "$build/podinit" "$build/tests/probe" "$work/bin/"
+podctl=$work/bin/podctl
+podinit=$work/bin/podinit
+probe=$work/bin/probe
+
+crun_root=$work/crun-state
+cm_dir=$work/conmon
+tmpfs=$work/tmpfs
+st_dir=$work/state-dir          # podctl run DIR-image
+st_aci=$work/state-aci          # podctl run .aci
+st_tmp=$tmpfs/state             # podctl run DIR-image, state on tmpfs
+st_alone=$work/state-alone      # prepared pods for podinit alone
+st_mem=$work/state-mem
+state_dirs=("$st_dir" "$st_aci" "$st_alone" "$st_mem" "$st_tmp")
+tmpfs_mounted=0
+bg_pids=()                      # sleepers and supervisors we started
+conmon_ids=()
+
+cleanup() {
+    local rc=$? d u p c
+    trap - EXIT INT TERM
+    set +e
+    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
+    for p in "${bg_pids[@]}"; do
+        [ -n "$p" ] || continue
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    if [ -d "$crun_root" ]; then
+        for c in $(crun --root="$crun_root" list -q 2>/dev/null); do
+            crun --root="$crun_root" delete -f "$c" >/dev/null 2>&1
+        done
+    fi
+    for c in "${conmon_ids[@]}"; do         # conmon exits with its container; make sure
+        p=$(cat "$cm_dir/$c/conmon.pid" 2>/dev/null)
+        [ -n "$p" ] && [ -e "/proc/$p" ] && grep -q conmon "/proc/$p/comm" 2>/dev/null && kill -KILL "$p"
+    done
+    for d in "${state_dirs[@]}"; do
+        [ -d "$d/pods/run" ] || continue
+        for u in "$d"/pods/run/*; do
+            [ -e "$u" ] || continue
+            u=${u##*/}
+            if [ -e "$d/pods/run/$u/pid" ] && ! "$podctl" --dir="$d" status "$u" 2>/dev/null | grep -q exited; then
+                timeout 30 "$podctl" --dir="$d" stop "$u" >/dev/null 2>&1 ||
+                    timeout 15 "$podctl" --dir="$d" stop --force "$u" >/dev/null 2>&1
+            fi
+        done
+        "$podctl" --dir="$d" gc >/dev/null 2>&1
+    done
+    [ "$tmpfs_mounted" = 1 ] && umount -l "$tmpfs"
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then
+        rm -rf -- "$work"
+    else
+        say "kept $work"
+    fi
+    [ $rc -ne 0 ] && say "failed (exit $rc); see the messages above"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A watchdog keeps the whole run bounded even if something hangs: it ends
+# the commands we are waiting on, then us (the EXIT trap cleans up).
+main_pid=$$
+(
+    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$budget" & sp=$!
+    wait "$sp"
+    echo "$prog: over the ${budget}s budget, aborting" >&2
+    for c in $(ps -o pid= --ppid "$main_pid"); do
+        [ "$c" = "$BASHPID" ] || kill -TERM "$c" 2>/dev/null
+    done
+    kill -TERM "$main_pid"
+) &
+watchdog=$!
+
+# --------------------------------------------------------------- helpers
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+
+# stats FILE: "median p90" in ms (nearest-rank p90) of a file of microseconds.
+stats() {
+    sort -n "$1" | awk '{ a[NR] = $1 } END {
+        if (NR == 0) { print "nan nan"; exit }
+        med = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+        k = int(0.9 * NR); if (k < 0.9 * NR) k++
+        printf "%.2f %.2f\n", med / 1000, a[k] / 1000 }'
+}
+# ratio A B: A/B to two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+record() { [ "$recording" = 1 ] && echo "$3" >>"$samples/$1.$2"; return 0; }
+
+# pss PID -> "RSS PSS USS ANON" in kB from smaps_rollup.  ANON is Pss_Anon:
+# the heap, stack and written data that each new process really adds; the
+# rest of PSS is clean file pages (the binary and its libraries), which the
+# page cache shares with every other process running the same files.
+pss() {
+    awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } /^Pss_Anon:/ { a = $2 }
+         END { print r + 0, p + 0, u + 0, a + 0 }' "/proc/$1/smaps_rollup"
+}
+
+fail_run() {
+    say "$1 failed (exit $2); last lines of $log:"
+    tail -n 20 "$log" >&2
+    exit 1
+}
+
+# the only pod under a state directory (we gc before every run)
+only_pod() {
+    local p=("$1"/pods/run/*)
+    [ ${#p[@]} -eq 1 ] && [ -e "${p[0]}" ] || { say "expected exactly one pod under $1/pods/run: ${p[*]}"; exit 1; }
+    echo "${p[0]##*/}"
+}
+
+# read_ns FILE: the CLOCK_REALTIME ns probe's write-now left there
+read_ns() {
+    local v
+    v=$(cat "$1" 2>/dev/null) || { say "the app did not write $1"; exit 1; }
+    [[ $v =~ ^[0-9]+$ ]] || { say "$1: not a timestamp: $v"; exit 1; }
+    echo "$v"
+}
+
+# podinit_marks VARIANT DIR UUID T0_US: the pod's own timestamps, relative to T0
+podinit_marks() {
+    local v=$1 dir=$2 uuid=$3 t0=$4 json podpart apppart ts=() ns
+    json=$("$podctl" --dir="$dir" status --json "$uuid" | tr -d ' \n')
+    podpart=${json%%\"apps\":*}
+    apppart=${json#*\"apps\":}
+    for re in "$podpart:startedAt" "$apppart:startedAt" "$apppart:execAt" "$apppart:exitedAt"; do
+        [[ ${re%:*} =~ \"${re##*:}\":\"([^\"]+)\" ]] || { say "pod $uuid: no ${re##*:} in its status"; exit 1; }
+        ts+=("${BASH_REMATCH[1]}")
+    done
+    mapfile -t ns < <(printf '%s\n' "${ts[@]}" | date -f - +%s%N)
+    [ ${#ns[@]} -eq 4 ] || { say "pod $uuid: cannot parse its timestamps: ${ts[*]}"; exit 1; }
+    record "$v" podup $((ns[0] / 1000 - t0))
+    record "$v" fork $((ns[1] / 1000 - t0))
+    record "$v" execat $((ns[2] / 1000 - t0))
+    record "$v" appexit $((ns[3] / 1000 - t0))
+}
+
+# -------------------------------------------------------------- fixtures
+say "building the image and the OCI bundle in $work"
+img=$work/img
+"$src/tests/lib/mkrootfs.sh" "$img" --probe "$probe" --name example.com/bench \
+    --exec '["/probe","exit","0"]' 2>>"$log"
+"$src/tests/lib/mkaci.sh" "$img" "$work/img.aci"
+img_kb=$(du -sk "$img" | cut -f1)
+aci_kb=$(du -k "$work/img.aci" | cut -f1)
+img_files=$(find "$img" | wc -l)
+floor_root=$work/floor-rootfs
+cp -a "$img/rootfs" "$floor_root"
+
+bundle=$work/bundle
+mkdir -p "$bundle"
+cp -a "$img/rootfs" "$bundle/rootfs"
+crun spec -b "$bundle"
+# crun's default spec, edited: our args, no terminal, a writable root.
+make_config() {
+    local name=$1 args=$2 f=$bundle/$1.json
+    sed -e 's/"terminal": true/"terminal": false/' \
+        -e 's/"readonly": true/"readonly": false/' \
+        -e 's|^\([[:space:]]*\)"sh"$|\1'"$args"'|' "$bundle/config.json" >"$f"
+    grep -q '"terminal": false' "$f" && grep -q '"readonly": false' "$f" &&
+        grep -qF "$args" "$f" && grep -q '"path": "rootfs"' "$f" ||
+        die "crun spec's template changed; cannot edit $f (see $bundle/config.json)"
+}
+make_config cfg-now '"/probe", "write-now", "/t"'
+make_config cfg-true '"/probe", "exit", "0"'
+make_config cfg-sleep '"/probe", "sleep", "3600"'
+mkdir -p "$crun_root"
+
+# crun refuses hybrid cgroup hierarchies whose v2 part has controllers,
+# even with cgroups disabled.  podinit creates no cgroups yet, so crun runs
+# with --cgroup-manager=disabled, and in our mount namespace (only) the v2
+# controller list reads as empty.
+crun_note="crun runs with --cgroup-manager=disabled (podinit creates no cgroups yet)"
+cgc=/sys/fs/cgroup/unified/cgroup.controllers
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -e "$cgc" ] && [ -n "$(cat "$cgc")" ]; then
+    : >"$work/empty"
+    mount --bind "$work/empty" "$cgc"
+    crun_note+="; hybrid cgroups: $cgc hidden in the benchmark's mount namespace"
+fi
+crun_g=(crun --cgroup-manager=disabled --root="$crun_root")
+
+mkdir -p "$tmpfs"
+mount -t tmpfs -o size=512m,mode=0700 podinit-bench "$tmpfs"
+tmpfs_mounted=1
+mkdir -p "$st_tmp"
+
+# Sanity: every runtime runs the probe once before we time anything.
+"${crun_g[@]}" run -b "$bundle" -f "$bundle/cfg-true.json" bench-sanity >>"$log" 2>&1 ||
+    fail_run "crun run (sanity check)" $?
+"${crun_g[@]}" delete -f bench-sanity >/dev/null 2>&1 || true
+"$podctl" --dir="$st_dir" run "$img" >>"$log" 2>&1 || fail_run "podctl run (sanity check)" $?
+"$podctl" --dir="$st_dir" gc >/dev/null
+
+# ------------------------------------------------ 1. start latency (own loop)
+# Each variant runs the app `/probe write-now /t`: the app's first act is to
+# write CLOCK_REALTIME, so (stamp - t0) is the time to its exec (plus a few
+# microseconds of probe start-up, alike for all).  t0 is taken by this shell
+# right before it forks the command; t1 right after the command returns.
+# Every timed command starts after a `sync`: podinit and podctl fdatasync
+# their state files, and on ext4 that would otherwise also flush whatever the
+# previous variant (or its untimed clean-up) left dirty.
+
+v_floor() {
+    local t0 t1 w rc=0
+    rm -f "$floor_root/t"
+    sync
+    t0=$(now_us)
+    unshare --fork --pid --mount --uts --ipc chroot "$floor_root" /probe write-now /t >>"$log" 2>&1 || rc=$?
+    t1=$(now_us)
+    [ $rc -eq 0 ] || fail_run "floor (unshare + chroot)" $rc
+    w=$(read_ns "$floor_root/t")
+    record floor exec $((w / 1000 - t0))
+    record floor total $((t1 - t0))
+}
+
+crun_seq=0
+v_crun() {
+    local t0 t1 w rc=0 id=bench-$$-$((crun_seq++))
+    rm -f "$bundle/rootfs/t"
+    sync
+    t0=$(now_us)
+    "${crun_g[@]}" run -b "$bundle" -f "$bundle/cfg-now.json" "$id" >>"$log" 2>&1 || rc=$?
+    t1=$(now_us)
+    "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
+    [ $rc -eq 0 ] || fail_run "crun run" $rc
+    w=$(read_ns "$bundle/rootfs/t")
+    record crun exec $((w / 1000 - t0))
+    record crun total $((t1 - t0))
+}
+
+# podctl run with PODINIT=/bin/true: everything podctl does before it execs
+# podinit (image copy, manifest, checks).  The prepared pod is then run by
+# podinit alone (`podinit --net=none UUID` in the pod directory, exactly what
+# podctl would exec, minus the inherited lock).
+v_alone() {
+    local t0 t1 w rc=0 u
+    "$podctl" --dir="$st_alone" gc >/dev/null
+    sync
+    t0=$(now_us)
+    PODINIT=/bin/true "$podctl" --dir="$st_alone" run "$img" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
+    t1=$(now_us)
+    [ $rc -eq 0 ] || fail_run "podctl run with PODINIT=/bin/true" $rc
+    record prepare total $((t1 - t0))
+    u=$(only_pod "$st_alone")
+    cd "$st_alone/pods/run/$u"
+    sync
+    t0=$(now_us)
+    "$podinit" --net=none "$u" >>"$log" 2>&1 || rc=$?
+    t1=$(now_us)
+    cd "$work"
+    [ $rc -eq 0 ] || fail_run "podinit on a prepared pod" $rc
+    w=$(read_ns "$st_alone/pods/run/$u/stage1/rootfs/opt/stage2/bench/rootfs/t")
+    record alone exec $((w / 1000 - t0))
+    record alone total $((t1 - t0))
+    podinit_marks alone "$st_alone" "$u" "$t0"
+}
+
+# podctl_variant NAME STATE_DIR IMAGE
+podctl_variant() {
+    local v=$1 d=$2 image=$3 t0 t1 w rc=0 u
+    "$podctl" --dir="$d" gc >/dev/null
+    sync
+    t0=$(now_us)
+    "$podctl" --dir="$d" run "$image" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
+    t1=$(now_us)
+    [ $rc -eq 0 ] || fail_run "podctl run ($v)" $rc
+    u=$(only_pod "$d")
+    w=$(read_ns "$d/pods/run/$u/stage1/rootfs/opt/stage2/bench/rootfs/t")
+    record "$v" exec $((w / 1000 - t0))
+    record "$v" total $((t1 - t0))
+    podinit_marks "$v" "$d" "$u" "$t0"
+}
+v_podctl() { podctl_variant podctl "$st_dir" "$img"; }
+v_aci() { podctl_variant aci "$st_aci" "$work/img.aci"; }
+v_tmpfs() { podctl_variant tmpfs "$st_tmp" "$img"; }
+
+variants=(v_floor v_crun v_alone v_podctl v_aci v_tmpfs)
+nv=${#variants[@]}
+say "start latency: $warmup warm-up + $runs measured rounds of ${nv} interleaved variants"
+started=$(now_us)
+for ((i = 0; i < warmup + runs; i++)); do
+    recording=0
+    [ $i -ge "$warmup" ] && recording=1
+    for ((k = 0; k < nv; k++)); do
+        "${variants[(i + k) % nv]}"
+    done
+done
+loop_s=$(( ($(now_us) - started) / 1000000 ))
+
+# ------------------------------------------ 1b. exit times with hyperfine
+say "start latency: hyperfine cross-check of the exit times (--warmup $warmup --runs $runs)"
+q() { printf '%q' "$1"; }
+hf() {          # hf NAME PREPARE COMMAND
+    local name=$1 prep=$2 cmd=$3 args=(--shell=bash --warmup "$warmup" --runs "$runs" --style=none
+        --export-json "$work/hf-$1.json")
+    [ -n "$prep" ] && args+=(--prepare "$prep")
+    hyperfine "${args[@]}" "$cmd" >>"$log" 2>&1 || fail_run "hyperfine ($name)" $?
+    awk '/"times": \[/ { on = 1; next } on && /\]/ { exit } on { gsub(/[ ,]/, ""); printf "%d\n", $0 * 1000000 }' \
+        "$work/hf-$name.json" >"$samples/hf-$name.total"
+}
+crun_q="crun --cgroup-manager=disabled --root=$(q "$crun_root")"
+hf floor "sync" "unshare --fork --pid --mount --uts --ipc chroot $(q "$floor_root") /probe exit 0"
+hf crun "for c in \$($crun_q list -q); do $crun_q delete -f \"\$c\"; done; sync" \
+    "exec $crun_q run -b $(q "$bundle") -f $(q "$bundle/cfg-true.json") \"hf-\${EPOCHREALTIME/./-}\""
+hf alone "$(q "$podctl") --dir=$(q "$st_alone") gc >/dev/null && PODINIT=/bin/true $(q "$podctl") --dir=$(q "$st_alone") run $(q "$img") && sync" \
+    "p=($(q "$st_alone")/pods/run/*); cd \"\$p\" && exec $(q "$podinit") --net=none \"\${p##*/}\""
+hf podctl "$(q "$podctl") --dir=$(q "$st_dir") gc >/dev/null && sync" "exec $(q "$podctl") --dir=$(q "$st_dir") run $(q "$img")"
+for d in "$st_dir" "$st_alone"; do "$podctl" --dir="$d" gc >/dev/null; done
+for c in $("${crun_g[@]}" list -q); do "${crun_g[@]}" delete -f "$c" >/dev/null 2>&1 || true; done
+
+# ------------------------------------------------------- 2. idle memory
+say "idle memory: podinit with 1 and 50 apps, tini, catatonit, conmon"
+settle=1
+
+# Each measurement sets mem=(RSS PSS USS ...) in kB; no subshells, so that a
+# failure stops the run and cleanup knows every process we started.
+
+# mem_pod NAPPS: mem=(PID1 rss pss uss, launcher rss pss uss)
+mem_pod() {
+    local n=$1 args=() i u pid1 launcher kids
+    for ((i = 1; i <= n; i++)); do
+        args+=("$img" --name="app$i" --exec=/probe -- sleep 3600)
+        if [ "$i" -lt "$n" ]; then args+=(---); fi
+    done
+    u=$("$podctl" --dir="$st_mem" run -d "${args[@]}" </dev/null 2>>"$log") || fail_run "podctl run -d ($n apps)" $?
+    pid1=$(cat "$st_mem/pods/run/$u/pid")
+    launcher=$(awk '{ print $4 }' "/proc/$pid1/stat")
+    sleep "$settle"
+    kids=$(ps -o pid= --ppid "$pid1" | wc -l)
+    [ "$kids" -eq "$n" ] || { say "pod $u: $kids apps running, expected $n"; exit 1; }
+    grep -q podinit "/proc/$launcher/comm" || { say "pod $u: launcher $launcher is not podinit"; exit 1; }
+    mem=($(pss "$pid1") $(pss "$launcher"))
+    "$podctl" --dir="$st_mem" stop "$u" >/dev/null 2>>"$log" || fail_run "podctl stop" $?
+    "$podctl" --dir="$st_mem" gc >/dev/null
+}
+
+# mem_init CMD...: a classic init supervising `sleep 3600`; mem=(rss pss uss)
+mem_init() {
+    local pid kids c
+    "$@" </dev/null >>"$log" 2>&1 &
+    pid=$!
+    bg_pids+=("$pid")
+    sleep "$settle"
+    kids=$(ps -o pid= --ppid "$pid" | wc -l)
+    [ "$kids" -eq 1 ] || { say "$1: expected one child, found $kids"; exit 1; }
+    mem=($(pss "$pid"))
+    for c in $(ps -o pid= --ppid "$pid"); do kill -KILL "$c" 2>/dev/null || true; done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset 'bg_pids[-1]'
+}
+
+# conmon as podman runs it: it daemonizes and creates the container with
+# crun; we start the container and measure the conmon process that stays
+# (from --conmon-pidfile).  mem=(rss pss uss)
+mem_conmon() {
+    local id=bench-conmon-$$ d=$cm_dir/bench-conmon-$$ cp i
+    mkdir -p "$d/exit" "$d/sock"
+    conmon_ids+=("$id")
+    conmon --cid "$id" --cuuid "$id" --name "$id" --runtime /usr/bin/crun \
+        --runtime-arg=--root="$crun_root" --runtime-arg=--cgroup-manager=disabled \
+        --bundle "$bundle" --exit-dir "$d/exit" --log-path "$d/ctr.log" --socket-dir-path "$d/sock" \
+        --container-pidfile "$d/ctr.pid" --conmon-pidfile "$d/conmon.pid" </dev/null >>"$log" 2>&1 ||
+        fail_run conmon $?
+    for ((i = 0; i < 100; i++)); do
+        if [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ]; then break; fi
+        sleep 0.1
+    done
+    [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ] || { say "conmon: the container was not created; see $log"; exit 1; }
+    "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
+    sleep "$settle"
+    cp=$(cat "$d/conmon.pid")
+    grep -q conmon "/proc/$cp/comm" || { say "conmon: pid $cp is not conmon"; exit 1; }
+    [ "$(ps -o pid= --ppid "$cp" | tr -d ' ')" = "$(cat "$d/ctr.pid")" ] ||
+        { say "conmon: $cp does not supervise the container"; exit 1; }
+    mem=($(pss "$cp"))
+    "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
+    for ((i = 0; i < 50; i++)); do
+        grep -q conmon "/proc/$cp/comm" 2>/dev/null || break
+        sleep 0.1
+    done
+}
+
+mem_pod 1
+read -r p1_rss p1_pss p1_uss p1_anon l1_rss l1_pss l1_uss l1_anon <<<"${mem[*]}"
+mem_pod 50
+read -r p50_rss p50_pss p50_uss p50_anon l50_rss l50_pss l50_uss l50_anon <<<"${mem[*]}"
+mem_init tini -s -- sleep 3600
+read -r tini_rss tini_pss tini_uss tini_anon <<<"${mem[*]}"
+mem_init catatonit -- sleep 3600
+read -r cat_rss cat_pss cat_uss cat_anon <<<"${mem[*]}"
+# conmon's container is the bundle's config.json: make it the sleeper.
+cp "$bundle/cfg-sleep.json" "$bundle/config.json"
+mem_conmon
+read -r cm_rss cm_pss cm_uss cm_anon <<<"${mem[*]}"
+
+# ---------------------------------------------------------------- report
+sum() { echo $(($1 + $2)); }
+
+# breakdown rows: per-iteration differences, then the median
+diff_median() {     # VARIANT A B: median of (B - A) per iteration, A/B sample names or "zero"
+    local v=$1 a=$2 b=$3
+    if [ "$a" = zero ]; then
+        stats "$samples/$v.$b"
+    else
+        paste "$samples/$v.$a" "$samples/$v.$b" | awk '{ print $2 - $1 }' >"$samples/$v.$a-$b"
+        stats "$samples/$v.$a-$b"
+    fi
+}
+
+read -r fl_e fl_e90 < <(stats "$samples/floor.exec")
+read -r fl_t fl_t90 < <(stats "$samples/floor.total")
+read -r cr_e cr_e90 < <(stats "$samples/crun.exec")
+read -r cr_t cr_t90 < <(stats "$samples/crun.total")
+
+row() {     # row LABEL VARIANT
+    local label=$1 v=$2 e e90 t t90
+    read -r e e90 < <(stats "$samples/$v.exec")
+    read -r t t90 < <(stats "$samples/$v.total")
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$e" "$e90" "$t" "$t90" \
+        "$(ratio "$e" "$fl_e")" "$(ratio "$e" "$cr_e")" "$(ratio "$t" "$fl_t")" "$(ratio "$t" "$cr_t")"
+}
+
+gitrev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$src" status --porcelain 2>/dev/null | head -1)" ] && gitrev+="+dirty"
+
+{
+echo "# podinit benchmarks"
+echo
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), podinit $gitrev, $(uname -sr), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "$(crun --version | head -1), $(conmon --version | head -1), tini $(tini --version 2>&1 | awk '{print $3}'), $(hyperfine --version)."
+echo "Image: busybox-static + probe, ${img_kb} KiB in ${img_files} files (.aci: ${aci_kb} KiB). $crun_note."
+echo
+echo "## 1. Start latency of a one-app pod (ms; $runs interleaved rounds after $warmup warm-up, ${loop_s}s)"
+echo
+echo "exec = from the shell forking the command to the app's first instruction (its CLOCK_REALTIME stamp);"
+echo "exit = until the command returns. Each command starts after a sync. Ratios are of medians; lower is better."
+echo
+echo "| runtime | exec median | exec p90 | exit median | exit p90 | exec ÷ floor | exec ÷ crun | exit ÷ floor | exit ÷ crun |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+row "floor: unshare --fork --pid --mount --uts --ipc chroot" floor
+row "crun run (OCI bundle, rootfs in place)" crun
+row "podinit alone (prepared pod dir, no copy)" alone
+row "**podctl run** (dir image, copies it)" podctl
+row "podctl run (.aci image)" aci
+row "podctl run (dir image, state on tmpfs)" tmpfs
+read -r pr pr90 < <(stats "$samples/prepare.total")
+printf '| podctl prepare only (PODINIT=/bin/true) | - | - | %s | %s | | | %s | %s |\n' "$pr" "$pr90" \
+    "$(ratio "$pr" "$fl_t")" "$(ratio "$pr" "$cr_t")"
+echo
+echo "### Where the time goes (medians of per-run differences, ms)"
+echo
+echo "| segment | podinit alone | podctl run (disk) | podctl run (tmpfs) |"
+echo "|---|---:|---:|---:|"
+seg() {     # seg LABEL A B
+    local cells=() v
+    for v in alone podctl tmpfs; do cells+=("$(diff_median "$v" "$2" "$3" | cut -d' ' -f1)"); done
+    printf '| %s | %s | %s | %s |\n' "$1" "${cells[@]}"
+}
+seg "start → PID 1 running (pod startedAt)" zero podup
+seg "PID 1 running → app forked (app startedAt)" podup fork
+seg "app forked → app exec (probe's stamp)" fork exec
+seg "app exec → podinit records execAt" exec execat
+seg "app exited (reaped) → command returns" appexit total
+seg "**start → execAt as podinit reports it**" zero execat
+echo
+echo "\"start\" is the shell forking podinit (podinit alone) or podctl (podctl run); for podctl run the"
+echo "first row includes the image copy, which alone takes $pr ms (podctl prepare only, above)."
+echo
+echo "### Exit time cross-check with hyperfine (ms; --shell=bash, --warmup $warmup, --runs $runs, one command after the other)"
+echo
+echo "| runtime | median | p90 | ÷ floor | ÷ crun |"
+echo "|---|---:|---:|---:|---:|"
+read -r hf_f hf_f90 < <(stats "$samples/hf-floor.total")
+read -r hf_c hf_c90 < <(stats "$samples/hf-crun.total")
+for v in floor crun alone podctl; do
+    read -r m m90 < <(stats "$samples/hf-$v.total")
+    case $v in
+        floor) label="floor (probe exit 0)" ;;
+        crun) label="crun run" ;;
+        alone) label="podinit alone (prepared pod)" ;;
+        podctl) label="**podctl run** (dir image)" ;;
+    esac
+    printf '| %s | %s | %s | %s | %s |\n' "$label" "$m" "$m90" "$(ratio "$m" "$hf_f")" "$(ratio "$m" "$hf_c")"
+done
+echo
+echo "## 2. Idle memory of the supervisor (kB, from /proc/PID/smaps_rollup; sleeping apps)"
+echo
+echo "| supervisor | processes | RSS | PSS | USS | PSS_Anon | PSS ÷ tini | PSS ÷ catatonit | PSS ÷ conmon | Anon ÷ tini | Anon ÷ conmon |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+mrow() {    # label procs rss pss uss anon ref_conmon_pss ref_conmon_anon
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+        "$(ratio "$4" "$tini_pss")" "$(ratio "$4" "$cat_pss")" "$(ratio "$4" "$7")" \
+        "$(ratio "$6" "$tini_anon")" "$(ratio "$6" "$8")"
+}
+mrow "podinit, 1 app: PID 1" "1" "$p1_rss" "$p1_pss" "$p1_uss" "$p1_anon" "$cm_pss" "$cm_anon"
+mrow "podinit, 1 app: launcher" "1" "$l1_rss" "$l1_pss" "$l1_uss" "$l1_anon" "$cm_pss" "$cm_anon"
+mrow "**podinit, 1 app: PID 1 + launcher**" "2" "$(sum "$p1_rss" "$l1_rss")" "$(sum "$p1_pss" "$l1_pss")" \
+    "$(sum "$p1_uss" "$l1_uss")" "$(sum "$p1_anon" "$l1_anon")" "$cm_pss" "$cm_anon"
+mrow "podinit, 50 apps: PID 1" "1" "$p50_rss" "$p50_pss" "$p50_uss" "$p50_anon" "$((50 * cm_pss))" "$((50 * cm_anon))"
+mrow "podinit, 50 apps: launcher" "1" "$l50_rss" "$l50_pss" "$l50_uss" "$l50_anon" "$((50 * cm_pss))" "$((50 * cm_anon))"
+mrow "**podinit, 50 apps: PID 1 + launcher**" "2" "$(sum "$p50_rss" "$l50_rss")" "$(sum "$p50_pss" "$l50_pss")" \
+    "$(sum "$p50_uss" "$l50_uss")" "$(sum "$p50_anon" "$l50_anon")" "$((50 * cm_pss))" "$((50 * cm_anon))"
+mrow "tini -s" "1" "$tini_rss" "$tini_pss" "$tini_uss" "$tini_anon" "$cm_pss" "$cm_anon"
+mrow "catatonit" "1" "$cat_rss" "$cat_pss" "$cat_uss" "$cat_anon" "$cm_pss" "$cm_anon"
+mrow "conmon, 1 container" "1" "$cm_rss" "$cm_pss" "$cm_uss" "$cm_anon" "$cm_pss" "$cm_anon"
+mrow "conmon × 50 containers" "50" "$((50 * cm_rss))" "$((50 * cm_pss))" "$((50 * cm_uss))" "$((50 * cm_anon))" \
+    "$((50 * cm_pss))" "$((50 * cm_anon))"
+echo
+echo "PSS_Anon is what each extra pod or container really adds; the rest of PSS is clean pages of"
+echo "the binaries (podinit is one static binary; tini, catatonit and conmon share libc with the system)."
+echo
+echo "The ÷ conmon column compares 1-app rows with one conmon and 50-app rows with 50 conmons."
+echo "podinit's cost per extra app: $(( (p50_pss + l50_pss - p1_pss - l1_pss) / 49 )) kB PSS (50-app pod minus 1-app pod, over 49)."
+} >"$out"
+
+cat "$out"
+say "results written to $out"
