@@ -139,3 +139,47 @@ void ctl_close(struct ctl_conn *c)
         frame_decoder_done(&c->dec);
         free(c);
 }
+
+int ctl_fd(const struct ctl_conn *c)
+{
+        return c->fd;
+}
+
+int ctl_send_frame(struct ctl_conn *c, uint8_t type, const void *data, size_t len)
+{
+        uint8_t hdr[PROTO_HEADER_SIZE];
+        int r;
+
+        frame_header(hdr, type, len);
+        r = write_all(c->fd, hdr, sizeof(hdr));
+        if (r >= 0 && len)
+                r = write_all(c->fd, data, len);
+        return r;
+}
+
+int ctl_buffered_frame(struct ctl_conn *c, uint8_t *type, const uint8_t **payload, size_t *len)
+{
+        return frame_decoder_next(&c->dec, type, payload, len);
+}
+
+ssize_t ctl_read_some(struct ctl_conn *c)
+{
+        char buf[65536];
+        ssize_t n;
+
+        do
+                n = read(c->fd, buf, sizeof(buf));
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == ECONNRESET ? 0 : -errno;
+        if (n > 0)
+                frame_decoder_feed(&c->dec, buf, (size_t)n);
+        return n;
+}
+
+void ctl_no_timeout(struct ctl_conn *c)
+{
+        struct timeval tv = { 0 };
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}

@@ -30,14 +30,16 @@
 struct app_args {
         const char *image;
         const char *name, *exec, *user, *group;
+        const char *io[IO_STREAMS];     /* --stdin/--stdout/--stderr */
         char **set_env;
+        bool log_attached;
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
 
 struct run_args {
-        bool detach, debug;
-        const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest;
+        bool detach, debug, interactive;
+        const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format;
         struct app_args *apps;
         size_t n_apps;
 };
@@ -46,8 +48,10 @@ static void usage(void)
 {
         fprintf(stderr,
                 "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
-                "                  [--uuid-file-save=FILE] [--pod-manifest=FILE]\n"
-                "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]... [-- ARG...]\n"
+                "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive] [--console-format=raw|rkt]\n"
+                "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]...\n"
+                "                        [--stdin=null|stream|tty|interactive] [--stdout=MODE] [--stderr=MODE] [--log-attached]\n"
+                "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
                 "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n");
 }
@@ -71,6 +75,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 { "hostname", OPT_STR, &ra->hostname },
                 { "stop-timeout", OPT_STR, &ra->stop_timeout },
                 { "pod-manifest", OPT_STR, &ra->pod_manifest },
+                { "interactive", OPT_BOOL, &ra->interactive },
+                { "console-format", OPT_STR, &ra->console_format },
         };
         int i = 1, r;
 
@@ -97,6 +103,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { "user", OPT_STR, &a->user },
                                 { "group", OPT_STR, &a->group },
                                 { "set-env", OPT_STRV, &a->set_env },
+                                { "stdin", OPT_STR, &a->io[IO_STDIN] },
+                                { "stdout", OPT_STR, &a->io[IO_STDOUT] },
+                                { "stderr", OPT_STR, &a->io[IO_STDERR] },
+                                { "log-attached", OPT_BOOL, &a->log_attached },
                         };
                         /* "---" ends an app's flags too. */
                         int end = i;
@@ -380,9 +390,22 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                         goto out;
                 mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
                 r = build_app_json(a, mpath, &app, err);
-                if (r == 0)
-                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:[]}", "name", name, "image",
-                                                              "name", im->name, "app", app, "annotations"));
+                if (r == 0) {
+                        json_t *ann = json_array();
+                        for (int k = 0; k < IO_STREAMS; k++) {
+                                char an[64];
+                                const char *mode = a->io[k] ? a->io[k] : ra->interactive ? "interactive" : NULL;
+                                if (!mode)
+                                        continue;
+                                snprintf(an, sizeof(an), ANN_IO_PREFIX "%s", io_stream_name(k));
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", mode));
+                        }
+                        if (a->log_attached)
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED,
+                                                                     "value", "true"));
+                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:o}", "name", name, "image",
+                                                              "name", im->name, "app", app, "annotations", ann));
+                }
                 image_manifest_free(im);
                 if (r < 0)
                         goto out;
@@ -490,6 +513,27 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
+        for (size_t i = 0; i < ra.n_apps; i++)
+                for (int k = 0; k < IO_STREAMS; k++) {
+                        enum io_mode m;
+                        if (ra.apps[i].io[k] && io_mode_parse(ra.apps[i].io[k], k, &m) < 0) {
+                                log_error("run: --%s=%s: expected %s", io_stream_name(k), ra.apps[i].io[k],
+                                          k == IO_STDIN ? "null, stream, tty or interactive"
+                                                        : "null, log, stream, tty or interactive");
+                                run_args_done(&ra);
+                                return 2;
+                        }
+                }
+        if (ra.interactive && (ra.detach || ra.n_apps != 1)) {
+                log_error("run: --interactive needs one app and a foreground run (no -d)");
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.console_format && strcmp(ra.console_format, "raw") && strcmp(ra.console_format, "rkt")) {
+                log_error("run: --console-format=%s: expected raw or rkt", ra.console_format);
+                run_args_done(&ra);
+                return 2;
+        }
         if (ra.hostname && (!*ra.hostname || strlen(ra.hostname) > HOST_NAME_MAX)) {
                 log_error("run: --hostname: must be 1 to %d characters long (it is %zu)", HOST_NAME_MAX,
                           strlen(ra.hostname));
@@ -504,7 +548,8 @@ int cmd_run(int argc, char **argv)
         if (ra.pod_manifest)
                 for (size_t i = 0; i < ra.n_apps; i++)
                         if (ra.apps[i].name || ra.apps[i].exec || ra.apps[i].user || ra.apps[i].group ||
-                            ra.apps[i].set_env || ra.apps[i].has_args) {
+                            ra.apps[i].set_env || ra.apps[i].has_args || ra.apps[i].io[0] || ra.apps[i].io[1] ||
+                            ra.apps[i].io[2] || ra.apps[i].log_attached) {
                                 log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
                                 run_args_done(&ra);
                                 return 2;
@@ -554,6 +599,10 @@ int cmd_run(int argc, char **argv)
         if (ra.hostname) {
                 _cleanup_free_ char *h = xasprintf("--hostname=%s", ra.hostname);
                 strv_push(&largv, h);
+        }
+        {
+                _cleanup_free_ char *cf = xasprintf("--console-format=%s", ra.console_format ? ra.console_format : "raw");
+                strv_push(&largv, cf);
         }
         if (ra.detach)
                 strv_push(&largv, "--ready-fd=X");

@@ -17,6 +17,7 @@ static const struct verb {
         { "list", cmd_list, "list pods" },
         { "status", cmd_status, "show a pod and its apps" },
         { "stop", cmd_stop, "stop a running pod (--force: kill at once)" },
+        { "attach", cmd_attach, "attach to an app's tty or streams" },
         { "gc", cmd_gc, "remove exited pods" },
 };
 

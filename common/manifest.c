@@ -8,6 +8,91 @@ typedef struct pod_err E;
 /* jansson provides json_decrefp() for cleanup attributes. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
+static const char *const io_mode_names[IO_MODE_COUNT] = {
+        [IO_NULL] = "null", [IO_LOG] = "log", [IO_STREAM] = "stream", [IO_TTY] = "tty",
+        [IO_INTERACTIVE] = "interactive",
+};
+
+const char *io_mode_name(enum io_mode m)
+{
+        return (unsigned)m < IO_MODE_COUNT ? io_mode_names[m] : "unknown";
+}
+
+const char *io_stream_name(enum io_stream_id s)
+{
+        static const char *const n[IO_STREAMS] = { "stdin", "stdout", "stderr" };
+        return (unsigned)s < IO_STREAMS ? n[s] : "unknown";
+}
+
+int io_mode_parse(const char *s, enum io_stream_id stream, enum io_mode *ret)
+{
+        for (int m = 0; m < IO_MODE_COUNT; m++)
+                if (!strcmp(s, io_mode_names[m])) {
+                        if (stream == IO_STDIN && m == IO_LOG)
+                                return -EINVAL;
+                        *ret = (enum io_mode)m;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/*
+ * The I/O annotations of one app, with the rules that make a combination
+ * meaningful: stdin cannot be "log"; tty and interactive streams share one
+ * terminal, so they cannot be mixed with each other or with "stream" (rkt's
+ * reference breaks on tty+stream); "log" and "null" go with anything.
+ */
+static int parse_app_io(struct pod_app *a, const char *path, E *err)
+{
+        bool tty = false, inter = false, stream = false;
+        const char *v;
+        long n;
+
+        a->io[IO_STDIN] = IO_NULL;
+        a->io[IO_STDOUT] = a->io[IO_STDERR] = IO_LOG;
+        for (int i = 0; i < IO_STREAMS; i++) {
+                char name[64];
+                snprintf(name, sizeof(name), ANN_IO_PREFIX "%s", io_stream_name(i));
+                v = kv_get(a->annotations, a->n_annotations, name);
+                if (v && io_mode_parse(v, i, &a->io[i]) < 0)
+                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a mode for %s (%s)",
+                                           path, name, v, io_stream_name(i),
+                                           i == IO_STDIN ? "null, stream, tty or interactive"
+                                                         : "null, log, stream, tty or interactive");
+                tty |= a->io[i] == IO_TTY;
+                inter |= a->io[i] == IO_INTERACTIVE;
+                stream |= a->io[i] == IO_STREAM;
+        }
+        if ((tty && inter) || (tty && stream) || (inter && stream))
+                return pod_err_set(err, -EINVAL, "%s: stdin=%s stdout=%s stderr=%s: tty, interactive and stream cannot be mixed in one app (log and null can go with any)",
+                                   path, io_mode_name(a->io[0]), io_mode_name(a->io[1]), io_mode_name(a->io[2]));
+        a->tty_rows = 24;
+        a->tty_cols = 80;
+        if ((v = kv_get(a->annotations, a->n_annotations, ANN_TTY_SIZE))) {
+                unsigned r, c;
+                char extra;
+                if (sscanf(v, "%ux%u%c", &r, &c, &extra) != 2 || r < 1 || c < 1 || r > 65535 || c > 65535)
+                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not ROWSxCOLS (e.g. 24x80)",
+                                           path, ANN_TTY_SIZE, v);
+                a->tty_rows = (unsigned short)r;
+                a->tty_cols = (unsigned short)c;
+        }
+        if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_ATTACHED))) {
+                if (strcmp(v, "true") && strcmp(v, "false"))
+                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not true or false",
+                                           path, ANN_LOG_ATTACHED, v);
+                a->log_attached = !strcmp(v, "true");
+        }
+        a->scrollback = POD_DEFAULT_SCROLLBACK;
+        if ((v = kv_get(a->annotations, a->n_annotations, ANN_SCROLLBACK))) {
+                if (parse_long(v, 0, POD_MAX_SCROLLBACK, &n) < 0)
+                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a byte count from 0 to %u",
+                                           path, ANN_SCROLLBACK, v, POD_MAX_SCROLLBACK);
+                a->scrollback = (size_t)n;
+        }
+        return 0;
+}
+
 bool acname_valid(const char *s)
 {
         /* [a-z0-9]+(-[a-z0-9]+)* */
@@ -369,8 +454,19 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
                                 goto fail;
                         }
                 }
-                if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0)
+                if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0 ||
+                    (r = parse_app_io(a, p, err)) < 0)
                         goto fail;
+                if (a->io[IO_STDIN] == IO_INTERACTIVE || a->io[IO_STDOUT] == IO_INTERACTIVE ||
+                    a->io[IO_STDERR] == IO_INTERACTIVE) {
+                        for (size_t k = 0; k < i; k++)
+                                for (int st = 0; st < IO_STREAMS; st++)
+                                        if (m->apps[k].io[st] == IO_INTERACTIVE) {
+                                                r = pod_err_set(err, -EINVAL, "%s: apps \"%s\" and \"%s\" are both interactive; a pod has one terminal, so at most one interactive app",
+                                                                p, m->apps[k].name, a->name);
+                                                goto fail;
+                                        }
+                }
         }
         if ((r = parse_kv_list(root, "annotations", "manifest", false, &m->annotations, &m->n_annotations, err)) < 0)
                 goto fail;

@@ -28,6 +28,30 @@
 #define ANN_RKT_MUTABLE "coreos.com/rkt/stage1/mutable"
 #define POD_DEFAULT_STOP_TIMEOUT_MS 10000u
 
+/* Per-stream I/O modes (rkt's coreos.com/rkt/stage2/{stdin,stdout,stderr}). */
+enum io_mode {
+        IO_NULL,
+        IO_LOG,
+        IO_STREAM,
+        IO_TTY,
+        IO_INTERACTIVE,
+        IO_MODE_COUNT
+};
+
+enum io_stream_id { IO_STDIN, IO_STDOUT, IO_STDERR, IO_STREAMS };
+
+#define ANN_IO_PREFIX "coreos.com/rkt/stage2/"
+#define ANN_TTY_SIZE "podinit.io/tty-size"              /* "ROWSxCOLS", default 24x80 */
+#define ANN_SCROLLBACK "podinit.io/scrollback-bytes"    /* per output stream, default 65536 */
+#define ANN_LOG_ATTACHED "podinit.io/log-attached"     /* "true": stream/tty output is logged too */
+#define POD_DEFAULT_SCROLLBACK (64u * 1024u)
+#define POD_MAX_SCROLLBACK (64u << 20)
+
+const char *io_mode_name(enum io_mode m);
+const char *io_stream_name(enum io_stream_id s);
+/* Parse a mode name valid for the stream; -EINVAL otherwise. */
+int io_mode_parse(const char *s, enum io_stream_id stream, enum io_mode *ret);
+
 struct kv {
         char *name;
         char *value;
@@ -51,6 +75,10 @@ struct pod_app {
         struct app_spec app;
         struct kv *annotations;
         size_t n_annotations;
+        enum io_mode io[IO_STREAMS];    /* from the annotations; defaults null, log, log */
+        unsigned short tty_rows, tty_cols;
+        size_t scrollback;
+        bool log_attached;
 };
 
 struct pod_manifest {

@@ -23,7 +23,19 @@
 enum frame_type {
         FRAME_REQUEST = 0x01,   /* client -> podinit: JSON request */
         FRAME_RESPONSE = 0x02,  /* podinit -> client: JSON response */
+        /* The attach stream (after a successful "attach" request). */
+        FRAME_STDIN = 0x10,     /* client -> podinit: bytes for the app's stdin */
+        FRAME_STDOUT = 0x11,    /* podinit -> client: stdout bytes (or the tty's output) */
+        FRAME_STDERR = 0x12,    /* podinit -> client: stderr bytes */
+        FRAME_RESIZE = 0x13,    /* client -> podinit: uint16 rows, uint16 cols (big-endian) */
+        FRAME_SIGNAL = 0x14,    /* client -> podinit: uint8 signal number */
+        FRAME_CLOSE_STDIN = 0x15, /* client -> podinit: close the app's stdin (empty) */
+        FRAME_EXIT = 0x16,      /* podinit -> client: JSON exit status; the last frame */
+        FRAME_DROPPED = 0x17,   /* podinit -> client: JSON {"stream","bytes"} skipped for this client */
 };
+
+#define ATTACH_DEFAULT_QUEUE (1u << 20)     /* per client, bytes queued before the overflow policy */
+#define ATTACH_MAX_QUEUE (256u << 20)
 
 struct frame_decoder {
         uint8_t *buf;

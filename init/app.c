@@ -12,6 +12,7 @@
  *    PID 1 tells anyone the app exited.
  */
 #include "init/pod.h"
+#include "init/iottymux.h"
 #include "init/mounts.h"
 #include "common/userdb.h"
 #include "common/fdutil.h"
@@ -21,7 +22,9 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <sys/wait.h>
 
 static void env_set(char ***envp, const char *name, const char *value, bool overwrite)
@@ -76,8 +79,6 @@ int app_prepare(struct app *a, struct pod_err *err)
         _cleanup_free_ char *uname = NULL, *home = NULL;
         int r;
 
-        p->stdin_fd = a->pod->devnull_fd;
-        p->stdout_fd = p->stderr_fd = -1;
         p->rootfs = xasprintf("%s/%s/rootfs", S1_STAGE2, a->spec->name);
         root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
@@ -111,6 +112,10 @@ int app_prepare(struct app *a, struct pod_err *err)
                 env_set(&p->envp, "LOGNAME", uname, false);
         }
         env_set(&p->envp, "HOME", home, false);
+        if (a->spec->io[0] == IO_TTY || a->spec->io[1] == IO_TTY || a->spec->io[2] == IO_TTY ||
+            a->spec->io[0] == IO_INTERACTIVE || a->spec->io[1] == IO_INTERACTIVE ||
+            a->spec->io[2] == IO_INTERACTIVE)
+                env_set(&p->envp, "TERM", getenv("TERM") && *getenv("TERM") ? getenv("TERM") : "xterm", false);
         env_set(&p->envp, "AC_APP_NAME", a->spec->name, true);
         if (!p->envp)
                 p->envp = xcalloc(1, sizeof(char *));
@@ -180,18 +185,182 @@ static void on_report(uv_poll_t *h, int status, int events)
         report_consume(container_of(h, struct app, report_poll));
 }
 
+/*
+ * Streams, before fork.  Each mode gives the child an fd and PID 1 the other
+ * end (docs/io.md):
+ *   null         /dev/null
+ *   log          a pipe; PID 1 reads it into the console log sink
+ *   stream       a pipe; PID 1 reads (stdout/stderr) or writes (stdin) it for attach clients
+ *   tty          the slave of a pty opened in the pod's devpts; PID 1 keeps the master
+ *   interactive  PID 1's own fd 0/1/2: the terminal `podctl run` was started from
+ */
+static int open_pty(struct app *a, int *ret_master, int *ret_slave)
+{
+        struct winsize ws = { .ws_row = a->spec->tty_rows, .ws_col = a->spec->tty_cols };
+        int master, slave, unlock = 0, n;
+        char path[64];
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        snprintf(path, sizeof(path), "/dev/pts/%d", n);
+        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        /* The size is right before the app's first ioctl(TIOCGWINSZ). */
+        ioctl(master, TIOCSWINSZ, &ws);
+        a->io.rows = ws.ws_row;
+        a->io.cols = ws.ws_col;
+        *ret_master = master;
+        *ret_slave = slave;
+        return 0;
+}
+
+static void on_out_eof(struct io_out *o);
+
+/* Close the child's ends that io_setup created: pipe ends and the pty slave,
+ * never the pod's shared /dev/null or PID 1's own terminal fds. */
+static void close_child_fds(struct app_io *io)
+{
+        for (int i = 0; i < IO_STREAMS; i++) {
+                if (io->child_fd_owned[i] && io->child_fd[i] >= 0)
+                        close(io->child_fd[i]);
+                io->child_fd[i] = -1;
+                io->child_fd_owned[i] = false;
+        }
+        if (io->ctty_fd >= 0)
+                close(io->ctty_fd);
+        io->ctty_fd = -1;
+}
+
+static int io_setup(struct app *a)
+{
+        struct app_io *io = &a->io;
+        struct pod *pod = a->pod;
+        int master = -1, slave = -1, r, pfd[2];
+
+        for (int i = 0; i < IO_STREAMS; i++) {
+                io->mode[i] = a->spec->io[i];
+                io->child_fd[i] = -1;
+        }
+        io->ctty_fd = -1;
+        io->tty = io->mode[0] == IO_TTY || io->mode[1] == IO_TTY || io->mode[2] == IO_TTY;
+        io->outs_open = 0;
+        if (io->tty) {
+                if ((r = open_pty(a, &master, &slave)) < 0) {
+                        snprintf(a->error, sizeof(a->error), "allocating a pty: %s", strerror(-r));
+                        return r;
+                }
+                io->ctty_fd = slave;
+                if (a->spec->log_attached) {
+                        log_sink_init(&io->log[0], pod->console, a->spec->name, &a->pid, IO_STDOUT);
+                        io->log_used[0] = true;
+                }
+                /* The master is read even if only stdin is a tty: echo must not fill it. */
+                if ((r = io_out_start(&pod->loop, &io->out[0], master, IO_STDOUT, a->spec->scrollback, true,
+                                      io->log_used[0] ? &io->log[0].base : NULL, on_out_eof)) < 0) {
+                        close(slave);
+                        io->ctty_fd = -1;
+                        snprintf(a->error, sizeof(a->error), "watching the pty: %s", uv_strerror(r));
+                        return r;
+                }
+                io->out_used[0] = true;
+                io->outs_open++;
+                if (io->mode[IO_STDIN] == IO_TTY) {
+                        io_in_share(&io->in, &io->out[0], APP_STDIN_QUEUE, NULL);
+                        io->in_used = true;
+                }
+        }
+        for (int i = 0; i < IO_STREAMS; i++) {
+                switch (io->mode[i]) {
+                case IO_NULL:
+                        io->child_fd[i] = pod->devnull_fd;
+                        break;
+                case IO_INTERACTIVE:
+                        io->child_fd[i] = i;    /* PID 1's own terminal fds */
+                        break;
+                case IO_TTY:
+                        io->child_fd[i] = slave;
+                        break;
+                case IO_LOG:
+                case IO_STREAM:
+                        if (pipe2(pfd, O_CLOEXEC) < 0) {
+                                r = -errno;
+                                snprintf(a->error, sizeof(a->error), "pipe for %s: %s", io_stream_name(i), strerror(errno));
+                                return r;
+                        }
+                        if (i == IO_STDIN) {
+                                io->child_fd[i] = pfd[0];
+                                io->child_fd_owned[i] = true;
+                                if ((r = io_in_start(&pod->loop, &io->in, pfd[1], APP_STDIN_QUEUE, NULL)) < 0) {
+                                        close(pfd[1]);
+                                        snprintf(a->error, sizeof(a->error), "watching stdin: %s", uv_strerror(r));
+                                        return r;
+                                }
+                                io->in_used = true;
+                                break;
+                        }
+                        io->child_fd[i] = pfd[1];
+                        io->child_fd_owned[i] = true;
+                        {
+                                int k = i - 1;
+                                struct io_sink *sink = NULL;
+                                if (io->mode[i] == IO_LOG || a->spec->log_attached) {
+                                        log_sink_init(&io->log[k], pod->console, a->spec->name, &a->pid, i);
+                                        io->log_used[k] = true;
+                                        sink = &io->log[k].base;
+                                }
+                                if ((r = io_out_start(&pod->loop, &io->out[k], pfd[0], i, a->spec->scrollback, false,
+                                                      sink, on_out_eof)) < 0) {
+                                        snprintf(a->error, sizeof(a->error), "watching %s: %s", io_stream_name(i),
+                                                 uv_strerror(r));
+                                        return r;
+                                }
+                                io->out_used[k] = true;
+                                io->outs_open++;
+                        }
+                        break;
+                default:
+                        break;
+                }
+        }
+        a->plan.stdin_fd = io->child_fd[IO_STDIN];
+        a->plan.stdout_fd = io->child_fd[IO_STDOUT];
+        a->plan.stderr_fd = io->child_fd[IO_STDERR];
+        a->plan.ctty_fd = io->ctty_fd;
+        a->plan.interactive = io->mode[0] == IO_INTERACTIVE || io->mode[1] == IO_INTERACTIVE ||
+                              io->mode[2] == IO_INTERACTIVE;
+        return 0;
+}
+
 int app_start(struct app *a)
 {
         int r, fd;
 
         a->started_ns = now_real_ns();
+        r = io_setup(a);
+        if (r < 0) {
+                close_child_fds(&a->io);
+                return r;
+        }
         r = spawn_app(&a->plan, &a->pid, &fd);
+        close_child_fds(&a->io);        /* the child has its copies */
         if (r < 0) {
                 snprintf(a->error, sizeof(a->error), "fork: %s", strerror(-r));
                 return r;
         }
         pidtab_put(&a->pod->pids, a->pid, a);
         a->report_fd = fd;
+        if ((r = iottymux_open(a)) < 0)
+                log_warn("app %s: rkt attach endpoints unavailable: %s", a->spec->name, strerror(-r));
         a->state = APP_STARTING;
         if (uv_poll_init(&a->pod->loop, &a->report_poll, fd) == 0) {
                 a->report_poll_active = true;
@@ -200,34 +369,124 @@ int app_start(struct app *a)
         return 0;
 }
 
-void app_on_exit(struct app *a, int wstatus)
+/*
+ * Rule 4: an app's exit is recorded only once its output is drained to EOF
+ * (grandchildren may still hold the pipes: they get APP_DRAIN_TIMEOUT_MS),
+ * every partial line is flushed and the status is synced.
+ */
+static void app_finalize(struct app *a)
 {
         char path[512];
         int r;
 
-        report_consume(a);
-        a->wstatus = wstatus;
-        a->exited_ns = now_real_ns();
-        if (a->error[0] && WIFEXITED(wstatus))
-                a->rkt_code = WEXITSTATUS(wstatus);     /* the setup code */
+        if (a->state == APP_EXITED)
+                return;
+        if (a->drain_timer_init)
+                uv_timer_stop(&a->drain_timer);
+        if (a->io.in_used && a->io.in.own)
+                io_in_close(&a->io.in);
+        a->io.in_used = false;
+        if (a->error[0] && WIFEXITED(a->wstatus))
+                a->rkt_code = WEXITSTATUS(a->wstatus);  /* the setup code */
         else if (a->exited_by_pod)
                 a->rkt_code = 0;                        /* rkt: killed by pod shutdown */
-        else if (WIFSIGNALED(wstatus))
-                a->rkt_code = WTERMSIG(wstatus);
+        else if (WIFSIGNALED(a->wstatus))
+                a->rkt_code = WTERMSIG(a->wstatus);
         else
-                a->rkt_code = WEXITSTATUS(wstatus);
+                a->rkt_code = WEXITSTATUS(a->wstatus);
         a->state = APP_EXITED;
 
         snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
         r = rkt_status_write(AT_FDCWD, path, a->rkt_code);
         if (r < 0)
                 log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
+        control_app_exited(a->pod, a);
         write_json_status(a);
         pod_app_exited(a->pod, a);
 }
 
+static void on_out_eof(struct io_out *o)
+{
+        struct app_io *io = o->stream == IO_STDERR ? container_of(o, struct app_io, out[1])
+                                                   : container_of(o, struct app_io, out[0]);
+        struct app *a = container_of(io, struct app, io);
+
+        if (io->outs_open > 0)
+                io->outs_open--;
+        if (io->outs_open == 0 && a->reaped)
+                app_finalize(a);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+        struct app *a = container_of(t, struct app, drain_timer);
+
+        log_debug("app %s: output still open %d ms after exit (a child keeps it); closing it",
+                  a->spec->name, APP_DRAIN_TIMEOUT_MS);
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k])
+                        io_out_close(&a->io.out[k]);    /* eof -> on_out_eof -> finalize */
+        app_finalize(a);
+}
+
+void app_on_exit(struct app *a, int wstatus)
+{
+        report_consume(a);
+        a->wstatus = wstatus;
+        a->exited_ns = now_real_ns();
+        a->reaped = true;
+        if (a->io.outs_open == 0) {
+                app_finalize(a);
+                return;
+        }
+        if (!a->drain_timer_init) {
+                uv_timer_init(&a->pod->loop, &a->drain_timer);
+                a->drain_timer_init = true;
+        }
+        uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+}
+
+int app_tty_resize(struct app *a, unsigned short rows, unsigned short cols)
+{
+        struct winsize ws = { .ws_row = rows, .ws_col = cols };
+        uv_os_fd_t fd;
+        pid_t fg;
+
+        if (!a->io.tty || !a->io.out_used[0] || !a->io.out[0].open ||
+            uv_fileno((uv_handle_t *)&a->io.out[0].pipe, &fd) < 0)
+                return -ENOTTY;
+        if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+                return -errno;
+        a->io.rows = rows;
+        a->io.cols = cols;
+        /* The kernel signals only a change; a client that attaches with the
+         * same size still needs the app to redraw. */
+        fg = tcgetpgrp(fd);
+        if (fg > 0)
+                kill(-fg, SIGWINCH);
+        return 0;
+}
+
+int app_send_signal(struct app *a, int sig)
+{
+        uv_os_fd_t fd;
+        pid_t fg = -1;
+
+        if (a->reaped || (a->state != APP_RUNNING && a->state != APP_STARTING && a->state != APP_STOPPING))
+                return -ESRCH;
+        if (a->io.tty && a->io.out_used[0] && a->io.out[0].open &&
+            uv_fileno((uv_handle_t *)&a->io.out[0].pipe, &fd) == 0)
+                fg = tcgetpgrp(fd);
+        if (fg > 0)
+                return kill(-fg, sig) < 0 ? -errno : 0;
+        kill(-a->pid, sig);
+        return kill(a->pid, sig) < 0 ? -errno : 0;
+}
+
 void app_signal(struct app *a, int sig)
 {
+        if (a->reaped)
+                return;
         if (a->state != APP_STARTING && a->state != APP_RUNNING && a->state != APP_STOPPING)
                 return;
         /* The app is a session and process-group leader (setsid in the child);
@@ -277,11 +536,45 @@ json_t *app_status_json(const struct app *a)
         if (a->error[0])
                 json_object_set_new(j, "error", json_string(a->error));
         json_object_set_new(j, "restarts", json_integer(0));
+        {
+                json_t *io = json_object(), *streams = json_object();
+                for (int i = 0; i < IO_STREAMS; i++)
+                        json_object_set_new(io, io_stream_name(i), json_string(io_mode_name(a->spec->io[i])));
+                json_object_set_new(j, "io", io);
+                for (int k = 0; k < 2; k++) {
+                        if (!a->io.out_used[k])
+                                continue;
+                        json_object_set_new(streams, a->io.tty && k == 0 ? "tty" : io_stream_name(k + 1),
+                                            json_pack("{s:I,s:I}", "bytes", (json_int_t)a->io.out[k].bytes,
+                                                      "droppedForClients", (json_int_t)a->io.dropped[k]));
+                }
+                if (a->io.in_used || a->io.in.bytes)
+                        json_object_set_new(streams, "stdin", json_pack("{s:I}", "bytes", (json_int_t)a->io.in.bytes));
+                json_object_set_new(j, "streams", streams);
+                json_object_set_new(j, "clients", json_pack("{s:i,s:I,s:I}", "attached", a->io.clients,
+                                                            "total", (json_int_t)a->io.clients_total,
+                                                            "disconnectedSlow", (json_int_t)a->io.clients_disconnected));
+                if (a->io.tty)
+                        json_object_set_new(j, "ttySize", json_pack("{s:i,s:i}", "rows", a->io.rows, "cols", a->io.cols));
+        }
         return j;
 }
 
 void app_close_handles(struct app *a)
 {
+        iottymux_close(a);
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k])
+                        io_out_close(&a->io.out[k]);
+        if (a->io.in_used && a->io.in.own && a->io.in.open) {
+                a->io.in.open = false;
+                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
+        }
+        if (a->io.in.close_pending && !uv_is_closing((uv_handle_t *)&a->io.in.pipe))
+                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
+        a->io.in_used = false;
+        if (a->drain_timer_init && !uv_is_closing((uv_handle_t *)&a->drain_timer))
+                uv_close((uv_handle_t *)&a->drain_timer, NULL);
         if (a->report_poll_active) {
                 uv_poll_stop(&a->report_poll);
                 uv_close((uv_handle_t *)&a->report_poll, NULL);

@@ -13,11 +13,27 @@
 #include "init/control.h"
 #include "common/log.h"
 
+#include <sys/wait.h>
+
 #include <jansson.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #define CLIENT_MAX_QUEUED (1u << 20)
+
+enum overflow { OVERFLOW_DROP, OVERFLOW_DISCONNECT };
+
+/* A client in attach mode (docs/protocol.md, "The attach stream"). */
+struct attach {
+        struct app *app;
+        bool in;                        /* may write the app's stdin */
+        bool want[2];                   /* stdout (or tty), stderr */
+        struct io_sub sub[2];
+        enum overflow overflow;
+        size_t limit;                   /* queued bytes past which output is dropped */
+        uint64_t pending_drop[2];       /* dropped, marker not yet sent */
+        bool input_paused;
+};
 
 struct client {
         uv_pipe_t pipe;
@@ -25,6 +41,10 @@ struct client {
         struct frame_decoder dec;
         struct client *next, *prev;
         bool closing;
+        bool attached;
+        bool shutting_down;
+        struct attach at;
+        uv_shutdown_t shutdown_req;
 };
 
 struct control {
@@ -56,6 +76,13 @@ static void client_close(struct client *c)
         if (c->closing)
                 return;
         c->closing = true;
+        if (c->attached) {
+                for (int k = 0; k < 2; k++)
+                        io_out_unsubscribe(&c->at.sub[k]);
+                if (c->at.app->io.clients > 0)
+                        c->at.app->io.clients--;
+                c->attached = false;
+        }
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -122,6 +149,43 @@ static void client_reject(struct client *c, json_t *obj)
         }
         uv_read_stop((uv_stream_t *)&c->pipe);
         client_close(c);
+}
+
+struct bin_write {
+        uv_write_t req;
+        uint8_t data[];
+};
+
+static void bin_write_done(uv_write_t *req, int status)
+{
+        free(container_of(req, struct bin_write, req));
+}
+
+/* Queue one frame (header + payload copy). */
+static int send_frame(struct client *c, uint8_t type, const void *payload, size_t len)
+{
+        struct bin_write *w = xmalloc(sizeof(*w) + PROTO_HEADER_SIZE + len);
+        uv_buf_t b;
+        int r;
+
+        frame_header(w->data, type, len);
+        if (len)
+                memcpy(w->data + PROTO_HEADER_SIZE, payload, len);
+        b = uv_buf_init((char *)w->data, (unsigned)(PROTO_HEADER_SIZE + len));
+        r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, bin_write_done);
+        if (r < 0)
+                free(w);
+        return r;
+}
+
+static void send_json_frame(struct client *c, uint8_t type, json_t *obj)
+{
+        char *s = json_dumps(obj, JSON_COMPACT);
+        json_decref(obj);
+        if (s) {
+                send_frame(c, type, s, strlen(s));
+                free(s);
+        }
 }
 
 static json_t *response(json_t *id, bool ok)
@@ -193,6 +257,281 @@ static json_t *op_stop(struct control *ctl, json_t *id, json_t *req)
         return j;
 }
 
+/* ---- attach ---------------------------------------------------------- */
+
+static size_t client_queued(const struct client *c)
+{
+        return uv_stream_get_write_queue_size((const uv_stream_t *)&c->pipe);
+}
+
+static void send_dropped(struct client *c, int k)
+{
+        const char *name = c->at.app->io.tty && k == 0 ? "tty" : io_stream_name(k + 1);
+        send_json_frame(c, FRAME_DROPPED, json_pack("{s:s,s:I}", "stream", name, "bytes",
+                                                    (json_int_t)c->at.pending_drop[k]));
+        c->at.pending_drop[k] = 0;
+}
+
+/*
+ * Output for one attached client.  A client never slows the app, the log or
+ * the other clients: past its queue limit, its output is dropped and the
+ * gap is reported with a DROPPED frame before the next data it does get
+ * (policy "drop", the default), or it is disconnected ("disconnect").
+ */
+static void attach_data(struct io_sub *sub, struct io_out *o, const char *buf, size_t len)
+{
+        int k = o->stream == IO_STDERR ? 1 : 0;
+        struct client *c = container_of(sub, struct client, at.sub[k]);
+        struct app *a = c->at.app;
+
+        if (c->closing || c->shutting_down)
+                return;
+        if (client_queued(c) + len > c->at.limit) {
+                a->io.dropped[k] += len;
+                if (c->at.overflow == OVERFLOW_DISCONNECT) {
+                        a->io.clients_disconnected++;
+                        log_debug("app %s: attach client over its %zu-byte queue; disconnecting it",
+                                  a->spec->name, c->at.limit);
+                        client_close(c);
+                        return;
+                }
+                c->at.pending_drop[k] += len;
+                return;
+        }
+        if (c->at.pending_drop[k])
+                send_dropped(c, k);
+        send_frame(c, k ? FRAME_STDERR : FRAME_STDOUT, buf, len);
+}
+
+static void attach_eof(struct io_sub *sub, struct io_out *o)
+{
+        /* The EXIT frame follows once the app's status is recorded. */
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+        struct client *c = container_of(req, struct client, shutdown_req);
+        client_close(c);
+}
+
+/* Send the exit and end the connection once everything queued is written. */
+static void attach_finish(struct client *c)
+{
+        struct app *a = c->at.app;
+        json_t *j;
+
+        if (c->closing || c->shutting_down)
+                return;
+        for (int k = 0; k < 2; k++)
+                if (c->at.pending_drop[k])
+                        send_dropped(c, k);
+        j = json_pack("{s:s,s:i}", "app", a->spec->name, "shellCode", shell_code_from_wait(a->wstatus));
+        if (WIFEXITED(a->wstatus))
+                json_object_set_new(j, "exitCode", json_integer(WEXITSTATUS(a->wstatus)));
+        if (WIFSIGNALED(a->wstatus))
+                json_object_set_new(j, "signal", json_integer(WTERMSIG(a->wstatus)));
+        if (a->error[0])
+                json_object_set_new(j, "error", json_string(a->error));
+        send_json_frame(c, FRAME_EXIT, j);
+        for (int k = 0; k < 2; k++)
+                io_out_unsubscribe(&c->at.sub[k]);
+        if (a->io.clients > 0)
+                a->io.clients--;
+        c->attached = false;
+        uv_read_stop((uv_stream_t *)&c->pipe);
+        c->shutting_down = true;
+        if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe, on_shutdown) < 0)
+                client_close(c);
+}
+
+void control_app_exited(struct pod *pod, struct app *a)
+{
+        struct control *ctl = pod->control;
+        struct client *c, *next;
+
+        if (!ctl)
+                return;
+        for (c = ctl->clients; c; c = next) {
+                next = c->next;
+                if (c->attached && c->at.app == a)
+                        attach_finish(c);
+        }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void process_frames(struct client *c);
+
+static void attach_resume_input(struct io_in *in)
+{
+        struct app_io *io = container_of(in, struct app_io, in);
+        struct app *a = container_of(io, struct app, io);
+        struct client *c;
+
+        if (!a->pod->control)
+                return;
+        for (c = a->pod->control->clients; c; c = c->next)
+                if (c->attached && c->at.app == a && c->at.input_paused && !c->closing) {
+                        c->at.input_paused = false;
+                        uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+                        process_frames(c);
+                }
+}
+
+static bool stream_attachable(const struct app *a, int stream)
+{
+        enum io_mode m = a->io.mode[stream];
+        return m == IO_TTY || m == IO_STREAM;
+}
+
+static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct client *c)
+{
+        struct pod *pod = ctl->pod;
+        const char *name = json_string_value(json_object_get(req, "app"));
+        json_t *v, *j;
+        struct app *a = NULL;
+        bool want[3], explicit_any = false;
+        size_t replay = SIZE_MAX;
+        unsigned rows = 0, cols = 0;
+
+        if (c->attached)
+                return error_response(id, "bad-request", "this connection is already attached");
+        if (name) {
+                a = pod_find_app(pod, name);
+                if (!a)
+                        return error_response(id, "no-such-app", "no app \"%s\" in this pod", name);
+        } else if (pod->n_apps == 1) {
+                a = &pod->apps[0];
+        } else {
+                return error_response(id, "bad-request", "this pod has %zu apps: say which one (\"app\")", pod->n_apps);
+        }
+        if (a->state == APP_EXITED || a->reaped)
+                return error_response(id, "exited", "app %s has exited (%s %d); there is nothing to attach to",
+                                      a->spec->name, WIFSIGNALED(a->wstatus) ? "signal" : "code",
+                                      WIFSIGNALED(a->wstatus) ? WTERMSIG(a->wstatus) : WEXITSTATUS(a->wstatus));
+        if (a->state == APP_CREATED)
+                return error_response(id, "not-started", "app %s has not started", a->spec->name);
+        for (int i = 0; i < IO_STREAMS; i++) {
+                v = json_object_get(req, io_stream_name(i));
+                if (v && !json_is_boolean(v))
+                        return error_response(id, "bad-request", "attach: \"%s\" must be true or false", io_stream_name(i));
+                want[i] = v ? json_is_true(v) : stream_attachable(a, i);
+                explicit_any |= v != NULL;
+                if (v && json_is_true(v) && !stream_attachable(a, i))
+                        return error_response(id, "not-attachable", "app %s: %s is in %s mode; only tty and stream can be attached",
+                                              a->spec->name, io_stream_name(i), io_mode_name(a->io.mode[i]));
+        }
+        if (!want[0] && !want[1] && !want[2])
+                return error_response(id, "not-attachable", "app %s has no %sstream to attach to (stdin=%s stdout=%s stderr=%s; start it with tty or stream modes)",
+                                      a->spec->name, explicit_any ? "selected " : "", io_mode_name(a->io.mode[0]),
+                                      io_mode_name(a->io.mode[1]), io_mode_name(a->io.mode[2]));
+        if ((v = json_object_get(req, "replay"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < 0)
+                        return error_response(id, "bad-request", "attach: \"replay\" must be a byte count");
+                replay = (size_t)json_integer_value(v);
+        }
+        c->at.limit = ATTACH_DEFAULT_QUEUE;
+        if ((v = json_object_get(req, "queue"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < 4096 || json_integer_value(v) > ATTACH_MAX_QUEUE)
+                        return error_response(id, "bad-request", "attach: \"queue\" must be from 4096 to %u bytes", ATTACH_MAX_QUEUE);
+                c->at.limit = (size_t)json_integer_value(v);
+        }
+        c->at.overflow = OVERFLOW_DROP;
+        if ((v = json_object_get(req, "overflow"))) {
+                const char *o = json_string_value(v);
+                if (o && !strcmp(o, "disconnect"))
+                        c->at.overflow = OVERFLOW_DISCONNECT;
+                else if (!o || strcmp(o, "drop"))
+                        return error_response(id, "bad-request", "attach: \"overflow\" must be \"drop\" or \"disconnect\"");
+        }
+        if ((v = json_object_get(req, "rows")) || json_object_get(req, "cols")) {
+                json_t *cv = json_object_get(req, "cols");
+                if (!json_is_integer(v) || !json_is_integer(cv) || json_integer_value(v) < 1 ||
+                    json_integer_value(v) > 65535 || json_integer_value(cv) < 1 || json_integer_value(cv) > 65535)
+                        return error_response(id, "bad-request", "attach: \"rows\" and \"cols\" must both be 1 to 65535");
+                rows = (unsigned)json_integer_value(v);
+                cols = (unsigned)json_integer_value(cv);
+        }
+
+        c->attached = true;
+        c->at.app = a;
+        c->at.in = want[IO_STDIN] && a->io.in_used;
+        if (a->io.tty) {
+                c->at.want[0] = (want[IO_STDOUT] && a->io.mode[IO_STDOUT] == IO_TTY) ||
+                                (want[IO_STDERR] && a->io.mode[IO_STDERR] == IO_TTY);
+                c->at.want[1] = false;
+                if (want[IO_STDOUT] && a->io.mode[IO_STDOUT] == IO_STREAM)
+                        c->at.want[0] = true;
+        } else {
+                c->at.want[0] = want[IO_STDOUT];
+                c->at.want[1] = want[IO_STDERR];
+        }
+        a->io.clients++;
+        a->io.clients_total++;
+        if (a->io.in_used)
+                a->io.in.on_drain = attach_resume_input;
+
+        j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:s,s:b,s:b,s:b,s:b,s:i}", "app", a->spec->name,
+                                                   "tty", a->io.tty, "stdin", c->at.in,
+                                                   "stdout", c->at.want[0], "stderr", c->at.want[1],
+                                                   "pid", a->pid));
+        client_send((uv_stream_t *)&c->pipe, j);
+
+        /* Scrollback first, then live output, in order. */
+        for (int k = 0; k < 2; k++) {
+                struct iovec seg[2];
+                int n;
+                if (!c->at.want[k] || !a->io.out_used[k])
+                        continue;
+                n = ring_tail(&a->io.out[k].ring, replay, seg);
+                for (int i = 0; i < n; i++)
+                        send_frame(c, k ? FRAME_STDERR : FRAME_STDOUT, seg[i].iov_base, seg[i].iov_len);
+                c->at.sub[k].data = attach_data;
+                c->at.sub[k].eof = attach_eof;
+                io_out_subscribe(&a->io.out[k], &c->at.sub[k]);
+        }
+        if (rows && a->io.tty)
+                app_tty_resize(a, (unsigned short)rows, (unsigned short)cols);
+        return NULL;    /* already answered */
+}
+
+/* A frame from an attached client. */
+static void attach_frame(struct client *c, uint8_t type, const uint8_t *p, size_t len)
+{
+        struct app *a = c->at.app;
+
+        switch (type) {
+        case FRAME_STDIN:
+                if (!c->at.in) {
+                        send_json_frame(c, FRAME_RESPONSE, error_response(NULL, "not-attachable", "stdin is not attached"));
+                        return;
+                }
+                if (io_in_write(&a->io.in, (const char *)p, len) == 1 && !c->at.input_paused) {
+                        /* Backpressure: stop reading this client until stdin drains;
+                         * frames already buffered wait in its decoder. */
+                        c->at.input_paused = true;
+                        uv_read_stop((uv_stream_t *)&c->pipe);
+                }
+                return;
+        case FRAME_CLOSE_STDIN:
+                if (c->at.in)
+                        io_in_close(&a->io.in);
+                return;
+        case FRAME_RESIZE:
+                if (len == 4)
+                        app_tty_resize(a, (unsigned short)(p[0] << 8 | p[1]), (unsigned short)(p[2] << 8 | p[3]));
+                return;
+        case FRAME_SIGNAL:
+                if (len == 1 && p[0] > 0 && p[0] < 65)
+                        app_send_signal(a, p[0]);
+                return;
+        default:
+                send_json_frame(c, FRAME_RESPONSE,
+                                error_response(NULL, "bad-frame", "frame type 0x%02x is not valid from a client", type));
+        }
+}
+
 static const struct {
         const char *name;
         json_t *(*fn)(struct control *, json_t *, json_t *);
@@ -227,13 +566,21 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                 resp = error_response(id, "bad-request", "request has no \"op\" string");
                 goto out;
         }
+        if (!strcmp(json_string_value(op), "attach")) {
+                resp = op_attach(c->ctl, id, req, c);
+                if (!resp) {
+                        json_decref(req);
+                        return;
+                }
+                goto out;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
                 if (!strcmp(ops[i].name, json_string_value(op))) {
                         resp = ops[i].fn(c->ctl, id, req);
                         break;
                 }
         if (!resp)
-                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop)",
+                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach)",
                                       json_string_value(op));
 out:
         client_send((uv_stream_t *)&c->pipe, resp);
@@ -253,22 +600,17 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         *buf = uv_buf_init(c->ctl->readbuf, sizeof(c->ctl->readbuf));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* Handle every complete frame buffered for c (also called when input resumes). */
+static void process_frames(struct client *c)
 {
-        struct client *c = container_of((uv_pipe_t *)s, struct client, pipe);
+        uv_stream_t *s = (uv_stream_t *)&c->pipe;
         uint8_t type;
         const uint8_t *payload;
         size_t len;
         int r;
 
-        if (nread < 0) {
-                client_close(c);
-                return;
-        }
-        if (nread == 0)
-                return;
-        frame_decoder_feed(&c->dec, buf->base, (size_t)nread);
-        while (!c->closing && (r = frame_decoder_next(&c->dec, &type, &payload, &len)) != 0) {
+        while (!c->closing && !c->shutting_down && !(c->attached && c->at.input_paused) &&
+               (r = frame_decoder_next(&c->dec, &type, &payload, &len)) != 0) {
                 if (r < 0) {
                         if (r == -EMSGSIZE)
                                 client_reject(c, error_response(NULL, "too-large",
@@ -278,6 +620,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                                 client_reject(c, error_response(NULL, "bad-frame", "zero-length frame; closing"));
                         return;
                 }
+                if (c->attached && type != FRAME_REQUEST) {
+                        attach_frame(c, type, payload, len);
+                        continue;
+                }
                 if (type != FRAME_REQUEST) {
                         client_send(s, error_response(NULL, "bad-frame", "frame type 0x%02x is not a request", type));
                         continue;
@@ -286,10 +632,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                 if (c->ctl->pod->closing)
                         return;         /* the pod finished while handling; c is being closed */
         }
-        if (!c->closing && uv_stream_get_write_queue_size(s) > CLIENT_MAX_QUEUED) {
+        if (!c->closing && !c->attached && uv_stream_get_write_queue_size(s) > CLIENT_MAX_QUEUED) {
                 log_warn("control client does not read its responses; disconnecting it");
                 client_close(c);
         }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+        struct client *c = container_of((uv_pipe_t *)s, struct client, pipe);
+
+        if (nread < 0) {
+                client_close(c);
+                return;
+        }
+        if (nread == 0)
+                return;
+        frame_decoder_feed(&c->dec, buf->base, (size_t)nread);
+        process_frames(c);
 }
 
 static bool peer_allowed(uv_pipe_t *p)

@@ -21,10 +21,10 @@
 #define EXIT_SETUP 254
 
 struct launch {
-        bool debug, interactive, mutable_pod;
+        bool debug, interactive, mutable_pod, interactive_all;
         bool disable_caps, disable_paths, disable_seccomp;
         const char *net, *hostname, *ipc, *private_users, *mds_token, *local_config, *dns_mode;
-        const char *ready_fd, *max_clients, *max_message;
+        const char *ready_fd, *max_clients, *max_message, *console_format;
         const char *uuid;
         int clone_flags;
         bool new_net;
@@ -148,6 +148,15 @@ static void write_runtime_config(const struct launch *l)
         json_decref(j);
 }
 
+static bool pod_has_interactive(const struct pod_manifest *m)
+{
+        for (size_t i = 0; i < m->n_apps; i++)
+                for (int k = 0; k < IO_STREAMS; k++)
+                        if (m->apps[i].io[k] == IO_INTERACTIVE)
+                                return true;
+        return false;
+}
+
 /* The child side of clone(): becomes the pod's PID 1.  Never returns. */
 static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
                                                 struct pod_options *opt, int sync_fd, const char *console)
@@ -159,7 +168,11 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
 
         /* If the launcher dies (SIGKILL from `stop --force`), the pod dies. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        setsid();
+        /* PID 1 leaves the terminal's session, so ^C and hangups reach only
+         * the launcher, unless an app is interactive: that app must share
+         * the terminal's session to take its foreground. */
+        if (!pod_has_interactive(m))
+                setsid();
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
 
@@ -254,6 +267,7 @@ int launcher_main(int argc, char **argv)
                 { "ready-fd", OPT_STR, &l.ready_fd },
                 { "max-clients", OPT_STR, &l.max_clients },
                 { "max-message", OPT_STR, &l.max_message },
+                { "console-format", OPT_STR, &l.console_format },
         };
 
         log_init("podinit", false);
@@ -298,6 +312,15 @@ int launcher_main(int argc, char **argv)
                 opt.max_frame = (size_t)v;
         }
 
+        opt.console_format = CONSOLE_RKT;
+        if (l.console_format) {
+                if (!strcmp(l.console_format, "raw"))
+                        opt.console_format = CONSOLE_RAW;
+                else if (strcmp(l.console_format, "rkt")) {
+                        log_error("--console-format=%s: expected raw or rkt", l.console_format);
+                        return EXIT_SETUP;
+                }
+        }
         l.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
         if (l.ipc && *l.ipc && strcmp(l.ipc, "auto") && strcmp(l.ipc, "private")) {
                 if (strcmp(l.ipc, "parent")) {
@@ -318,12 +341,25 @@ int launcher_main(int argc, char **argv)
         if (l.new_net)
                 l.clone_flags |= CLONE_NEWNET;
         if (l.interactive)
-                log_warn("--interactive is not implemented yet; apps use the pod's stdout/stderr and /dev/null as stdin");
+                l.interactive_all = true;
         if (l.private_users)
                 log_warn("--private-users is not implemented; the pod runs without a user namespace");
 
         if (get_lock(&lock_fd, l.uuid, &err) < 0 || load_manifest(&m, &err) < 0) {
                 log_error("%s", err.msg);
+                return EXIT_SETUP;
+        }
+        if (l.interactive_all) {
+                /* rkt's --interactive: every stream of the (single) app. */
+                if (m->n_apps != 1) {
+                        log_error("--interactive needs a pod with exactly one app (this one has %zu)", m->n_apps);
+                        return EXIT_SETUP;
+                }
+                for (int k = 0; k < IO_STREAMS; k++)
+                        m->apps[0].io[k] = IO_INTERACTIVE;
+        }
+        if (pod_has_interactive(m) && !isatty(STDIN_FILENO)) {
+                log_error("an app is interactive but podinit's stdin is not a terminal; run it from a terminal, in the foreground");
                 return EXIT_SETUP;
         }
         opt.stop_timeout_ms = m->stop_timeout_ms;

@@ -19,6 +19,7 @@
  */
 #include "init/pod.h"
 #include "init/control.h"
+#include "init/iottymux.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/podstate.h"
@@ -100,6 +101,7 @@ static void pod_finish(struct pod *pod)
 
         pod->closing = true;
         control_close(pod);
+        console_close(pod->console);
         uv_close((uv_handle_t *)&pod->sig_chld, NULL);
         uv_close((uv_handle_t *)&pod->sig_term, NULL);
         uv_close((uv_handle_t *)&pod->sig_int, NULL);
@@ -183,6 +185,14 @@ static void maybe_ready(struct pod *pod)
                 if (pod->apps[i].state == APP_STARTING || pod->apps[i].state == APP_CREATED)
                         return;
         mark_ready(pod);
+}
+
+struct app *pod_find_app(struct pod *pod, const char *name)
+{
+        for (size_t i = 0; i < pod->n_apps; i++)
+                if (!strcmp(pod->apps[i].spec->name, name))
+                        return &pod->apps[i];
+        return NULL;
 }
 
 void pod_app_running(struct pod *pod, struct app *a)
@@ -301,6 +311,7 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         uv_signal_start(&pod->sig_int, on_sigterm, SIGINT);
         uv_signal_start(&pod->sig_hup, on_sighup, SIGHUP);
 
+        console_open(&pod->loop, opt->console_format, &pod->console);
         pod->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (pod->devnull_fd < 0)
                 return pod_err_set(err, -errno, "opening /dev/null: %s", strerror(errno));
@@ -352,8 +363,18 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
         code = pod->exit_code;
         if (uv_loop_close(&pod->loop) != 0)
                 log_debug("event loop closed with handles still open");
-        for (size_t i = 0; i < pod->n_apps; i++)
-                exec_plan_done(&pod->apps[i].plan);
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                struct app *a = &pod->apps[i];
+                exec_plan_done(&a->plan);
+                iottymux_free(a);
+                for (int k = 0; k < 2; k++) {
+                        if (a->io.out_used[k])
+                                io_out_done(&a->io.out[k]);
+                        if (a->io.log_used[k])
+                                log_sink_done(&a->io.log[k]);
+                }
+        }
+        console_free(pod->console);
         free(pod->apps);
         pidtab_done(&pod->pids);
         if (pod->devnull_fd >= 0)

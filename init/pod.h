@@ -19,6 +19,31 @@
 #include "common/status.h"
 #include "common/uuid.h"
 #include "init/spawn.h"
+#include "iomux/iomux.h"
+#include "logger/console.h"
+
+#define APP_DRAIN_TIMEOUT_MS 2000       /* how long output may outlive an app (grandchildren) */
+#define APP_STDIN_QUEUE (1u << 20)      /* queued stdin bytes before attach clients pause */
+
+/* An app's streams (docs/io.md).  out[0] is stdout (or the tty), out[1] stderr. */
+struct app_io {
+        enum io_mode mode[IO_STREAMS];
+        bool tty;                       /* some stream is a pty */
+        struct io_out out[2];
+        bool out_used[2];
+        struct io_in in;
+        bool in_used;
+        struct log_sink log[2];
+        bool log_used[2];
+        int child_fd[IO_STREAMS];       /* the child's ends, closed in PID 1 after fork */
+        bool child_fd_owned[IO_STREAMS];        /* created for this app (not /dev/null, not fd 0-2) */
+        int ctty_fd;                    /* pty slave, closed in PID 1 after fork */
+        unsigned outs_open;
+        uint64_t dropped[2];            /* bytes attach clients missed, per output stream */
+        unsigned clients;               /* attached now */
+        uint64_t clients_total, clients_disconnected;
+        unsigned short rows, cols;      /* current tty size */
+};
 
 enum pod_state {
         POD_STARTING,
@@ -41,6 +66,11 @@ struct app {
         bool exited_by_pod;             /* died during pod shutdown */
         int rkt_code;                   /* what rkt/status/<app> says */
         char error[384];                /* setup failure, human-readable */
+        bool reaped;                    /* main process gone; waiting for output to drain */
+        struct app_io io;
+        struct iottymux *iottymux;      /* rkt's raw attach sockets, if any */
+        uv_timer_t drain_timer;
+        bool drain_timer_init;
 };
 
 struct pod_options {
@@ -50,9 +80,11 @@ struct pod_options {
         unsigned max_clients;
         size_t max_frame;
         bool mutable_pod;
+        enum console_format console_format;
 };
 
 struct control;
+struct iottymux;
 
 struct pod {
         uv_loop_t loop;
@@ -72,6 +104,7 @@ struct pod {
         uint64_t created_ns, ready_ns, exited_ns;
         int devnull_fd;
         struct control *control;
+        struct console *console;
         bool closing;
 };
 
@@ -88,6 +121,15 @@ void app_on_exit(struct app *a, int wstatus);
 void app_signal(struct app *a, int sig);
 struct json_t *app_status_json(const struct app *a);
 void app_close_handles(struct app *a);
+
+/* Resize an app's tty (most recent request wins) and make its foreground redraw. */
+int app_tty_resize(struct app *a, unsigned short rows, unsigned short cols);
+/* Send a signal from an attach client: the tty's foreground group, else the app's group. */
+int app_send_signal(struct app *a, int sig);
+struct app *pod_find_app(struct pod *pod, const char *name);
+
+/* control.c hook: an app finished (status recorded); attached clients get the exit. */
+void control_app_exited(struct pod *pod, struct app *a);
 
 /* pod lifecycle hooks called by app.c */
 void pod_app_running(struct pod *pod, struct app *a);

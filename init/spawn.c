@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
 
@@ -17,7 +19,8 @@ void exec_plan_done(struct exec_plan *p)
         free(p->workdir);
         free(p->groups);
         memset(p, 0, sizeof(*p));
-        p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
+        p->stdin_fd = p->stdout_fd = p->stderr_fd = p->ctty_fd = -1;
+        p->interactive = false;
 }
 
 /* Async-signal-safe string copy, used only in the child. */
@@ -91,6 +94,15 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         sigset_t all;
         struct sigaction sa;
 
+        /* Interactive: stay in the terminal's session (no setsid), become a
+         * process group of our own and take the terminal's foreground, which
+         * needs SIGTTOU ignored for the moment of the call. */
+        if (p->interactive) {
+                signal(SIGTTOU, SIG_IGN);
+                if (setpgid(0, 0) < 0 || tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+                        child_fail(fd, SETUP_STDIN, "tcsetpgrp", NULL);
+        }
+
         /* Default dispositions and an empty mask: PID 1's libuv handlers and
          * blocked signals must not leak into the app.  SIGPIPE is ignored, as
          * rkt's systemd-based stage1 does (IgnoreSIGPIPE=yes). */
@@ -104,8 +116,10 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
 
-        if (setsid() < 0)
+        if (!p->interactive && setsid() < 0)
                 child_fail(fd, SETUP_SIGNAL_MASK, "setsid", NULL);
+        if (p->ctty_fd >= 0 && ioctl(p->ctty_fd, TIOCSCTTY, 0) < 0)
+                child_fail(fd, SETUP_STDIN, "TIOCSCTTY", NULL);
         if ((p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) ||
             (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) ||
             (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0))

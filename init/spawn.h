@@ -28,6 +28,8 @@ struct exec_plan {
         int stdin_fd;           /* dup'ed to 0; -1 keeps PID 1's */
         int stdout_fd;          /* dup'ed to 1; -1 keeps PID 1's */
         int stderr_fd;          /* dup'ed to 2; -1 keeps PID 1's */
+        int ctty_fd;            /* tty mode: pty slave, made the controlling terminal; -1 none */
+        bool interactive;       /* use PID 1's terminal (fd 0) in the foreground instead of setsid */
 };
 
 struct spawn_report {

@@ -1,0 +1,422 @@
+/*
+ * podctl attach: connect a terminal (or pipes) to an app's tty or streams.
+ *
+ * The attach stream is framed (docs/protocol.md).  In tty mode with a local
+ * terminal, the terminal is put in raw mode so every key reaches the app's
+ * line discipline; it is restored on every way out (normal exit, detach,
+ * signals, errors).  The detach key sequence (default ctrl-p,ctrl-q) leaves
+ * the app running.  Window size is sent on attach and on every SIGWINCH.
+ * podctl attach exits with the app's exit code when the app ends.
+ */
+#include "cli/cli.h"
+#include "common/args.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/proto.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void restore_terminal(void)
+{
+        if (tio_saved) {
+                tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+                tio_saved = false;
+        }
+}
+
+static int make_raw(void)
+{
+        struct termios t;
+
+        if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+                return -errno;
+        t = saved_tio;
+        cfmakeraw(&t);
+        t.c_oflag |= OPOST | ONLCR;     /* keep our own messages readable */
+        tio_saved = true;
+        atexit(restore_terminal);
+        if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
+                return -errno;
+        return 0;
+}
+
+/* "ctrl-p,ctrl-q" -> bytes; "" disables detaching. */
+static int parse_detach_keys(const char *spec, unsigned char *keys, size_t *n)
+{
+        const char *p = spec;
+
+        *n = 0;
+        while (*p) {
+                const char *e = strchr(p, ',');
+                size_t len = e ? (size_t)(e - p) : strlen(p);
+                unsigned char k;
+
+                if (*n >= 8)
+                        return -E2BIG;
+                if (len == 6 && !strncmp(p, "ctrl-", 5)) {
+                        char ch = p[5];
+                        if (ch >= 'a' && ch <= 'z')
+                                k = (unsigned char)(ch - 'a' + 1);
+                        else if (ch == '@' || (ch >= '[' && ch <= '_'))
+                                k = (unsigned char)(ch - '@');
+                        else
+                                return -EINVAL;
+                } else if (len == 1) {
+                        k = (unsigned char)p[0];
+                } else {
+                        return -EINVAL;
+                }
+                keys[(*n)++] = k;
+                p = e ? e + 1 : p + len;
+        }
+        return 0;
+}
+
+static int pick_app(json_t *status, const char *want, const char **ret, struct pod_err *err)
+{
+        json_t *apps = json_object_get(status, "apps"), *a;
+        size_t i, n_attachable = 0;
+        const char *only = NULL;
+        char names[512] = "";
+
+        json_array_foreach(apps, i, a) {
+                const char *name = json_string_value(json_object_get(a, "name"));
+                json_t *io = json_object_get(a, "io");
+                bool att = false;
+                for (int k = 0; k < 3; k++) {
+                        const char *m = json_string_value(json_object_get(io, k == 0 ? "stdin" : k == 1 ? "stdout" : "stderr"));
+                        att |= m && (!strcmp(m, "tty") || !strcmp(m, "stream"));
+                }
+                if (want && name && !strcmp(want, name)) {
+                        *ret = name;
+                        return 0;
+                }
+                if (att) {
+                        n_attachable++;
+                        only = name;
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                 names[0] ? ", " : "", name);
+                }
+        }
+        if (want)
+                return pod_err_set(err, -ENOENT, "no app \"%s\" in this pod", want);
+        if (json_array_size(apps) == 1) {
+                *ret = json_string_value(json_object_get(json_array_get(apps, 0), "name"));
+                return 0;
+        }
+        if (n_attachable == 1) {
+                *ret = only;
+                return 0;
+        }
+        if (n_attachable == 0)
+                return pod_err_set(err, -ENOENT, "no app in this pod has a tty or stream to attach to (run apps with --stdout=stream or --stdin=tty ...)");
+        return pod_err_set(err, -EINVAL, "several apps can be attached (%s); choose one with --app=NAME", names);
+}
+
+static void send_winsize(struct ctl_conn *c)
+{
+        struct winsize ws;
+        uint8_t p[4];
+
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+                return;
+        if (!ws.ws_row || !ws.ws_col)
+                return;
+        p[0] = (uint8_t)(ws.ws_row >> 8);
+        p[1] = (uint8_t)ws.ws_row;
+        p[2] = (uint8_t)(ws.ws_col >> 8);
+        p[3] = (uint8_t)ws.ws_col;
+        ctl_send_frame(c, FRAME_RESIZE, p, 4);
+}
+
+static void print_list(json_t *status)
+{
+        json_t *out = json_array(), *a;
+        size_t i;
+        char *s;
+
+        json_array_foreach(json_object_get(status, "apps"), i, a) {
+                json_t *io = json_object_get(a, "io");
+                json_t *att = json_array();
+                for (int k = 0; k < 3; k++) {
+                        const char *sn = k == 0 ? "stdin" : k == 1 ? "stdout" : "stderr";
+                        const char *m = json_string_value(json_object_get(io, sn));
+                        if (m && (!strcmp(m, "tty") || !strcmp(m, "stream")))
+                                json_array_append_new(att, json_string(sn));
+                }
+                json_array_append_new(out, json_pack("{s:O,s:O,s:O,s:o}", "name", json_object_get(a, "name"),
+                                                     "state", json_object_get(a, "state"), "io", io,
+                                                     "attachable", att));
+        }
+        s = json_dumps(out, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        json_decref(out);
+}
+
+int cmd_attach(int argc, char **argv)
+{
+        struct pod_err err = { 0 };
+        struct pod_ref p = { 0 };
+        struct ctl_conn *c = NULL;
+        const char *app = NULL, *mode = "auto", *detach = "ctrl-p,ctrl-q", *replay_s = NULL;
+        bool no_stdin = false, tty_mode = false, in_on, stdin_eof = false, have_exit = false;
+        unsigned char keys[8];
+        size_t n_keys = 0, matched = 0;
+        int idx = 1, code = 1, sfd = -1;
+        long replay = -1;
+        json_t *status = NULL, *req, *resp = NULL, *res;
+        sigset_t mask;
+        const struct opt opts[] = {
+                { "app", OPT_STR, &app },
+                { "mode", OPT_STR, &mode },
+                { "detach-keys", OPT_STR, &detach },
+                { "no-stdin", OPT_BOOL, &no_stdin },
+                { "replay", OPT_STR, &replay_s },
+        };
+
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
+                if (err.msg[0])
+                        log_error("attach: %s", err.msg);
+                fprintf(stderr, "usage: podctl attach [--app=NAME] [--mode=auto|list|tty|stdin,stdout,stderr]\n"
+                                "                     [--detach-keys=ctrl-p,ctrl-q] [--no-stdin] [--replay=BYTES] POD\n");
+                return 2;
+        }
+        if (parse_detach_keys(detach, keys, &n_keys) < 0) {
+                log_error("attach: --detach-keys=%s: expected a comma-separated list like ctrl-p,ctrl-q", detach);
+                return 2;
+        }
+        if (replay_s && parse_long(replay_s, 0, 1L << 30, &replay) < 0) {
+                log_error("attach: --replay=%s: expected a byte count", replay_s);
+                return 2;
+        }
+        if (pod_find(argv[idx], &p, &err) < 0) {
+                log_error("attach: %s", err.msg);
+                return 1;
+        }
+        if (p.state != PODDIR_RUNNING) {
+                log_error("attach: pod %s is not running (it is %s)", p.uuid, pod_dir_state_name(p.state));
+                goto out;
+        }
+        if (ctl_connect(p.path, &c, &err) < 0 ||
+            ctl_call(c, json_pack("{s:s}", "op", "status"), &resp, &err) < 0) {
+                log_error("attach: pod %s: %s", p.uuid, err.msg);
+                goto out;
+        }
+        status = json_incref(json_object_get(resp, "result"));
+        json_decref(resp);
+        resp = NULL;
+        if (!strcmp(mode, "list")) {
+                print_list(status);
+                code = 0;
+                goto out;
+        }
+        if (pick_app(status, app, &app, &err) < 0) {
+                log_error("attach: %s", err.msg);
+                goto out;
+        }
+
+        req = json_pack("{s:s,s:s}", "op", "attach", "app", app);
+        if (replay >= 0)
+                json_object_set_new(req, "replay", json_integer(replay));
+        if (!strcmp(mode, "tty")) {
+                tty_mode = true;
+        } else if (strcmp(mode, "auto")) {
+                bool sel[3] = { false, false, false };
+                char *m = xstrdup(mode), *save = NULL;
+                for (char *t = strtok_r(m, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        int k = !strcmp(t, "stdin") ? 0 : !strcmp(t, "stdout") ? 1 : !strcmp(t, "stderr") ? 2 : -1;
+                        if (k < 0) {
+                                log_error("attach: --mode=%s: expected auto, list, tty or a list of stdin,stdout,stderr", mode);
+                                free(m);
+                                json_decref(req);
+                                code = 2;
+                                goto out;
+                        }
+                        sel[k] = true;
+                }
+                free(m);
+                json_object_set_new(req, "stdin", json_boolean(sel[0] && !no_stdin));
+                json_object_set_new(req, "stdout", json_boolean(sel[1]));
+                json_object_set_new(req, "stderr", json_boolean(sel[2]));
+        }
+        if (no_stdin)
+                json_object_set_new(req, "stdin", json_false());
+        {
+                struct winsize ws;
+                if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+                        json_object_set_new(req, "rows", json_integer(ws.ws_row));
+                        json_object_set_new(req, "cols", json_integer(ws.ws_col));
+                }
+        }
+        if (ctl_call(c, req, &resp, &err) < 0) {
+                log_error("attach: %s", err.msg);
+                goto out;
+        }
+        res = json_object_get(resp, "result");
+        if (tty_mode && !json_is_true(json_object_get(res, "tty"))) {
+                log_error("attach: app %s has no tty (--mode=tty); try --mode=auto", app);
+                goto out;
+        }
+        tty_mode = json_is_true(json_object_get(res, "tty"));
+        in_on = json_is_true(json_object_get(res, "stdin"));
+        ctl_no_timeout(c);
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (tty_mode && in_on && isatty(STDIN_FILENO) && make_raw() < 0)
+                log_warn("attach: cannot put the terminal in raw mode: %s", strerror(errno));
+
+        for (;;) {
+                struct pollfd pf[3];
+                uint8_t type;
+                const uint8_t *pl;
+                size_t len;
+                int r, np = 0;
+
+                /* Everything already buffered first. */
+                while ((r = ctl_buffered_frame(c, &type, &pl, &len)) == 1) {
+                        switch (type) {
+                        case FRAME_STDOUT:
+                                write_all(STDOUT_FILENO, pl, len);
+                                break;
+                        case FRAME_STDERR:
+                                write_all(STDERR_FILENO, pl, len);
+                                break;
+                        case FRAME_DROPPED: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                fprintf(stderr, "\r\npodctl: %lld bytes of %s were dropped: this client fell behind\r\n",
+                                        (long long)json_integer_value(json_object_get(d, "bytes")),
+                                        json_string_value(json_object_get(d, "stream")) ?: "output");
+                                json_decref(d);
+                                break;
+                        }
+                        case FRAME_EXIT: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                code = (int)json_integer_value(json_object_get(d, "shellCode"));
+                                have_exit = true;
+                                json_decref(d);
+                                break;
+                        }
+                        case FRAME_RESPONSE: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                const char *msg = json_string_value(json_object_get(json_object_get(d, "error"), "message"));
+                                if (msg)
+                                        fprintf(stderr, "\r\npodctl: %s\r\n", msg);
+                                json_decref(d);
+                                break;
+                        }
+                        default:
+                                break;
+                        }
+                }
+                if (r < 0) {
+                        restore_terminal();
+                        log_error("attach: bad frame from the pod");
+                        code = 1;
+                        goto out;
+                }
+                pf[np++] = (struct pollfd){ .fd = ctl_fd(c), .events = POLLIN };
+                pf[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                if (in_on && !stdin_eof)
+                        pf[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+                if (poll(pf, (nfds_t)np, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pf[0].revents) {
+                        ssize_t n = ctl_read_some(c);
+                        if (n <= 0) {
+                                /* Drain what is buffered, then leave. */
+                                while (ctl_buffered_frame(c, &type, &pl, &len) == 1)
+                                        if (type == FRAME_STDOUT)
+                                                write_all(STDOUT_FILENO, pl, len);
+                                        else if (type == FRAME_STDERR)
+                                                write_all(STDERR_FILENO, pl, len);
+                                restore_terminal();
+                                if (!have_exit) {
+                                        log_error("attach: the pod closed the connection");
+                                        code = 1;
+                                }
+                                goto out;
+                        }
+                }
+                if (pf[1].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                                if (si.ssi_signo == SIGWINCH) {
+                                        send_winsize(c);
+                                } else if (si.ssi_signo != SIGPIPE) {
+                                        restore_terminal();
+                                        fprintf(stderr, "\npodctl: detached (signal %d); app %s keeps running\n",
+                                                si.ssi_signo, app);
+                                        code = 128 + (int)si.ssi_signo;
+                                        goto out;
+                                }
+                        }
+                }
+                if (np > 2 && pf[2].revents) {
+                        unsigned char buf[32768], outb[32768 + 8];
+                        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+                        size_t o = 0;
+
+                        if (n <= 0) {
+                                stdin_eof = true;
+                                ctl_send_frame(c, FRAME_CLOSE_STDIN, NULL, 0);
+                                continue;
+                        }
+                        /* Detach keys: hold a matching prefix; send it if the sequence breaks. */
+                        for (ssize_t i = 0; i < n; i++) {
+                                if (n_keys && buf[i] == keys[matched]) {
+                                        if (++matched == n_keys) {
+                                                if (o)
+                                                        ctl_send_frame(c, FRAME_STDIN, outb, o);
+                                                restore_terminal();
+                                                fprintf(stderr, "\npodctl: detached; app %s keeps running\n", app);
+                                                code = 0;
+                                                goto out;
+                                        }
+                                        continue;
+                                }
+                                if (matched) {
+                                        memcpy(outb + o, keys, matched);
+                                        o += matched;
+                                        matched = 0;
+                                        if (n_keys && buf[i] == keys[0]) {
+                                                matched = 1;
+                                                continue;
+                                        }
+                                }
+                                outb[o++] = buf[i];
+                        }
+                        if (o && ctl_send_frame(c, FRAME_STDIN, outb, o) < 0) {
+                                restore_terminal();
+                                log_error("attach: writing to the pod: %s", strerror(errno));
+                                goto out;
+                        }
+                }
+        }
+out:
+        restore_terminal();
+        if (sfd >= 0)
+                close(sfd);
+        json_decref(resp);
+        json_decref(status);
+        ctl_close(c);
+        pod_ref_done(&p);
+        return code;
+}
