@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #define CLIENT_MAX_QUEUED (1u << 20)
+#define CONTROL_LINGER_MS 2000
 
 enum overflow { OVERFLOW_DROP, OVERFLOW_DISCONNECT };
 
@@ -53,6 +54,9 @@ struct control {
         struct client *clients;
         unsigned n_clients;
         int pending_stop;       /* 1 graceful, 2 forced: acted on after the reply */
+        unsigned live;          /* clients whose memory is not yet freed */
+        bool closing, server_closed, linger_closed;
+        uv_timer_t linger;      /* at pod exit: time for attached clients to get their last output */
         char readbuf[64 * 1024];
 };
 
@@ -62,11 +66,17 @@ struct write_req {
         char *body;
 };
 
+static void control_maybe_free(struct control *ctl);
+
 static void client_free_cb(uv_handle_t *h)
 {
         struct client *c = container_of((uv_pipe_t *)h, struct client, pipe);
+        struct control *ctl = c->ctl;
+
         frame_decoder_done(&c->dec);
         free(c);
+        ctl->live--;
+        control_maybe_free(ctl);
 }
 
 static void client_close(struct client *c)
@@ -672,6 +682,7 @@ static void on_connection(uv_stream_t *server, int status)
                 return;
         c = xcalloc(1, sizeof(*c));
         c->ctl = ctl;
+        ctl->live++;
         frame_decoder_init(&c->dec, ctl->pod->opt.max_frame);
         uv_pipe_init(&ctl->pod->loop, &c->pipe, 0);
         c->next = ctl->clients;
@@ -705,6 +716,7 @@ int control_start(struct pod *pod, const char *path, struct pod_err *err)
 
         ctl->pod = pod;
         pod->control = ctl;
+        uv_timer_init(&pod->loop, &ctl->linger);
         uv_pipe_init(&pod->loop, &ctl->server, 0);
         unlink(path);
         old = umask(0077);
@@ -718,21 +730,75 @@ int control_start(struct pod *pod, const char *path, struct pod_err *err)
         return 0;
 }
 
-static void control_free_cb(uv_handle_t *h)
+/*
+ * The control struct outlives the pod's reference to it until the server,
+ * the linger timer and every client handle have been closed, because
+ * lingering clients still reach it from their callbacks.
+ */
+static void linger_closed(uv_handle_t *h);
+
+static void control_maybe_free(struct control *ctl)
 {
-        free(container_of((uv_pipe_t *)h, struct control, server));
+        if (!ctl->closing)
+                return;
+        /* The last lingering client is gone: no need to wait out the timer. */
+        if (ctl->live == 0 && !uv_is_closing((uv_handle_t *)&ctl->linger))
+                uv_close((uv_handle_t *)&ctl->linger, linger_closed);
+        if (ctl->server_closed && ctl->live == 0 && ctl->linger_closed)
+                free(ctl);
 }
 
+static void control_server_closed(uv_handle_t *h)
+{
+        struct control *ctl = container_of((uv_pipe_t *)h, struct control, server);
+        ctl->server_closed = true;
+        control_maybe_free(ctl);
+}
+
+static void linger_closed(uv_handle_t *h)
+{
+        struct control *ctl = container_of((uv_timer_t *)h, struct control, linger);
+        ctl->linger_closed = true;
+        control_maybe_free(ctl);
+}
+
+static void on_linger_expired(uv_timer_t *t)
+{
+        struct control *ctl = container_of(t, struct control, linger);
+        while (ctl->clients)
+                client_close(ctl->clients);
+        if (!uv_is_closing((uv_handle_t *)&ctl->linger))
+                uv_close((uv_handle_t *)&ctl->linger, linger_closed);
+}
+
+/*
+ * The pod is finishing.  Clients that were sent an app's EXIT are already
+ * shutting down (their last output queued before it); they get
+ * CONTROL_LINGER_MS to receive it, so a slow reader still sees how its app
+ * ended.  Everyone else is closed at once.
+ */
 void control_close(struct pod *pod)
 {
         struct control *ctl = pod->control;
+        struct client *c, *next;
+        bool lingering = false;
 
         if (!ctl)
                 return;
-        while (ctl->clients)
-                client_close(ctl->clients);
-        uv_close((uv_handle_t *)&ctl->server, control_free_cb);
+        ctl->closing = true;
         pod->control = NULL;
+        for (c = ctl->clients; c; c = next) {
+                next = c->next;
+                if (c->shutting_down && !c->closing)
+                        lingering = true;
+                else
+                        client_close(c);
+        }
+        uv_close((uv_handle_t *)&ctl->server, control_server_closed);
+        if (lingering)
+                uv_timer_start(&ctl->linger, on_linger_expired, CONTROL_LINGER_MS, 0);
+        else if (!uv_is_closing((uv_handle_t *)&ctl->linger))
+                uv_close((uv_handle_t *)&ctl->linger, linger_closed);
 }
 
 unsigned control_client_count(const struct pod *pod)

@@ -498,3 +498,85 @@ TEST(manifest_acname_from_image_name)
                 free(n);
         }
 }
+
+static const char *io_manifest(const char *annotations)
+{
+        static char buf[1024];
+        snprintf(buf, sizeof(buf),
+                 "{\"acKind\":\"PodManifest\",\"apps\":[{\"name\":\"a\",\"app\":{\"exec\":[\"/x\"],\"user\":\"0\",\"group\":\"0\"},"
+                 "\"annotations\":[%s]}]}", annotations);
+        return buf;
+}
+
+TEST(manifest_io_defaults_and_modes)
+{
+        struct pod_manifest *m = NULL;
+        struct pod_err err = { 0 };
+        const char *d = io_manifest("");
+
+        ASSERT_EQ(0, pod_manifest_parse(d, strlen(d), &m, &err));
+        ASSERT_EQ(IO_NULL, m->apps[0].io[IO_STDIN]);
+        ASSERT_EQ(IO_LOG, m->apps[0].io[IO_STDOUT]);
+        ASSERT_EQ(IO_LOG, m->apps[0].io[IO_STDERR]);
+        ASSERT_EQ(24, m->apps[0].tty_rows);
+        ASSERT_EQ(80, m->apps[0].tty_cols);
+        ASSERT_EQ(POD_DEFAULT_SCROLLBACK, m->apps[0].scrollback);
+        pod_manifest_free(m);
+
+        d = io_manifest("{\"name\":\"coreos.com/rkt/stage2/stdin\",\"value\":\"tty\"},"
+                        "{\"name\":\"coreos.com/rkt/stage2/stdout\",\"value\":\"tty\"},"
+                        "{\"name\":\"coreos.com/rkt/stage2/stderr\",\"value\":\"log\"},"
+                        "{\"name\":\"podinit.io/tty-size\",\"value\":\"50x132\"},"
+                        "{\"name\":\"podinit.io/scrollback-bytes\",\"value\":\"0\"},"
+                        "{\"name\":\"podinit.io/log-attached\",\"value\":\"true\"}");
+        ASSERT_EQ(0, pod_manifest_parse(d, strlen(d), &m, &err));
+        ASSERT_EQ(IO_TTY, m->apps[0].io[IO_STDIN]);
+        ASSERT_EQ(IO_LOG, m->apps[0].io[IO_STDERR]);
+        ASSERT_EQ(50, m->apps[0].tty_rows);
+        ASSERT_EQ(132, m->apps[0].tty_cols);
+        ASSERT_EQ(0, m->apps[0].scrollback);
+        ASSERT(m->apps[0].log_attached);
+        pod_manifest_free(m);
+}
+
+TEST(manifest_io_bad_combinations_are_errors)
+{
+        static const struct { const char *ann, *msg; } cases[] = {
+                { "{\"name\":\"coreos.com/rkt/stage2/stdin\",\"value\":\"log\"}", "is not a mode for stdin" },
+                { "{\"name\":\"coreos.com/rkt/stage2/stdout\",\"value\":\"file\"}", "is not a mode for stdout" },
+                { "{\"name\":\"coreos.com/rkt/stage2/stdin\",\"value\":\"tty\"},"
+                  "{\"name\":\"coreos.com/rkt/stage2/stdout\",\"value\":\"stream\"}", "cannot be mixed" },
+                { "{\"name\":\"coreos.com/rkt/stage2/stdin\",\"value\":\"interactive\"},"
+                  "{\"name\":\"coreos.com/rkt/stage2/stdout\",\"value\":\"tty\"}", "cannot be mixed" },
+                { "{\"name\":\"podinit.io/tty-size\",\"value\":\"80\"}", "is not ROWSxCOLS" },
+                { "{\"name\":\"podinit.io/tty-size\",\"value\":\"0x80\"}", "is not ROWSxCOLS" },
+                { "{\"name\":\"podinit.io/tty-size\",\"value\":\"24x80x1\"}", "is not ROWSxCOLS" },
+                { "{\"name\":\"podinit.io/scrollback-bytes\",\"value\":\"-1\"}", "is not a byte count" },
+                { "{\"name\":\"podinit.io/scrollback-bytes\",\"value\":\"999999999999\"}", "is not a byte count" },
+                { "{\"name\":\"podinit.io/log-attached\",\"value\":\"yes\"}", "is not true or false" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct pod_manifest *m = NULL;
+                struct pod_err err = { 0 };
+                const char *d = io_manifest(cases[i].ann);
+                if (pod_manifest_parse(d, strlen(d), &m, &err) == 0)
+                        FAIL_AT("accepted: %s", cases[i].ann);
+                ASSERT_CONTAINS(err.msg, cases[i].msg);
+                ASSERT_CONTAINS(err.msg, "apps[0]");
+        }
+}
+
+TEST(manifest_io_two_interactive_apps_refused)
+{
+        const char *d =
+                "{\"acKind\":\"PodManifest\",\"apps\":["
+                "{\"name\":\"a\",\"app\":{\"exec\":[\"/x\"],\"user\":\"0\",\"group\":\"0\"},"
+                "\"annotations\":[{\"name\":\"coreos.com/rkt/stage2/stdin\",\"value\":\"interactive\"}]},"
+                "{\"name\":\"b\",\"app\":{\"exec\":[\"/x\"],\"user\":\"0\",\"group\":\"0\"},"
+                "\"annotations\":[{\"name\":\"coreos.com/rkt/stage2/stdout\",\"value\":\"interactive\"}]}]}";
+        struct pod_manifest *m = NULL;
+        struct pod_err err = { 0 };
+
+        ASSERT(pod_manifest_parse(d, strlen(d), &m, &err) < 0);
+        ASSERT_CONTAINS(err.msg, "at most one interactive app");
+}
