@@ -421,6 +421,14 @@ static void on_drain_timeout(uv_timer_t *t)
 {
         struct app *a = container_of(t, struct app, drain_timer);
 
+        /* A stream paused by the log's backpressure still has data to give:
+         * the deadline is for children holding the pipe, not for a slow log. */
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k] && a->io.out[k].open && a->io.out[k].paused && !a->io.out[k].eof) {
+                        uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+                        return;
+                }
+
         log_debug("app %s: output still open %d ms after exit (a child keeps it); closing it",
                   a->spec->name, APP_DRAIN_TIMEOUT_MS);
         for (int k = 0; k < 2; k++)
