@@ -91,10 +91,12 @@ void io_out_close(struct io_out *o)
 {
         if (!o->open)
                 return;
-        uv_read_stop((uv_stream_t *)&o->pipe);
-        out_finish(o);
+        /* Closed before the eof callbacks run: they may end the app and the
+         * pod, which closes every stream again. */
         o->open = false;
+        uv_read_stop((uv_stream_t *)&o->pipe);
         uv_close((uv_handle_t *)&o->pipe, NULL);
+        out_finish(o);
 }
 
 void io_out_subscribe(struct io_out *o, struct io_sub *s)
@@ -129,6 +131,7 @@ void io_out_done(struct io_out *o)
 struct in_write {
         uv_write_t req;
         struct io_in *in;
+        size_t len;
         char data[];
 };
 
@@ -136,10 +139,13 @@ static void in_write_done(uv_write_t *req, int status)
 {
         struct in_write *w = container_of(req, struct in_write, req);
         struct io_in *in = w->in;
+        size_t len = w->len;
 
         free(w);
         if (status == UV_ECANCELED)
                 return;                 /* the stream was closed; in may be gone */
+        if (status == 0)
+                in->bytes += len;       /* written to the app, not merely accepted */
         if (in->close_pending && uv_stream_get_write_queue_size(in->stream) == 0 &&
             !uv_is_closing((uv_handle_t *)in->stream)) {
                 in->close_pending = false;
@@ -196,13 +202,13 @@ int io_in_write(struct io_in *in, const char *buf, size_t len)
                 return 0;
         w = xmalloc(sizeof(*w) + len);
         w->in = in;
+        w->len = len;
         memcpy(w->data, buf, len);
         b = uv_buf_init(w->data, (unsigned)len);
         if (uv_write(&w->req, in->stream, &b, 1, in_write_done) < 0) {
                 free(w);
                 return -EPIPE;
         }
-        in->bytes += len;
         if (uv_stream_get_write_queue_size(in->stream) > in->limit) {
                 in->want_drain = true;
                 return 1;

@@ -332,3 +332,80 @@ count_procs() {
 ctl() {
     "$PYTHON" "$CTL_PY" "$POD/stage1/rootfs/rkt/podinit" "$@"
 }
+
+# ------------------------------------------------- I/O modes and attach
+# (io.bats, attach.bats, interactive.bats)
+
+ATTACH_PY=$HELPERS_DIR/attach_client.py
+
+# attach_py ARGS...: the attach-stream client (attach_client.py) against $POD.
+attach_py() {
+    "$PYTHON" "$ATTACH_PY" "$POD/stage1/rootfs/rkt/podinit" "$@"
+}
+
+# app_root APP: the app's root filesystem as seen from the host.
+app_root() {
+    printf '%s\n' "$POD/stage1/rootfs/opt/stage2/$1/rootfs"
+}
+
+# An app command prefix that waits until the test calls release_app APP,
+# so clients can attach before the app writes anything.
+# shellcheck disable=SC2034
+GATE='while [ ! -e /tmp/go ]; do sleep 0.05; done'
+release_app() {
+    touch "$(app_root "$1")/tmp/go"
+}
+
+# app_is UUID INDEX PATH VALUE: a field of app INDEX in the status document.
+app_is() {
+    [ "$(pod_field "$1" "apps.$2.$3" 2>/dev/null)" = "$4" ]
+}
+
+# tmux on a private server per test (never the user's).  tmux_start CMD...
+# opens session "main", 100x30, running CMD; tm ARGS... talks to it.
+tm() {
+    env -u TMUX tmux -L "$TMUX_SOCK" "$@"
+}
+
+tmux_start() {
+    TMUX_SOCK=podinit-it-$$-${BATS_TEST_NUMBER:-0}
+    tm -f /dev/null new-session -d -s main -x 100 -y 30 "$@"
+}
+
+# A plain bash in the pane, prompt "$ ", no rc files, no history file.
+tmux_shell() {
+    tmux_start env HISTFILE=/dev/null PS1='$ ' bash --norc --noprofile
+}
+
+# The pane's text, wrapped lines joined, with its scrollback.
+tmux_screen() {
+    tm capture-pane -p -J -S -1000 -t main 2>/dev/null
+}
+
+# tmux_wait TEXT [SECONDS]: until the pane shows TEXT (default 10 s); on
+# timeout prints the pane and fails.
+tmux_wait() {
+    local deadline=$(( $(now_ms) + ${2:-10} * 1000 ))
+    until [[ $(tmux_screen) == *"$1"* ]]; do
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            printf -- '--- tmux pane:\n%s\n---\n' "$(tmux_screen)" >&2
+            fail "the terminal did not show [$1] within ${2:-10} s"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+tmux_teardown() {
+    [ -n "${TMUX_SOCK-}" ] || return 0
+    tm kill-server >/dev/null 2>&1 || true
+    TMUX_SOCK=
+}
+
+# write_sttycheck FILE: a script for a tmux shell that prints
+# "tty-state: raw" or "tty-state: cooked" for its terminal.
+write_sttycheck() {
+    cat >"$1" <<'EOS'
+if stty -a | grep -Eq '(^| )-(icanon|echo|isig)( |;|$)'; then echo "tty-state: raw"; else echo "tty-state: cooked"; fi
+EOS
+}

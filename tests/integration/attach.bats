@@ -1,0 +1,418 @@
+#!/usr/bin/env bats
+# Attaching to apps: stream and tty modes, scrollback, several clients, slow
+# clients, binary data, close-stdin, signals, window size, detach keys and the
+# rkt iottymux endpoints (docs/io.md, docs/protocol.md "The attach stream").
+
+load helpers
+
+setup_file() { build_images; }
+
+setup() {
+    pod_setup
+    T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+    tmux_teardown
+    pod_teardown
+}
+
+# bg CMD...: run CMD in the background (fd 3 closed for bats); sets BGP.
+bg() {
+    "$@" </dev/null 3>&- &
+    BGP=$!
+    BG_PIDS+=("$BGP")
+}
+
+# wait_ok PID WHAT [FILE]: wait for a background command; fail unless it
+# exited 0, showing FILE (its output) if given.
+wait_ok() {
+    local rc=0
+    wait "$1" || rc=$?
+    [ "$rc" -eq 0 ] && return 0
+    [ -z "${3-}" ] || cat "$3" >&2
+    fail "$2 exited $rc"
+}
+
+# summary_of FILE KEY: the value of "KEY ..." in an attach_client.py summary.
+summary_of() {
+    sed -n "s/^$2 //p" "$1" | head -n 1
+}
+
+wait_app_exited() {
+    wait_until "${2:-10}" app_is "$UUID" "$1" state exited ||
+        fail "app $1 did not exit; status: $(status_json "$UUID")"
+}
+
+wait_attached() {
+    wait_until 10 app_is "$UUID" "$1" clients.attached "$2" ||
+        fail "expected $2 attached clients on app $1; status: $(status_json "$UUID")"
+}
+
+# ----------------------------------------------------------------- stream
+
+@test "stream: piped input reaches the app, attach exits with the app's code after stdin ends" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/sh -- \
+        -c 'while read l; do echo "got $l"; done; echo "stdin closed"; exit 5'
+    feed() { printf 'a\nb\n' | timeout 15 "$PODCTL" --dir="$D" attach "$UUID"; }
+    run feed
+    assert_status 5
+    assert_output_is "$(printf 'got a\ngot b\nstdin closed')"
+    wait_app_exited 0
+    assert_eq "$(pod_field "$UUID" apps.0.exitCode)" 5 "app exit code"
+    assert_eq "$(pod_field "$UUID" apps.0.streams.stdin.bytes)" 4 "streams.stdin.bytes"
+    assert_eq "$(pod_field "$UUID" apps.0.streams.stdout.bytes)" 25 "streams.stdout.bytes"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.total)" 1 "clients.total"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.attached)" 0 "clients.attached"
+}
+
+@test "stream: a late client gets the scrollback; --replay=0 gets only new output" {
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c "echo scroll-line; $GATE; echo after-line"
+    wait_until 10 app_is "$UUID" 0 streams.stdout.bytes 12 || fail "the app did not print its first line"
+    bg timeout 20 "$PODCTL" --dir="$D" attach --no-stdin "$UUID" >"$T/full" 2>"$T/full.err"
+    local p1=$BGP
+    bg timeout 20 "$PODCTL" --dir="$D" attach --no-stdin --replay=0 "$UUID" >"$T/none" 2>"$T/none.err"
+    local p2=$BGP
+    wait_attached 0 2
+    release_app busybox
+    wait_ok "$p1" "podctl attach" "$T/full.err"
+    wait_ok "$p2" "podctl attach --replay=0" "$T/none.err"
+    assert_eq "$(cat "$T/full")" "$(printf 'scroll-line\nafter-line')" "output with the scrollback"
+    assert_eq "$(cat "$T/none")" "after-line" "output with --replay=0"
+}
+
+@test "stream: the scrollback keeps the last 64 KiB; replay N sends the last N bytes" {
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c "seq 1 30000; $GATE; echo after-line"
+    seq 1 30000 >"$T/seq"
+    local total
+    total=$(stat -c %s "$T/seq")
+    wait_until 10 app_is "$UUID" 0 streams.stdout.bytes "$total" || fail "the app did not print 1..30000"
+    bg attach_py --out "$T/all.out" >"$T/all.sum"
+    local p1=$BGP
+    bg attach_py --replay 5 --out "$T/five.out" >"$T/five.sum"
+    local p2=$BGP
+    wait_attached 0 2
+    release_app busybox
+    wait_ok "$p1" "client with the default replay" "$T/all.sum"
+    wait_ok "$p2" "client with replay 5" "$T/five.sum"
+    { tail -c 65536 "$T/seq"; echo after-line; } >"$T/want"
+    cmp -s "$T/all.out" "$T/want" ||
+        fail "default replay: got $(stat -c %s "$T/all.out") bytes, want the last 65536 of $total + after-line"
+    assert_eq "$(cat "$T/five.out")" "$(printf '0000\nafter-line')" "replay 5"
+}
+
+@test "stream: three clients at once receive identical output" {
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c "$GATE; seq 1 5000"
+    local i pids=()
+    for i in 1 2 3; do
+        bg attach_py --replay 0 --out "$T/c$i.out" --ready "$T/c$i.ready" >"$T/c$i.sum"
+        pids+=("$BGP")
+    done
+    wait_attached 0 3
+    release_app busybox
+    for i in 1 2 3; do
+        wait_ok "${pids[$((i - 1))]}" "client $i" "$T/c$i.sum"
+        assert_eq "$(summary_of "$T/c$i.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "client $i EXIT"
+        assert_eq "$(summary_of "$T/c$i.sum" dropped-frames)" 0 "client $i DROPPED frames"
+    done
+    seq 1 5000 >"$T/want"
+    cmp "$T/c1.out" "$T/want" || fail "client 1 did not get 1..5000"
+    cmp "$T/c1.out" "$T/c2.out" || fail "clients 1 and 2 differ"
+    cmp "$T/c1.out" "$T/c3.out" || fail "clients 1 and 3 differ"
+}
+
+# flood_app_ms: release the flood app of $POD, return (in MS) the time until
+# the app has exited.
+flood_app_ms() {
+    local t0
+    t0=$(now_ms)
+    release_app busybox
+    wait_until 60 app_is "$UUID" 0 state exited || fail "the flood app did not finish within 60 s" || return 1
+    MS=$(( $(now_ms) - t0 ))
+}
+
+@test "slow client (drop): 100 MiB flood is not slowed; the reader and the log get everything" {
+    local n=104857600
+    # Baseline: the same app with nobody attached.
+    run_detached "$IMG" --stdout=stream --log-attached --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    flood_app_ms
+    local base=$MS
+
+    run_detached "$IMG" --stdout=stream --log-attached --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    bg attach_py --no-read --hold-until "$T/release" --ready "$T/stuck.ready" --timeout 60 >"$T/stuck.sum"
+    local stuck=$BGP
+    bg attach_py --replay 0 --queue 268435456 --out "$T/reader.out" --ready "$T/reader.ready" --timeout 90 >"$T/reader.sum"
+    local reader=$BGP
+    wait_attached 0 2
+    flood_app_ms
+    local took=$MS
+    echo "# flood: ${base} ms alone, ${took} ms with a stuck client" >&3
+
+    assert_lt "$took" 20000 "flood time with a stuck client (ms)"
+    assert_lt "$took" $(( base * 2 + 5000 )) "flood time with a stuck client vs ${base} ms alone (ms)"
+    assert_eq "$(pod_field "$UUID" apps.0.streams.stdout.bytes)" "$n" "streams.stdout.bytes"
+    local dropped
+    dropped=$(pod_field "$UUID" apps.0.streams.stdout.droppedForClients)
+    assert_ge "$dropped" 1 "streams.stdout.droppedForClients"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.disconnectedSlow)" 0 "clients.disconnectedSlow"
+
+    touch "$T/release"
+    wait_ok "$reader" "the reading client" "$T/reader.sum"
+    wait_ok "$stuck" "the stuck client" "$T/stuck.sum"
+    # The reader: every byte, in order, no drop.
+    assert_eq "$(summary_of "$T/reader.sum" stdout)" "$n" "bytes received by the reader"
+    assert_eq "$(summary_of "$T/reader.sum" dropped-frames)" 0 "DROPPED frames for the reader"
+    assert_eq "$(stat -c %s "$T/reader.out")" "$n" "size of the reader's copy"
+    assert_eq "$(tr -d 'x\n' <"$T/reader.out" | wc -c)" 0 "unexpected bytes in the reader's copy"
+    assert_eq "$(summary_of "$T/reader.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "reader's EXIT"
+    # The stuck client: what it got plus what it was told it missed is the whole stream.
+    local got lost
+    got=$(summary_of "$T/stuck.sum" stdout)
+    lost=$(summary_of "$T/stuck.sum" "dropped-bytes stdout")
+    assert_ge "$(summary_of "$T/stuck.sum" dropped-frames)" 1 "DROPPED frames for the stuck client"
+    assert_eq "$(( got + ${lost:-0} ))" "$n" "stuck client: bytes received ($got) + bytes marked dropped (${lost:-0})"
+    assert_eq "$(summary_of "$T/stuck.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "stuck client's EXIT"
+    # The log: every line (99 x's and a newline each).
+    assert_eq "$(tr -cd x <"$POD/console.log" | wc -c)" $(( n / 100 * 99 )) "x's in console.log"
+    assert_eq "$(grep -c '^x\{99\}$' "$POD/console.log")" $(( n / 100 )) "flood lines in console.log"
+}
+
+@test "slow client (disconnect): the stuck client is disconnected and counted" {
+    local n=33554432
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    bg attach_py --no-read --overflow disconnect --hold-until "$T/release" --ready "$T/stuck.ready" --timeout 30 >"$T/stuck.sum"
+    local stuck=$BGP
+    wait_attached 0 1
+    flood_app_ms
+    assert_lt "$MS" 20000 "flood time (ms)"
+    assert_ge "$(pod_field "$UUID" apps.0.clients.disconnectedSlow)" 1 "clients.disconnectedSlow"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.attached)" 0 "clients.attached"
+    touch "$T/release"
+    wait_ok "$stuck" "the stuck client" "$T/stuck.sum"
+    assert_eq "$(summary_of "$T/stuck.sum" exit)" none "EXIT frame for a disconnected client"
+    [[ $(summary_of "$T/stuck.sum" end) == @(eof|reset) ]] || fail "stuck client: $(cat "$T/stuck.sum")"
+    assert_lt "$(summary_of "$T/stuck.sum" stdout)" "$n" "bytes the disconnected client got"
+}
+
+@test "stream: all 256 byte values pass through unchanged" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/cat
+    local n=2097152
+    run attach_py --queue 268435456 --out "$T/bin.out" --timeout 60 "bytes:$n" close
+    assert_status 0
+    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line "dropped-frames 0"
+    "$PYTHON" -c '
+import sys
+n = int(sys.argv[2])
+want = (bytes(range(256)) * (n // 256 + 1))[:n]
+got = open(sys.argv[1], "rb").read()
+if got != want:
+    i = next((i for i in range(min(len(got), len(want))) if got[i] != want[i]), min(len(got), len(want)))
+    sys.exit("got %d bytes, want %d; first difference at offset %d" % (len(got), len(want), i))
+' "$T/bin.out" "$n" || fail "binary data was altered"
+    assert_eq "$(pod_field "$UUID" apps.0.streams.stdin.bytes)" "$n" "streams.stdin.bytes"
+    assert_eq "$(pod_field "$UUID" apps.0.streams.stdout.bytes)" "$n" "streams.stdout.bytes"
+}
+
+@test "stream: input to an app that does not read yet is held back, not lost (8 MiB)" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/sh -- -c "$GATE; exec cat"
+    local n=8388608
+    bg attach_py --queue 268435456 --out "$T/in.out" --timeout 60 "bytes:$n" close >"$T/in.sum"
+    local p=$BGP
+    wait_attached 0 1
+    sleep 1     # the client writes until PID 1 stops reading from it
+    release_app busybox
+    wait_ok "$p" "client" "$T/in.sum"
+    assert_eq "$(summary_of "$T/in.sum" stdout)" "$n" "bytes echoed back"
+    "$PYTHON" -c '
+import sys
+n = int(sys.argv[2])
+if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
+    sys.exit("the echoed bytes differ from what was sent")
+' "$T/in.out" "$n" || fail "input was altered"
+}
+
+@test "stream: a prompt without a newline reaches the client at once" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/sh -- \
+        -c "$GATE; printf 'prompt> '; read x; echo \"x=\$x\""
+    bg attach_py --replay 0 --ready "$T/ready" --expect-timeout 3 'expect:prompt> ' 'send:abc\n' 'expect:x=abc' >"$T/sum"
+    local p=$BGP
+    wait_attached 0 1
+    release_app busybox
+    wait_ok "$p" "client" "$T/sum"
+    assert_eq "$(summary_of "$T/sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "EXIT"
+}
+
+@test "CLOSE_STDIN ends cat's input (stream and tty): it exits 0 and the client gets EXIT" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/cat
+    run attach_py 'send:hello\n' 'expect:hello\n' close
+    assert_status 0
+    assert_line "stdout 6"
+    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line "frames-after-exit 0"
+    assert_line "end eof"
+    wait_app_exited 0
+    assert_eq "$(pod_field "$UUID" apps.0.exitCode)" 0 "cat's exit code"
+
+    # On a tty, CLOSE_STDIN is the terminal's EOF character: cat ends too.
+    run_detached "$IMG" --stdin=tty --stdout=tty --exec=/bin/cat
+    run attach_py 'send:hello\n' 'expect:hello\r\nhello\r\n' close
+    assert_status 0
+    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line "end eof"
+}
+
+@test "SIGNAL frame to a stream app reaches its process group" {
+    run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/sh -- \
+        -c 'trap "echo got-int; exit 9" INT; echo ready; while :; do sleep 0.1; done'
+    run attach_py 'expect:ready' signal:2 'expect:got-int'
+    assert_status 0
+    assert_line 'exit {"app": "busybox", "exitCode": 9, "shellCode": 9}'
+}
+
+# ----------------------------------------------------------------- errors
+
+@test "attaching to an exited app fails with 'has exited'" {
+    run_detached "$IMG" --name=short --stdout=stream --exec=/bin/echo -- hi \
+        --- "$IMG" --name=long --exec=/probe -- sleep 120
+    wait_app_exited 0
+    run timeout 10 "$PODCTL" --dir="$D" attach --app=short "$UUID"
+    assert_failure
+    assert_output_contains "has exited"
+    run attach_py --app short
+    assert_status 2
+    assert_output_contains "error exited"
+    assert_output_contains "has exited"
+}
+
+@test "attaching to an app with nothing attachable fails with not-attachable" {
+    run_detached "$IMG" --exec=/probe -- sleep 120
+    run timeout 10 "$PODCTL" --dir="$D" attach "$UUID"
+    assert_failure
+    assert_output_contains "busybox"
+    assert_output_contains "attach"
+    run attach_py
+    assert_status 2
+    assert_output_contains "error not-attachable"
+    # A requested stream in another mode is refused too.
+    run_detached "$IMG" --stdout=stream --exec=/probe -- sleep 120
+    run attach_py --streams stdin,stdout
+    assert_status 2
+    assert_output_contains "error not-attachable"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.total)" 0 "clients.total after refused attaches"
+}
+
+# -------------------------------------------------------------------- tty
+
+@test "tty: detach keys leave the app running; re-attaching replays the scrollback" {
+    write_sttycheck "$T/sttycheck"
+    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
+    tmux_shell
+    tm send-keys -t main -l "\"$PODCTL\" --dir=\"$D\" attach $UUID; echo \"attach-rc:\$?\"; sh $T/sttycheck"
+    tm send-keys -t main Enter
+    wait_attached 0 1
+    tm send-keys -t main -l 'echo marker$((40+2))'
+    tm send-keys -t main Enter
+    tmux_wait "marker42"
+    tm send-keys -t main C-p C-q
+    tmux_wait "detached"
+    tmux_wait "attach-rc:0"
+    tmux_wait "tty-state: cooked"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" running "app state after detaching"
+    wait_attached 0 0
+    assert_eq "$(tmux_screen | grep -c '^marker42 *$')" 1 "marker42 output lines before re-attaching"
+
+    tm send-keys -t main -l "\"$PODCTL\" --dir=\"$D\" attach $UUID"
+    tm send-keys -t main Enter
+    wait_attached 0 1
+    wait_until 5 eval '[ "$(tmux_screen | grep -c "^marker42 *\$")" -ge 2 ]' ||
+        fail "re-attaching did not replay marker42:" "$(tmux_screen)"
+    # The re-attached terminal works.
+    tm send-keys -t main -l 'echo again$((40+3))'
+    tm send-keys -t main Enter
+    tmux_wait "again43"
+}
+
+@test "tty: size follows the client, TERM is set, ^C interrupts, exit code and terminal restored" {
+    write_sttycheck "$T/sttycheck"
+    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
+    tmux_shell
+    tm send-keys -t main -l "\"$PODCTL\" --dir=\"$D\" attach $UUID; echo \"attach-rc:\$?\"; sh $T/sttycheck"
+    tm send-keys -t main Enter
+    wait_attached 0 1
+    tm send-keys -t main -l 'echo "size=[$(stty size)]" "term=[$TERM]"'
+    tm send-keys -t main Enter
+    tmux_wait "size=[30 100]"
+    tmux_screen | grep -Eq '^size=\[30 100\] term=\[[^] ]+\]' ||
+        fail "TERM is not set in the tty app:" "$(tmux_screen)"
+    assert_eq "$(pod_field "$UUID" apps.0.ttySize)" '{"cols": 100, "rows": 30}' "ttySize"
+
+    tm resize-window -t main -x 90 -y 25
+    wait_until 5 app_is "$UUID" 0 ttySize '{"cols": 90, "rows": 25}' ||
+        fail "ttySize after the resize: $(pod_field "$UUID" apps.0.ttySize)"
+    tm send-keys -t main -l 'echo "size=[$(stty size)]"'
+    tm send-keys -t main Enter
+    tmux_wait "size=[25 90]"
+
+    tm send-keys -t main -l 'echo start$((1+1)); sleep 100'
+    tm send-keys -t main Enter
+    tmux_wait "start2"
+    sleep 0.3
+    tm send-keys -t main C-c
+    tm send-keys -t main -l 'echo "after-int$((1+1)):$?"'
+    tm send-keys -t main Enter
+    tmux_wait "after-int2:130" 5
+
+    tm send-keys -t main -l 'exit 7'
+    tm send-keys -t main Enter
+    tmux_wait "attach-rc:7"
+    tmux_wait "tty-state: cooked"
+    wait_app_exited 0
+    assert_eq "$(pod_field "$UUID" apps.0.exitCode)" 7 "app exit code"
+}
+
+@test "tty: a SIGNAL frame interrupts the foreground job, the shell survives" {
+    run_detached "$IMG" --stdin=tty --stdout=tty --exec=/bin/sh
+    run attach_py --size 40x120 --expect-timeout 5 'send:echo start$((1+1)); sleep 100\n' 'expect:start2' \
+        sleep:0.3 signal:2 'send:echo "alive$((6*7)):$?"\n' 'expect:alive42:130' 'send:exit 4\n'
+    assert_status 0
+    assert_line 'exit {"app": "busybox", "exitCode": 4, "shellCode": 4}'
+}
+
+@test "tty: TERM comes from podinit's environment, size from the attach request and RESIZE" {
+    TERM=vt220-test run_detached "$IMG" --stdin=tty --stdout=tty --exec=/bin/sh -- \
+        -c 'read x; echo "term=$TERM size=$(stty size)"; read x; echo "size=$(stty size)"'
+    run attach_py --size 33x111 --out "$T/out" 'send:go\n' 'expect:size=33 111' resize:44:122 'send:go\n' 'expect:size=44 122'
+    assert_status 0
+    grep -q 'term=vt220-test size=33 111' "$T/out" || fail "unexpected tty output: $(cat -A "$T/out")"
+}
+
+# -------------------------------------------------------------------- rkt
+
+@test "rkt iottymux endpoints: file, socket modes, raw stdin and stdout" {
+    run_detached "$IMG" --name=echo --stdin=stream --stdout=stream --exec=/bin/sh -- \
+        -c "$GATE; echo raw-out-line; read l; echo \"in=\$l\""
+    local e=$POD/stage1/rootfs/rkt/iottymux/echo
+    wait_until 5 test -s "$e/endpoints" || fail "no endpoints file in $e"
+    assert_eq "$(cat "$e/endpoints")" \
+        '{"version":1,"targets":[{"name":"stdin","domain":"unix","address":"/rkt/iottymux/echo/sock-stdin"},{"name":"stdout","domain":"unix","address":"/rkt/iottymux/echo/sock-stdout"}]}' \
+        "endpoints"
+    [ -S "$e/sock-stdin" ] || fail "no sock-stdin"
+    [ -S "$e/sock-stdout" ] || fail "no sock-stdout"
+    [ ! -e "$e/sock-stderr" ] || fail "sock-stderr exists for a log-mode stderr"
+    assert_eq "$(stat -c %a "$e/sock-stdin")" 600 "sock-stdin mode"
+    assert_eq "$(stat -c %a "$e/sock-stdout")" 600 "sock-stdout mode"
+
+    bg "$PYTHON" "$ATTACH_PY" --raw "$e/sock-stdout" --out "$T/raw.out" --ready "$T/raw.ready" --timeout 20 >"$T/raw.sum"
+    local reader=$BGP
+    wait_until 5 test -e "$T/raw.ready" || fail "raw client did not connect"
+    sleep 0.2  # live output only: let PID 1 accept the connection first
+    release_app echo
+    run "$PYTHON" "$ATTACH_PY" --raw "$e/sock-stdin" --send 'ping\n'
+    assert_status 0
+    wait_ok "$reader" "raw stdout client" "$T/raw.sum"
+    assert_eq "$(cat "$T/raw.out")" "$(printf 'raw-out-line\nin=ping')" "raw stdout"
+    assert_eq "$(summary_of "$T/raw.sum" end)" eof "raw stdout connection end"
+    wait_app_exited 0
+    assert_eq "$(pod_field "$UUID" apps.0.exitCode)" 0 "app exit code"
+}
