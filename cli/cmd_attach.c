@@ -167,6 +167,8 @@ int cmd_attach(int argc, char **argv)
         struct pod_ref p = { 0 };
         struct ctl_conn *c = NULL;
         const char *app = NULL, *mode = "auto", *detach = "ctrl-p,ctrl-q", *replay_s = NULL;
+        const char *queue_s = NULL, *overflow = NULL;
+        long queue = -1;
         bool no_stdin = false, tty_mode = false, in_on, stdin_eof = false, have_exit = false;
         unsigned char keys[8];
         size_t n_keys = 0, matched = 0;
@@ -180,13 +182,16 @@ int cmd_attach(int argc, char **argv)
                 { "detach-keys", OPT_STR, &detach },
                 { "no-stdin", OPT_BOOL, &no_stdin },
                 { "replay", OPT_STR, &replay_s },
+                { "queue", OPT_STR, &queue_s },
+                { "overflow", OPT_STR, &overflow },
         };
 
         if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
                 if (err.msg[0])
                         log_error("attach: %s", err.msg);
                 fprintf(stderr, "usage: podctl attach [--app=NAME] [--mode=auto|list|tty|stdin,stdout,stderr]\n"
-                                "                     [--detach-keys=ctrl-p,ctrl-q] [--no-stdin] [--replay=BYTES] POD\n");
+                                "                     [--detach-keys=ctrl-p,ctrl-q] [--no-stdin] [--replay=BYTES]\n"
+                                "                     [--queue=BYTES] [--overflow=drop|disconnect] POD\n");
                 return 2;
         }
         if (parse_detach_keys(detach, keys, &n_keys) < 0) {
@@ -195,6 +200,14 @@ int cmd_attach(int argc, char **argv)
         }
         if (replay_s && parse_long(replay_s, 0, 1L << 30, &replay) < 0) {
                 log_error("attach: --replay=%s: expected a byte count", replay_s);
+                return 2;
+        }
+        if (queue_s && parse_long(queue_s, 4096, ATTACH_MAX_QUEUE, &queue) < 0) {
+                log_error("attach: --queue=%s: expected a byte count from 4096 to %u", queue_s, ATTACH_MAX_QUEUE);
+                return 2;
+        }
+        if (overflow && strcmp(overflow, "drop") && strcmp(overflow, "disconnect")) {
+                log_error("attach: --overflow=%s: expected drop or disconnect", overflow);
                 return 2;
         }
         if (pod_find(argv[idx], &p, &err) < 0) {
@@ -226,6 +239,10 @@ int cmd_attach(int argc, char **argv)
         req = json_pack("{s:s,s:s}", "op", "attach", "app", app);
         if (replay >= 0)
                 json_object_set_new(req, "replay", json_integer(replay));
+        if (queue >= 0)
+                json_object_set_new(req, "queue", json_integer(queue));
+        if (overflow)
+                json_object_set_new(req, "overflow", json_string(overflow));
         if (!strcmp(mode, "tty")) {
                 tty_mode = true;
         } else if (strcmp(mode, "auto")) {

@@ -34,7 +34,7 @@ enum frame_type {
         FRAME_DROPPED = 0x17,   /* podinit -> client: JSON {"stream","bytes"} skipped for this client */
 };
 
-#define ATTACH_DEFAULT_QUEUE (1u << 20)     /* per client, bytes queued before the overflow policy */
+#define ATTACH_DEFAULT_QUEUE (4u << 20)     /* per client, bytes queued before the overflow policy */
 #define ATTACH_MAX_QUEUE (256u << 20)
 
 struct frame_decoder {

@@ -159,44 +159,77 @@ static bool emit(struct console *c, int which, const struct iovec *iov, int n)
         return true;
 }
 
-static bool emit_line(struct log_sink *s, const char *data, size_t len, bool newline)
+static void batch_append(struct log_sink *s, const char *data, size_t len)
 {
-        struct console *c = s->con;
-        struct iovec iov[3];
-        char prefix[128];
+        if (s->blen + len > s->bcap) {
+                size_t cap = s->bcap ? s->bcap : 4096;
+                while (cap < s->blen + len)
+                        cap *= 2;
+                s->batch = xrealloc(s->batch, cap);
+                s->bcap = cap;
+        }
+        memcpy(s->batch + s->blen, data, len);
+        s->blen += len;
+}
 
-        if (c->fmt == CONSOLE_RAW) {
-                iov[0].iov_base = (void *)data;
-                iov[0].iov_len = len;
-                return emit(c, s->stream == IO_STDERR ? 1 : 0, iov, 1);
+/* One record into the batch: the bytes as they are (raw), or rkt's prefixed line. */
+static void record(struct log_sink *s, const char *data, size_t len, const char *prefix)
+{
+        if (s->con->fmt == CONSOLE_RAW) {
+                batch_append(s, data, len);
+                return;
         }
-        {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                snprintf(prefix, sizeof(prefix), "[%5lu.%06lu] %s[%d]: ", (unsigned long)ts.tv_sec,
-                         (unsigned long)(ts.tv_nsec / 1000), s->app, s->pid ? (int)*s->pid : 0);
+        batch_append(s, prefix, strlen(prefix));
+        batch_append(s, data, len);
+        batch_append(s, "\n", 1);
+}
+
+/* Write the batch with one call (the benchmark counted one syscall per line before). */
+static bool flush_batch(struct log_sink *s)
+{
+        struct iovec iov;
+        bool ok;
+
+        if (!s->blen)
+                return true;
+        iov.iov_base = s->batch;
+        iov.iov_len = s->blen;
+        ok = emit(s->con, s->con->fmt == CONSOLE_RAW && s->stream == IO_STDERR ? 1 : 0, &iov, 1);
+        s->blen = 0;
+        if (s->bcap > 1u << 20) {               /* do not keep a huge buffer after a burst */
+                free(s->batch);
+                s->batch = NULL;
+                s->bcap = 0;
         }
-        iov[0].iov_base = prefix;
-        iov[0].iov_len = strlen(prefix);
-        iov[1].iov_base = (void *)data;
-        iov[1].iov_len = len;
-        iov[2].iov_base = (void *)"\n";
-        iov[2].iov_len = 1;
-        (void)newline;
-        return emit(c, 0, iov, 3);
+        return ok;
+}
+
+static void make_prefix(const struct log_sink *s, char *prefix, size_t len)
+{
+        struct timespec ts;
+
+        if (s->con->fmt == CONSOLE_RAW) {
+                prefix[0] = '\0';
+                return;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(prefix, len, "[%5lu.%06lu] %s[%d]: ", (unsigned long)ts.tv_sec,
+                 (unsigned long)(ts.tv_nsec / 1000), s->app, s->pid ? (int)*s->pid : 0);
 }
 
 /*
  * Split into lines.  In raw mode a complete line keeps its newline; in rkt
  * mode the newline is part of the record.  Bytes past the last newline wait
- * for more, up to CONSOLE_MAX_LINE.
+ * for more, up to CONSOLE_MAX_LINE.  Every record of one read goes out in
+ * one write, stamped with the time of that read.
  */
 static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size_t len)
 {
         struct log_sink *s = container_of(k, struct log_sink, base);
-        bool ok = true;
-        bool raw = s->con->fmt == CONSOLE_RAW;
+        bool ok, raw = s->con->fmt == CONSOLE_RAW;
+        char prefix[128];
 
+        make_prefix(s, prefix, sizeof(prefix));
         while (len > 0) {
                 const char *nl = memchr(buf, '\n', len);
                 size_t take = nl ? (size_t)(nl - buf) + 1 : len;
@@ -204,21 +237,27 @@ static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size
                 if (s->len + take > CONSOLE_MAX_LINE) {
                         size_t room = CONSOLE_MAX_LINE - s->len;
                         memcpy(s->line + s->len, buf, room);
-                        ok &= emit_line(s, s->line, CONSOLE_MAX_LINE, false);
+                        record(s, s->line, CONSOLE_MAX_LINE, prefix);
                         s->len = 0;
                         buf += room;
                         len -= room;
                         continue;
                 }
-                memcpy(s->line + s->len, buf, take);
-                s->len += take;
+                if (nl && s->len == 0) {
+                        /* The common case: a whole line, no copy into the line buffer. */
+                        record(s, buf, raw ? take : take - 1, prefix);
+                } else {
+                        memcpy(s->line + s->len, buf, take);
+                        s->len += take;
+                        if (nl) {
+                                record(s, s->line, raw ? s->len : s->len - 1, prefix);
+                                s->len = 0;
+                        }
+                }
                 buf += take;
                 len -= take;
-                if (nl) {
-                        ok &= emit_line(s, s->line, raw ? s->len : s->len - 1, true);
-                        s->len = 0;
-                }
         }
+        ok = flush_batch(s);
         if (!ok && !s->paused_out) {
                 s->paused_out = o;
                 s->next_paused = s->con->paused;
@@ -232,8 +271,11 @@ static void sink_eof(struct io_sink *k, struct io_out *o)
         struct log_sink *s = container_of(k, struct log_sink, base);
 
         if (s->len) {
-                emit_line(s, s->line, s->len, false);
+                char prefix[128];
+                make_prefix(s, prefix, sizeof(prefix));
+                record(s, s->line, s->len, prefix);
                 s->len = 0;
+                flush_batch(s);
         }
         /* Never resume an out that has ended. */
         for (struct log_sink **p = &s->con->paused; *p; p = &(*p)->next_paused)
@@ -259,7 +301,9 @@ void log_sink_init(struct log_sink *s, struct console *c, const char *app, const
 void log_sink_done(struct log_sink *s)
 {
         free(s->line);
-        s->line = NULL;
+        free(s->batch);
+        s->line = s->batch = NULL;
+        s->blen = s->bcap = 0;
 }
 
 void console_close(struct console *c)

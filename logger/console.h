@@ -46,8 +46,10 @@ struct log_sink {
         int stream;                     /* IO_STDOUT or IO_STDERR */
         struct io_out *paused_out;      /* set while this sink holds its out paused */
         struct log_sink *next_paused;
-        char *line;
+        char *line;                     /* the partial line waiting for its newline */
         size_t len;
+        char *batch;                    /* records of one read, written with one call */
+        size_t blen, bcap;
 };
 
 int console_open(uv_loop_t *loop, enum console_format fmt, struct console **ret);
