@@ -218,18 +218,32 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
         return 0;
 }
 
-static int unpack_aci(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+/* An ACI file opened for reading: a tar archive, compressed or not. */
+static struct archive *open_aci(const char *src, struct pod_err *err)
 {
-        _cleanup_(archive_freep) struct archive *in = archive_read_new();
-        _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
+        struct archive *in = archive_read_new();
 
-        if (fd < 0)
-                return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
         archive_read_support_filter_all(in);
         archive_read_support_format_tar(in);
-        if (archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
-                return pod_err_set(err, -EINVAL, "image %s: not an ACI (tar) archive: %s", src,
-                                   archive_error_string(in) ?: "unknown format");
+        /* libarchive opens the file O_CLOEXEC and owns it until archive_read_free(). */
+        if (archive_read_open_filename(in, src, 64 * 1024) != ARCHIVE_OK) {
+                if (archive_errno(in) == ENOENT || archive_errno(in) == EACCES)
+                        pod_err_set(err, -archive_errno(in), "image %s: %s", src, strerror(archive_errno(in)));
+                else
+                        pod_err_set(err, -EINVAL, "image %s: not an ACI (tar) archive: %s", src,
+                                    archive_error_string(in) ?: "unknown format");
+                archive_read_free(in);
+                return NULL;
+        }
+        return in;
+}
+
+static int unpack_aci(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+{
+        _cleanup_(archive_freep) struct archive *in = open_aci(src, err);
+
+        if (!in)
+                return err ? err->code : -EINVAL;
         return copy_entries(in, false, NULL, src, ret_manifest, ret_len, err);
 }
 
@@ -330,17 +344,11 @@ int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod
                         return pod_err_set(err, r, "image %s: reading %s: %s", src, mpath,
                                            r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
         } else {
-                _cleanup_(archive_freep) struct archive *in = archive_read_new();
-                _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
+                _cleanup_(archive_freep) struct archive *in = open_aci(src, err);
                 struct archive_entry *e;
 
-                if (fd < 0)
-                        return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
-                archive_read_support_filter_all(in);
-                archive_read_support_format_tar(in);
-                if (archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
-                        return pod_err_set(err, -EINVAL, "image %s: not an ACI (tar) archive: %s", src,
-                                           archive_error_string(in) ?: "unknown format");
+                if (!in)
+                        return err ? err->code : -EINVAL;
                 while ((r = archive_read_next_header(in, &e)) >= ARCHIVE_WARN) {
                         const char *n = archive_entry_pathname(e);
                         if (n && (!strcmp(n, "manifest") || !strcmp(n, "./manifest"))) {
