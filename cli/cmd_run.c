@@ -287,7 +287,7 @@ static int unpack_app(int podfd, const char *podpath, const char *image, const c
 
         if ((r = image_unpack(image, tmp, &im, err)) < 0)
                 return r;
-        name = xstrdup(want_name ? want_name : acname_from_image_name(im->name));
+        name = want_name ? xstrdup(want_name) : acname_from_image_name(im->name);
         if (!acname_valid(name)) {
                 r = pod_err_set(err, -EINVAL, "--name=%s: not a valid app name (lower-case letters, digits and single dashes)", name);
                 goto fail;
