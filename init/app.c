@@ -318,7 +318,9 @@ static int io_setup(struct app *a)
                                         io->log_used[k] = true;
                                         sink = &io->log[k].base;
                                 }
-                                if ((r = io_out_start(&pod->loop, &io->out[k], pfd[0], i, a->spec->scrollback, false,
+                                /* Scrollback only where a client can attach to replay it. */
+                                if ((r = io_out_start(&pod->loop, &io->out[k], pfd[0], i,
+                                                      io->mode[i] == IO_STREAM ? a->spec->scrollback : 0, false,
                                                       sink, on_out_eof)) < 0) {
                                         snprintf(a->error, sizeof(a->error), "watching %s: %s", io_stream_name(i),
                                                  uv_strerror(r));

@@ -234,6 +234,10 @@ static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size
                 const char *nl = memchr(buf, '\n', len);
                 size_t take = nl ? (size_t)(nl - buf) + 1 : len;
 
+                /* Whole lines go straight from buf; the line buffer exists
+                 * only once some bytes must wait (or a line is too long). */
+                if (!s->line && !(nl && take <= CONSOLE_MAX_LINE))
+                        s->line = xmalloc(CONSOLE_MAX_LINE);
                 if (s->len + take > CONSOLE_MAX_LINE) {
                         size_t room = CONSOLE_MAX_LINE - s->len;
                         memcpy(s->line + s->len, buf, room);
@@ -295,7 +299,7 @@ void log_sink_init(struct log_sink *s, struct console *c, const char *app, const
         s->app = app;
         s->pid = pid;
         s->stream = stream;
-        s->line = xmalloc(CONSOLE_MAX_LINE);
+        s->line = NULL;                 /* allocated for the first partial line */
 }
 
 void log_sink_done(struct log_sink *s)

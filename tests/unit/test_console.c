@@ -146,3 +146,36 @@ TEST(console_long_line_is_split_not_lost)
         free(out);
         free(err);
 }
+
+/* A long line arriving in one chunk, before any partial line existed. */
+TEST(console_long_line_in_one_chunk)
+{
+        uv_loop_t loop;
+        struct console *c;
+        struct log_sink so;
+        pid_t pid = 1;
+        char *out, *err, *o;
+        size_t n = CONSOLE_MAX_LINE * 2 + 7;
+        char *big = xmalloc(n + 1);
+
+        memset(big, 'q', n);
+        big[n] = '\n';
+        redirect(&out, &err);
+        ASSERT_EQ(0, uv_loop_init(&loop));
+        ASSERT_EQ(0, console_open(&loop, CONSOLE_RAW, &c));
+        log_sink_init(&so, c, "a", &pid, IO_STDOUT);
+        ASSERT(so.base.data(&so.base, NULL, big, n + 1));
+        so.base.eof(&so.base, NULL);
+        o = slurp(out);
+        ASSERT_EQ(n + 1, strlen(o));
+        ASSERT(!memcmp(o, big, n + 1));
+        free(o);
+        free(big);
+        log_sink_done(&so);
+        console_close(c);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        ASSERT_EQ(0, uv_loop_close(&loop));
+        console_free(c);
+        free(out);
+        free(err);
+}
