@@ -226,6 +226,16 @@ static int open_pty(struct app *a, int *ret_master, int *ret_slave)
 
 static void on_out_eof(struct io_out *o);
 
+/* One drain callback for every writer of the app's stdin, framed or raw. */
+static void on_stdin_drained(struct io_in *in)
+{
+        struct app_io *io = container_of(in, struct app_io, in);
+        struct app *a = container_of(io, struct app, io);
+
+        control_stdin_drained(a);
+        iottymux_stdin_drained(a);
+}
+
 /* Close the child's ends that io_setup created: pipe ends and the pty slave,
  * never the pod's shared /dev/null or PID 1's own terminal fds. */
 static void close_child_fds(struct app_io *io)
@@ -275,7 +285,7 @@ static int io_setup(struct app *a)
                 io->out_used[0] = true;
                 io->outs_open++;
                 if (io->mode[IO_STDIN] == IO_TTY) {
-                        io_in_share(&io->in, &io->out[0], APP_STDIN_QUEUE, NULL);
+                        io_in_share(&io->in, &io->out[0], APP_STDIN_QUEUE, on_stdin_drained);
                         io->in_used = true;
                 }
         }
@@ -300,7 +310,7 @@ static int io_setup(struct app *a)
                         if (i == IO_STDIN) {
                                 io->child_fd[i] = pfd[0];
                                 io->child_fd_owned[i] = true;
-                                if ((r = io_in_start(&pod->loop, &io->in, pfd[1], APP_STDIN_QUEUE, NULL)) < 0) {
+                                if ((r = io_in_start(&pod->loop, &io->in, pfd[1], APP_STDIN_QUEUE, on_stdin_drained)) < 0) {
                                         close(pfd[1]);
                                         snprintf(a->error, sizeof(a->error), "watching stdin: %s", uv_strerror(r));
                                         return r;

@@ -372,10 +372,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void process_frames(struct client *c);
 
-static void attach_resume_input(struct io_in *in)
+void control_stdin_drained(struct app *a)
 {
-        struct app_io *io = container_of(in, struct app_io, in);
-        struct app *a = container_of(io, struct app, io);
         struct client *c;
 
         if (!a->pod->control)
@@ -478,8 +476,6 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
         }
         a->io.clients++;
         a->io.clients_total++;
-        if (a->io.in_used)
-                a->io.in.on_drain = attach_resume_input;
 
         j = response(id, true);
         json_object_set_new(j, "result", json_pack("{s:s,s:b,s:b,s:b,s:b,s:i}", "app", a->spec->name,

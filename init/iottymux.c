@@ -113,10 +113,8 @@ static void raw_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
-static void raw_resume(struct io_in *in)
+void iottymux_stdin_drained(struct app *a)
 {
-        struct app_io *io = container_of(in, struct app_io, in);
-        struct app *a = container_of(io, struct app, io);
         struct iottymux *mux = a->iottymux;
 
         for (struct raw_conn *c = mux ? mux->conns : NULL; c; c = c->next)
@@ -139,7 +137,6 @@ static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
                 return;         /* writes to output sockets are ignored, as in rkt */
         if (!a->io.in_used)
                 return;
-        a->io.in.on_drain = raw_resume;
         if (io_in_write(&a->io.in, buf->base, (size_t)n) == 1) {
                 c->paused = true;
                 uv_read_stop(st);

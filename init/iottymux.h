@@ -16,6 +16,8 @@
 int iottymux_open(struct app *a);
 /* Close the listeners and connections (the app ended or the pod finishes). */
 void iottymux_close(struct app *a);
+/* The app's stdin queue drained: resume raw input connections paused on it. */
+void iottymux_stdin_drained(struct app *a);
 /* After the loop has ended. */
 void iottymux_free(struct app *a);
 

@@ -128,6 +128,8 @@ int app_tty_resize(struct app *a, unsigned short rows, unsigned short cols);
 int app_send_signal(struct app *a, int sig);
 struct app *pod_find_app(struct pod *pod, const char *name);
 
+/* control.c hook: the app's stdin queue drained; resume attach clients paused on it. */
+void control_stdin_drained(struct app *a);
 /* control.c hook: an app finished (status recorded); attached clients get the exit. */
 void control_app_exited(struct pod *pod, struct app *a);
 
