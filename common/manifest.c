@@ -44,7 +44,7 @@ int io_mode_parse(const char *s, enum io_stream_id stream, enum io_mode *ret)
  */
 static int parse_app_io(struct pod_app *a, const char *path, E *err)
 {
-        bool tty = false, inter = false, stream = false;
+        bool tty, inter, stream;
         const char *v;
         long n;
 
@@ -59,10 +59,10 @@ static int parse_app_io(struct pod_app *a, const char *path, E *err)
                                            path, name, v, io_stream_name(i),
                                            i == IO_STDIN ? "null, stream, tty or interactive"
                                                          : "null, log, stream, tty or interactive");
-                tty |= a->io[i] == IO_TTY;
-                inter |= a->io[i] == IO_INTERACTIVE;
-                stream |= a->io[i] == IO_STREAM;
         }
+        tty = pod_app_uses(a, IO_TTY);
+        inter = pod_app_uses(a, IO_INTERACTIVE);
+        stream = pod_app_uses(a, IO_STREAM);
         if ((tty && inter) || (tty && stream) || (inter && stream))
                 return pod_err_set(err, -EINVAL, "%s: stdin=%s stdout=%s stderr=%s: tty, interactive and stream cannot be mixed in one app (log and null can go with any)",
                                    path, io_mode_name(a->io[0]), io_mode_name(a->io[1]), io_mode_name(a->io[2]));
@@ -151,6 +151,14 @@ char *acname_from_image_name(const char *image_name)
                 return xstrdup("app");
         }
         return out;
+}
+
+bool pod_app_uses(const struct pod_app *a, enum io_mode mode)
+{
+        for (int i = 0; i < IO_STREAMS; i++)
+                if (a->io[i] == mode)
+                        return true;
+        return false;
 }
 
 const char *kv_get(const struct kv *kv, size_t n, const char *name)
@@ -457,16 +465,13 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
                 if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0 ||
                     (r = parse_app_io(a, p, err)) < 0)
                         goto fail;
-                if (a->io[IO_STDIN] == IO_INTERACTIVE || a->io[IO_STDOUT] == IO_INTERACTIVE ||
-                    a->io[IO_STDERR] == IO_INTERACTIVE) {
+                if (pod_app_uses(a, IO_INTERACTIVE))
                         for (size_t k = 0; k < i; k++)
-                                for (int st = 0; st < IO_STREAMS; st++)
-                                        if (m->apps[k].io[st] == IO_INTERACTIVE) {
-                                                r = pod_err_set(err, -EINVAL, "%s: apps \"%s\" and \"%s\" are both interactive; a pod has one terminal, so at most one interactive app",
-                                                                p, m->apps[k].name, a->name);
-                                                goto fail;
-                                        }
-                }
+                                if (pod_app_uses(&m->apps[k], IO_INTERACTIVE)) {
+                                        r = pod_err_set(err, -EINVAL, "%s: apps \"%s\" and \"%s\" are both interactive; a pod has one terminal, so at most one interactive app",
+                                                        p, m->apps[k].name, a->name);
+                                        goto fail;
+                                }
         }
         if ((r = parse_kv_list(root, "annotations", "manifest", false, &m->annotations, &m->n_annotations, err)) < 0)
                 goto fail;

@@ -108,6 +108,8 @@ int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, s
 void app_spec_done(struct app_spec *s);
 
 const char *kv_get(const struct kv *kv, size_t n, const char *name);
+/* Does any of the app's three streams use this mode? */
+bool pod_app_uses(const struct pod_app *a, enum io_mode mode);
 bool acname_valid(const char *s);
 bool env_name_valid(const char *s);
 /* Lower-case, '-'-separated ACName derived from an image name ("example.com/busy_box" -> "busy-box"). */

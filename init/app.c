@@ -112,9 +112,7 @@ int app_prepare(struct app *a, struct pod_err *err)
                 env_set(&p->envp, "LOGNAME", uname, false);
         }
         env_set(&p->envp, "HOME", home, false);
-        if (a->spec->io[0] == IO_TTY || a->spec->io[1] == IO_TTY || a->spec->io[2] == IO_TTY ||
-            a->spec->io[0] == IO_INTERACTIVE || a->spec->io[1] == IO_INTERACTIVE ||
-            a->spec->io[2] == IO_INTERACTIVE)
+        if (pod_app_uses(a->spec, IO_TTY) || pod_app_uses(a->spec, IO_INTERACTIVE))
                 env_set(&p->envp, "TERM", getenv("TERM") && *getenv("TERM") ? getenv("TERM") : "xterm", false);
         env_set(&p->envp, "AC_APP_NAME", a->spec->name, true);
         if (!p->envp)
@@ -257,12 +255,10 @@ static int io_setup(struct app *a)
         struct pod *pod = a->pod;
         int master = -1, slave = -1, r, pfd[2];
 
-        for (int i = 0; i < IO_STREAMS; i++) {
-                io->mode[i] = a->spec->io[i];
+        for (int i = 0; i < IO_STREAMS; i++)
                 io->child_fd[i] = -1;
-        }
         io->ctty_fd = -1;
-        io->tty = io->mode[0] == IO_TTY || io->mode[1] == IO_TTY || io->mode[2] == IO_TTY;
+        io->tty = pod_app_uses(a->spec, IO_TTY);
         io->outs_open = 0;
         if (io->tty) {
                 if ((r = open_pty(a, &master, &slave)) < 0) {
@@ -284,13 +280,13 @@ static int io_setup(struct app *a)
                 }
                 io->out_used[0] = true;
                 io->outs_open++;
-                if (io->mode[IO_STDIN] == IO_TTY) {
+                if (a->spec->io[IO_STDIN] == IO_TTY) {
                         io_in_share(&io->in, &io->out[0], APP_STDIN_QUEUE, on_stdin_drained);
                         io->in_used = true;
                 }
         }
         for (int i = 0; i < IO_STREAMS; i++) {
-                switch (io->mode[i]) {
+                switch (a->spec->io[i]) {
                 case IO_NULL:
                         io->child_fd[i] = pod->devnull_fd;
                         break;
@@ -323,14 +319,14 @@ static int io_setup(struct app *a)
                         {
                                 int k = i - 1;
                                 struct io_sink *sink = NULL;
-                                if (io->mode[i] == IO_LOG || a->spec->log_attached) {
+                                if (a->spec->io[i] == IO_LOG || a->spec->log_attached) {
                                         log_sink_init(&io->log[k], pod->console, a->spec->name, &a->pid, i);
                                         io->log_used[k] = true;
                                         sink = &io->log[k].base;
                                 }
                                 /* Scrollback only where a client can attach to replay it. */
                                 if ((r = io_out_start(&pod->loop, &io->out[k], pfd[0], i,
-                                                      io->mode[i] == IO_STREAM ? a->spec->scrollback : 0, false,
+                                                      a->spec->io[i] == IO_STREAM ? a->spec->scrollback : 0, false,
                                                       sink, on_out_eof)) < 0) {
                                         snprintf(a->error, sizeof(a->error), "watching %s: %s", io_stream_name(i),
                                                  uv_strerror(r));
@@ -348,8 +344,7 @@ static int io_setup(struct app *a)
         a->plan.stdout_fd = io->child_fd[IO_STDOUT];
         a->plan.stderr_fd = io->child_fd[IO_STDERR];
         a->plan.ctty_fd = io->ctty_fd;
-        a->plan.interactive = io->mode[0] == IO_INTERACTIVE || io->mode[1] == IO_INTERACTIVE ||
-                              io->mode[2] == IO_INTERACTIVE;
+        a->plan.interactive = pod_app_uses(a->spec, IO_INTERACTIVE);
         return 0;
 }
 

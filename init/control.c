@@ -388,7 +388,7 @@ void control_stdin_drained(struct app *a)
 
 static bool stream_attachable(const struct app *a, int stream)
 {
-        enum io_mode m = a->io.mode[stream];
+        enum io_mode m = a->spec->io[stream];
         return m == IO_TTY || m == IO_STREAM;
 }
 
@@ -427,12 +427,12 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
                 explicit_any |= v != NULL;
                 if (v && json_is_true(v) && !stream_attachable(a, i))
                         return error_response(id, "not-attachable", "app %s: %s is in %s mode; only tty and stream can be attached",
-                                              a->spec->name, io_stream_name(i), io_mode_name(a->io.mode[i]));
+                                              a->spec->name, io_stream_name(i), io_mode_name(a->spec->io[i]));
         }
         if (!want[0] && !want[1] && !want[2])
                 return error_response(id, "not-attachable", "app %s has no %sstream to attach to (stdin=%s stdout=%s stderr=%s; start it with tty or stream modes)",
-                                      a->spec->name, explicit_any ? "selected " : "", io_mode_name(a->io.mode[0]),
-                                      io_mode_name(a->io.mode[1]), io_mode_name(a->io.mode[2]));
+                                      a->spec->name, explicit_any ? "selected " : "", io_mode_name(a->spec->io[0]),
+                                      io_mode_name(a->spec->io[1]), io_mode_name(a->spec->io[2]));
         if ((v = json_object_get(req, "replay"))) {
                 if (!json_is_integer(v) || json_integer_value(v) < 0)
                         return error_response(id, "bad-request", "attach: \"replay\" must be a byte count");
@@ -465,10 +465,10 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
         c->at.app = a;
         c->at.in = want[IO_STDIN] && a->io.in_used;
         if (a->io.tty) {
-                c->at.want[0] = (want[IO_STDOUT] && a->io.mode[IO_STDOUT] == IO_TTY) ||
-                                (want[IO_STDERR] && a->io.mode[IO_STDERR] == IO_TTY);
+                c->at.want[0] = (want[IO_STDOUT] && a->spec->io[IO_STDOUT] == IO_TTY) ||
+                                (want[IO_STDERR] && a->spec->io[IO_STDERR] == IO_TTY);
                 c->at.want[1] = false;
-                if (want[IO_STDOUT] && a->io.mode[IO_STDOUT] == IO_STREAM)
+                if (want[IO_STDOUT] && a->spec->io[IO_STDOUT] == IO_STREAM)
                         c->at.want[0] = true;
         } else {
                 c->at.want[0] = want[IO_STDOUT];

@@ -181,9 +181,9 @@ int iottymux_open(struct app *a)
         int r;
 
         want[EP_TTY] = a->io.tty;
-        want[EP_STDIN] = !a->io.tty && a->io.mode[IO_STDIN] == IO_STREAM;
-        want[EP_STDOUT] = !a->io.tty && a->io.mode[IO_STDOUT] == IO_STREAM;
-        want[EP_STDERR] = !a->io.tty && a->io.mode[IO_STDERR] == IO_STREAM;
+        want[EP_STDIN] = !a->io.tty && a->spec->io[IO_STDIN] == IO_STREAM;
+        want[EP_STDOUT] = !a->io.tty && a->spec->io[IO_STDOUT] == IO_STREAM;
+        want[EP_STDERR] = !a->io.tty && a->spec->io[IO_STDERR] == IO_STREAM;
         if (!want[EP_TTY] && !want[EP_STDIN] && !want[EP_STDOUT] && !want[EP_STDERR])
                 return 0;
         snprintf(dir, sizeof(dir), "/rkt/iottymux/%s", a->spec->name);

@@ -151,9 +151,8 @@ static void write_runtime_config(const struct launch *l)
 static bool pod_has_interactive(const struct pod_manifest *m)
 {
         for (size_t i = 0; i < m->n_apps; i++)
-                for (int k = 0; k < IO_STREAMS; k++)
-                        if (m->apps[i].io[k] == IO_INTERACTIVE)
-                                return true;
+                if (pod_app_uses(&m->apps[i], IO_INTERACTIVE))
+                        return true;
         return false;
 }
 

@@ -27,8 +27,7 @@
 
 /* An app's streams (docs/io.md).  out[0] is stdout (or the tty), out[1] stderr. */
 struct app_io {
-        enum io_mode mode[IO_STREAMS];
-        bool tty;                       /* some stream is a pty */
+        bool tty;                       /* some stream is a pty (cached pod_app_uses(spec, IO_TTY)) */
         struct io_out out[2];
         bool out_used[2];
         struct io_in in;
