@@ -60,12 +60,6 @@ struct control {
         char readbuf[64 * 1024];
 };
 
-struct write_req {
-        uv_write_t req;
-        uint8_t hdr[PROTO_HEADER_SIZE];
-        char *body;
-};
-
 static void control_maybe_free(struct control *ctl);
 
 static void client_free_cb(uv_handle_t *h)
@@ -103,40 +97,6 @@ static void client_close(struct client *c)
         uv_close((uv_handle_t *)&c->pipe, client_free_cb);
 }
 
-static void write_done(uv_write_t *req, int status)
-{
-        struct write_req *w = container_of(req, struct write_req, req);
-        free(w->body);
-        free(w);
-}
-
-/* Queue a JSON frame; the object is consumed. */
-static int client_send(uv_stream_t *s, json_t *obj)
-{
-        struct write_req *w;
-        uv_buf_t bufs[2];
-        size_t len;
-        int r;
-
-        w = xcalloc(1, sizeof(*w));
-        w->body = json_dumps(obj, JSON_COMPACT);
-        json_decref(obj);
-        if (!w->body) {
-                free(w);
-                return -ENOMEM;
-        }
-        len = strlen(w->body);
-        frame_header(w->hdr, FRAME_RESPONSE, len);
-        bufs[0] = uv_buf_init((char *)w->hdr, PROTO_HEADER_SIZE);
-        bufs[1] = uv_buf_init(w->body, (unsigned)len);
-        r = uv_write(&w->req, s, bufs, 2, write_done);
-        if (r < 0) {
-                free(w->body);
-                free(w);
-        }
-        return r;
-}
-
 /*
  * Tell a client why it is being dropped and drop it.  uv_try_write never
  * queues: a client whose socket buffer is full simply misses the message,
@@ -171,7 +131,7 @@ static void bin_write_done(uv_write_t *req, int status)
         free(container_of(req, struct bin_write, req));
 }
 
-/* Queue one frame (header + payload copy). */
+/* Queue one frame (header + payload copy); every reply and attach frame goes through here. */
 static int send_frame(struct client *c, uint8_t type, const void *payload, size_t len)
 {
         struct bin_write *w = xmalloc(sizeof(*w) + PROTO_HEADER_SIZE + len);
@@ -482,7 +442,7 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
                                                    "tty", a->io.tty, "stdin", c->at.in,
                                                    "stdout", c->at.want[0], "stderr", c->at.want[1],
                                                    "pid", a->pid));
-        client_send((uv_stream_t *)&c->pipe, j);
+        send_json_frame(c, FRAME_RESPONSE, j);
 
         /* Scrollback first, then live output, in order. */
         for (int k = 0; k < 2; k++) {
@@ -589,7 +549,7 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                 resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach)",
                                       json_string_value(op));
 out:
-        client_send((uv_stream_t *)&c->pipe, resp);
+        send_json_frame(c, FRAME_RESPONSE, resp);
         json_decref(req);
         /* Act on a stop only after its answer is queued: the pod may finish
          * (and close every client) inside pod_request_stop. */
@@ -631,7 +591,7 @@ static void process_frames(struct client *c)
                         continue;
                 }
                 if (type != FRAME_REQUEST) {
-                        client_send(s, error_response(NULL, "bad-frame", "frame type 0x%02x is not a request", type));
+                        send_json_frame(c, FRAME_RESPONSE, error_response(NULL, "bad-frame", "frame type 0x%02x is not a request", type));
                         continue;
                 }
                 handle_request(c, payload, len);
