@@ -12,6 +12,7 @@
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/manifest.h"
 #include "common/proto.h"
 
 #include <poll.h>
@@ -79,6 +80,13 @@ static int parse_detach_keys(const char *spec, unsigned char *keys, size_t *n)
         return 0;
 }
 
+/* Can a client attach to this stream of an app (from its status "io" object)? */
+static bool stream_attachable(json_t *io, enum io_stream_id k)
+{
+        const char *m = json_string_value(json_object_get(io, io_stream_name(k)));
+        return m && (!strcmp(m, io_mode_name(IO_TTY)) || !strcmp(m, io_mode_name(IO_STREAM)));
+}
+
 static int pick_app(json_t *status, const char *want, const char **ret, struct pod_err *err)
 {
         json_t *apps = json_object_get(status, "apps"), *a;
@@ -90,10 +98,8 @@ static int pick_app(json_t *status, const char *want, const char **ret, struct p
                 const char *name = json_string_value(json_object_get(a, "name"));
                 json_t *io = json_object_get(a, "io");
                 bool att = false;
-                for (int k = 0; k < 3; k++) {
-                        const char *m = json_string_value(json_object_get(io, k == 0 ? "stdin" : k == 1 ? "stdout" : "stderr"));
-                        att |= m && (!strcmp(m, "tty") || !strcmp(m, "stream"));
-                }
+                for (int k = 0; k < IO_STREAMS; k++)
+                        att |= stream_attachable(io, k);
                 if (want && name && !strcmp(want, name)) {
                         *ret = name;
                         return 0;
@@ -145,12 +151,9 @@ static void print_list(json_t *status)
         json_array_foreach(json_object_get(status, "apps"), i, a) {
                 json_t *io = json_object_get(a, "io");
                 json_t *att = json_array();
-                for (int k = 0; k < 3; k++) {
-                        const char *sn = k == 0 ? "stdin" : k == 1 ? "stdout" : "stderr";
-                        const char *m = json_string_value(json_object_get(io, sn));
-                        if (m && (!strcmp(m, "tty") || !strcmp(m, "stream")))
-                                json_array_append_new(att, json_string(sn));
-                }
+                for (int k = 0; k < IO_STREAMS; k++)
+                        if (stream_attachable(io, k))
+                                json_array_append_new(att, json_string(io_stream_name(k)));
                 json_array_append_new(out, json_pack("{s:O,s:O,s:O,s:o}", "name", json_object_get(a, "name"),
                                                      "state", json_object_get(a, "state"), "io", io,
                                                      "attachable", att));
@@ -249,7 +252,10 @@ int cmd_attach(int argc, char **argv)
                 bool sel[3] = { false, false, false };
                 char *m = xstrdup(mode), *save = NULL;
                 for (char *t = strtok_r(m, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                        int k = !strcmp(t, "stdin") ? 0 : !strcmp(t, "stdout") ? 1 : !strcmp(t, "stderr") ? 2 : -1;
+                        int k = -1;
+                        for (int i = 0; i < IO_STREAMS; i++)
+                                if (!strcmp(t, io_stream_name(i)))
+                                        k = i;
                         if (k < 0) {
                                 log_error("attach: --mode=%s: expected auto, list, tty or a list of stdin,stdout,stderr", mode);
                                 free(m);
