@@ -247,18 +247,27 @@ static int unpack_aci(const char *src, char **ret_manifest, size_t *ret_len, str
         return copy_entries(in, false, NULL, src, ret_manifest, ret_len, err);
 }
 
+/* The manifest of an unpacked image directory. */
+static int read_dir_manifest(const char *src, char **ret, size_t *ret_len, struct pod_err *err)
+{
+        _cleanup_free_ char *mpath = xasprintf("%s/manifest", src);
+        int r = read_file_at(AT_FDCWD, mpath, POD_MANIFEST_MAX_BYTES, ret, ret_len);
+
+        if (r < 0)
+                return pod_err_set(err, r, "image %s: reading %s: %s", src, mpath,
+                                   r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+        return 0;
+}
+
 static int unpack_dir(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
 {
         _cleanup_(archive_freep) struct archive *in = archive_read_disk_new();
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", src);
-        _cleanup_free_ char *mpath = xasprintf("%s/manifest", src);
         struct stat st;
         int r;
 
-        r = read_file_at(AT_FDCWD, mpath, POD_MANIFEST_MAX_BYTES, ret_manifest, ret_len);
-        if (r < 0)
-                return pod_err_set(err, r, "image %s: reading %s/manifest: %s", src, src,
-                                   r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+        if ((r = read_dir_manifest(src, ret_manifest, ret_len, err)) < 0)
+                return r;
         if (lstat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
                 return pod_err_set(err, -ENOENT, "image %s: no rootfs/ directory in it", src);
         archive_read_disk_set_symlink_physical(in);
@@ -338,11 +347,8 @@ int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod
                 return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
         }
         if (S_ISDIR(st.st_mode)) {
-                _cleanup_free_ char *mpath = xasprintf("%s/manifest", src);
-                r = read_file_at(AT_FDCWD, mpath, POD_MANIFEST_MAX_BYTES, &data, &len);
-                if (r < 0)
-                        return pod_err_set(err, r, "image %s: reading %s: %s", src, mpath,
-                                           r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+                if ((r = read_dir_manifest(src, &data, &len, err)) < 0)
+                        return r;
         } else {
                 _cleanup_(archive_freep) struct archive *in = open_aci(src, err);
                 struct archive_entry *e;
