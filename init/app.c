@@ -131,17 +131,9 @@ int app_prepare(struct app *a, struct pod_err *err)
 static void write_json_status(const struct app *a)
 {
         char path[512];
-        json_t *j = app_status_json(a);
-        char *s = json_dumps(j, JSON_COMPACT);
-        int r;
 
-        json_decref(j);
         snprintf(path, sizeof(path), "%s/apps/%s.json", S1_PODINIT_DIR, a->spec->name);
-        r = write_file_atomic(AT_FDCWD, path, s, strlen(s), 0644,
-                              a->state == APP_EXITED ? WRITE_SYNC : 0);
-        if (r < 0)
-                log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
-        free(s);
+        pod_write_json(path, app_status_json(a), a->state == APP_EXITED ? WRITE_SYNC : 0);
 }
 
 static void report_consume(struct app *a)

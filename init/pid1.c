@@ -76,17 +76,21 @@ json_t *pod_status_json(const struct pod *pod)
         return j;
 }
 
-static void write_pod_json(struct pod *pod)
+void pod_write_json(const char *path, json_t *j, int flags)
 {
-        json_t *j = pod_status_json(pod);
         char *s = json_dumps(j, JSON_COMPACT);
-        int r = write_file_atomic(AT_FDCWD, S1_PODINIT_DIR "/" POD_STATUS_JSON, s, strlen(s), 0644,
-                                  pod->state == POD_EXITED ? WRITE_SYNC : 0);
+        int r = s ? write_file_atomic(AT_FDCWD, path, s, strlen(s), 0644, flags) : -ENOMEM;
 
         if (r < 0)
-                log_warn("writing %s/%s: %s", S1_PODINIT_DIR, POD_STATUS_JSON, strerror(-r));
+                log_warn("writing %s: %s", path, strerror(-r));
         free(s);
         json_decref(j);
+}
+
+static void write_pod_json(struct pod *pod)
+{
+        pod_write_json(S1_PODINIT_DIR "/" POD_STATUS_JSON, pod_status_json(pod),
+                       pod->state == POD_EXITED ? WRITE_SYNC : 0);
 }
 
 static void pod_finish(struct pod *pod)

@@ -83,6 +83,7 @@ struct pod_options {
 };
 
 struct control;
+struct json_t;
 struct iottymux;
 
 struct pod {
@@ -110,6 +111,8 @@ struct pod {
 /* pid1.c */
 int pid1_main(struct pod_manifest *m, const struct pod_options *opt);
 void pod_request_stop(struct pod *pod, bool force, const char *why);
+/* Write a status document (consumed) to path atomically; failures are warned about, not fatal. */
+void pod_write_json(const char *path, struct json_t *j, int flags);
 /* The status document (docs/protocol.md "status"), new reference. */
 struct json_t *pod_status_json(const struct pod *pod);
 
