@@ -47,7 +47,7 @@ static void usage(void)
 		"  exit N | kill-self SIG | sleep SECONDS | ignore-term [SECONDS]\n"
 		"  term-exit N | orphans N [LINGER_MS] | zombies | print TEXT...\n"
 		"  env | id | now | write-now FILE | pid | hostname | isatty | cwd\n"
-		"  setsid-child SECONDS | flood BYTES\n",
+		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n",
 		prog);
 	exit(EXIT_USAGE);
 }
@@ -410,6 +410,49 @@ static int cmd_flood(long long bytes)
 	return 0;
 }
 
+static void write_all_fd(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die_sys("write");
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* COUNT lines of SIZE bytes each (newline included; numbered, padded with
+ * 'y'), written in 64 KiB chunks to stdout or stderr. */
+static int cmd_lines(long long count, long long size, int fd)
+{
+	static char buf[64 * 1024];
+	size_t used = 0;
+	long long i;
+
+	flush_out();
+	for (i = 0; i < count; i++) {
+		char head[32];
+		int hl = snprintf(head, sizeof(head), "%lld ", i);
+		long long k;
+
+		for (k = 0; k < size; k++) {
+			char c = k == size - 1 ? '\n' : (k < hl ? head[k] : 'y');
+
+			if (used == sizeof(buf)) {
+				write_all_fd(fd, buf, used);
+				used = 0;
+			}
+			buf[used++] = c;
+		}
+	}
+	write_all_fd(fd, buf, used);
+	return 0;
+}
+
 static void need_args(int argc, int min, int max)
 {
 	if (argc < min || argc > max)
@@ -495,6 +538,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "flood")) {
 		need_args(argc, 1, 1);
 		rc = cmd_flood(parse_int(argv[0], 0, LLONG_MAX, "bad byte count"));
+	} else if (!strcmp(cmd, "lines")) {
+		need_args(argc, 2, 3);
+		if (argc == 3 && strcmp(argv[2], "out") && strcmp(argv[2], "err"))
+			usage();
+		rc = cmd_lines(parse_int(argv[0], 0, LLONG_MAX, "bad line count"),
+			       parse_int(argv[1], 1, 1 << 30, "bad line size"),
+			       argc == 3 && !strcmp(argv[2], "err") ? STDERR_FILENO : STDOUT_FILENO);
 	} else {
 		fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
 		usage();
