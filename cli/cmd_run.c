@@ -33,6 +33,7 @@ struct app_args {
         const char *io[IO_STREAMS];     /* --stdin/--stdout/--stderr */
         char **set_env;
         bool log_attached;
+        const char *log[9];     /* --log-*: values of the log_flags annotations */
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
@@ -44,16 +45,36 @@ struct run_args {
         size_t n_apps;
 };
 
+/* podctl run's --log-* flags, each the annotation of the same meaning (docs/logging.md). */
+static const struct {
+        const char *flag, *annotation;
+} log_flags[9] = {
+        { "log-path", ANN_LOG_PATH },
+        { "log-line-max", ANN_LOG_LINE_MAX },
+        { "log-partial-timeout", ANN_LOG_PARTIAL_TIMEOUT },
+        { "log-max-size", ANN_LOG_MAX_SIZE },
+        { "log-max-files", ANN_LOG_MAX_FILES },
+        { "log-buffer", ANN_LOG_BUFFER },
+        { "log-policy", ANN_LOG_POLICY },
+        { "log-rate", ANN_LOG_RATE },
+        { "log-burst", ANN_LOG_BURST },
+};
+
 static void usage(void)
 {
         fprintf(stderr,
                 "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
-                "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive] [--console-format=raw|rkt]\n"
+                "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive]\n"
+                "                  [--console-format=raw|rkt|none]\n"
                 "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]...\n"
                 "                        [--stdin=null|stream|tty|interactive] [--stdout=MODE] [--stderr=MODE] [--log-attached]\n"
+                "                        [--log-path=FILE] [--log-max-size=SIZE] [--log-max-files=N] [--log-policy=block|drop]\n"
+                "                        [--log-buffer=SIZE] [--log-rate=LINES/s] [--log-burst=LINES] [--log-line-max=SIZE]\n"
+                "                        [--log-partial-timeout=DURATION]\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
-                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n");
+                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n"
+                "Each app's output is logged to a CRI log file; `podctl logs` reads it (see podctl(1)).\n");
 }
 
 static void run_args_done(struct run_args *ra)
@@ -107,6 +128,15 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { "stdout", OPT_STR, &a->io[IO_STDOUT] },
                                 { "stderr", OPT_STR, &a->io[IO_STDERR] },
                                 { "log-attached", OPT_BOOL, &a->log_attached },
+                                { log_flags[0].flag, OPT_STR, &a->log[0] },
+                                { log_flags[1].flag, OPT_STR, &a->log[1] },
+                                { log_flags[2].flag, OPT_STR, &a->log[2] },
+                                { log_flags[3].flag, OPT_STR, &a->log[3] },
+                                { log_flags[4].flag, OPT_STR, &a->log[4] },
+                                { log_flags[5].flag, OPT_STR, &a->log[5] },
+                                { log_flags[6].flag, OPT_STR, &a->log[6] },
+                                { log_flags[7].flag, OPT_STR, &a->log[7] },
+                                { log_flags[8].flag, OPT_STR, &a->log[8] },
                         };
                         /* "---" ends an app's flags too. */
                         int end = i;
@@ -403,6 +433,18 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                         if (a->log_attached)
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED,
                                                                      "value", "true"));
+                        for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
+                                _cleanup_free_ char *abs = NULL;
+                                const char *v = a->log[k];
+                                char cwd[PATH_MAX];
+                                if (!v)
+                                        continue;
+                                /* A relative --log-path is relative to where podctl runs. */
+                                if (k == 0 && v[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                                        v = abs = xasprintf("%s/%s", cwd, v);
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", log_flags[k].annotation,
+                                                                     "value", v));
+                        }
                         json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:o}", "name", name, "image",
                                                               "name", im->name, "app", app, "annotations", ann));
                 }
@@ -529,8 +571,9 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
-        if (ra.console_format && strcmp(ra.console_format, "raw") && strcmp(ra.console_format, "rkt")) {
-                log_error("run: --console-format=%s: expected raw or rkt", ra.console_format);
+        if (ra.console_format && strcmp(ra.console_format, "raw") && strcmp(ra.console_format, "rkt") &&
+            strcmp(ra.console_format, "none")) {
+                log_error("run: --console-format=%s: expected raw, rkt or none", ra.console_format);
                 run_args_done(&ra);
                 return 2;
         }
@@ -549,7 +592,9 @@ int cmd_run(int argc, char **argv)
                 for (size_t i = 0; i < ra.n_apps; i++)
                         if (ra.apps[i].name || ra.apps[i].exec || ra.apps[i].user || ra.apps[i].group ||
                             ra.apps[i].set_env || ra.apps[i].has_args || ra.apps[i].io[0] || ra.apps[i].io[1] ||
-                            ra.apps[i].io[2] || ra.apps[i].log_attached) {
+                            ra.apps[i].io[2] || ra.apps[i].log_attached || ra.apps[i].log[0] || ra.apps[i].log[1] ||
+                            ra.apps[i].log[2] || ra.apps[i].log[3] || ra.apps[i].log[4] || ra.apps[i].log[5] ||
+                            ra.apps[i].log[6] || ra.apps[i].log[7] || ra.apps[i].log[8]) {
                                 log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
                                 run_args_done(&ra);
                                 return 2;
@@ -601,7 +646,10 @@ int cmd_run(int argc, char **argv)
                 strv_push(&largv, h);
         }
         {
-                _cleanup_free_ char *cf = xasprintf("--console-format=%s", ra.console_format ? ra.console_format : "raw");
+                /* A detached pod's output is in its log files (podctl logs); a
+                 * copy in console.log would grow without rotation. */
+                _cleanup_free_ char *cf = xasprintf("--console-format=%s", ra.console_format ? ra.console_format
+                                                                    : ra.detach ? "none" : "raw");
                 strv_push(&largv, cf);
         }
         if (ra.detach)

@@ -18,6 +18,8 @@ static const struct verb {
         { "status", cmd_status, "show a pod and its apps" },
         { "stop", cmd_stop, "stop a running pod (--force: kill at once)" },
         { "attach", cmd_attach, "attach to an app's tty or streams" },
+        { "logs", cmd_logs, "print an app's log (-f: follow it)" },
+        { "reopen-log", cmd_reopen_log, "reopen log files after an outside rename" },
         { "gc", cmd_gc, "remove exited pods" },
 };
 
@@ -25,7 +27,7 @@ static void usage(FILE *f)
 {
         fprintf(f, "usage: podctl [--dir=DIR] [--debug] VERB [ARGS]\n\nverbs:\n");
         for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-                fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+                fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
         fprintf(f, "\nDIR defaults to /var/lib/podinit. See podctl(1).\n");
 }
 

@@ -44,6 +44,25 @@ enum io_stream_id { IO_STDIN, IO_STDOUT, IO_STDERR, IO_STREAMS };
 #define ANN_TTY_SIZE "podinit.io/tty-size"              /* "ROWSxCOLS", default 24x80 */
 #define ANN_SCROLLBACK "podinit.io/scrollback-bytes"    /* per output stream, default 65536 */
 #define ANN_LOG_ATTACHED "podinit.io/log-attached"     /* "true": stream/tty output is logged too */
+/* The app's log file (docs/logging.md). */
+#define ANN_LOG_PATH "podinit.io/log-path"                 /* absolute host path; default in the pod */
+#define ANN_LOG_LINE_MAX "podinit.io/log-line-max"         /* split size of long lines, default 16 KiB */
+#define ANN_LOG_PARTIAL_TIMEOUT "podinit.io/log-partial-timeout" /* write a waiting partial line, default 1s */
+#define ANN_LOG_MAX_SIZE "podinit.io/log-max-size"         /* rotate past this size, default 10Mi; 0 never */
+#define ANN_LOG_MAX_FILES "podinit.io/log-max-files"       /* rotated files kept, default 5 */
+#define ANN_LOG_BUFFER "podinit.io/log-buffer-bytes"       /* held while writes fail, default 1 MiB */
+#define ANN_LOG_POLICY "podinit.io/log-policy"             /* block (default) or drop, past the buffer */
+#define ANN_LOG_RATE "podinit.io/log-rate"                 /* lines per second, default unlimited */
+#define ANN_LOG_BURST "podinit.io/log-burst"               /* lines above the rate, default = rate */
+#define LOG_DEFAULT_LINE_MAX (16u * 1024u)
+#define LOG_MAX_LINE_MAX (16u << 20)
+#define LOG_DEFAULT_PARTIAL_TIMEOUT_MS 1000
+#define LOG_DEFAULT_MAX_SIZE (10ull << 20)
+#define LOG_DEFAULT_MAX_FILES 5
+#define LOG_MAX_MAX_FILES 1000
+#define LOG_DEFAULT_BUFFER (1u << 20)
+#define LOG_MAX_BUFFER (1ull << 30)
+#define LOG_DIR "/rkt/logs"                                 /* in stage1's root: <pod>/stage1/rootfs/rkt/logs */
 #define POD_DEFAULT_SCROLLBACK (64u * 1024u)
 #define POD_MAX_SCROLLBACK (64u << 20)
 
@@ -68,6 +87,19 @@ struct app_spec {
         size_t n_env;
 };
 
+enum log_policy { LOG_BLOCK, LOG_DROP };
+
+struct log_spec {
+        char *path;                     /* absolute host path, or NULL for LOG_DIR/<app>.log in the pod */
+        uint64_t line_max;
+        uint64_t partial_timeout_ms;    /* 0: only at end of stream */
+        uint64_t max_size;              /* 0: no rotation */
+        unsigned max_files;
+        uint64_t buffer;
+        enum log_policy policy;
+        uint64_t rate, burst;           /* lines per second and bucket size; rate 0: no limit */
+};
+
 struct pod_app {
         char *name;             /* ACName */
         char *image_name;
@@ -79,6 +111,7 @@ struct pod_app {
         unsigned short tty_rows, tty_cols;
         size_t scrollback;
         bool log_attached;
+        struct log_spec log;
 };
 
 struct pod_manifest {
@@ -108,6 +141,9 @@ int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, s
 void app_spec_done(struct app_spec *s);
 
 const char *kv_get(const struct kv *kv, size_t n, const char *name);
+/* Does the app write a log file (a log-mode stream, or log-attached stream/tty output)? */
+bool pod_app_logs(const struct pod_app *a);
+const char *log_policy_name(enum log_policy p);
 /* Does any of the app's three streams use this mode? */
 bool pod_app_uses(const struct pod_app *a, enum io_mode mode);
 bool acname_valid(const char *s);

@@ -1,4 +1,5 @@
 #include "common/podstate.h"
+#include "common/manifest.h"
 #include "common/util.h"
 
 #include <fcntl.h>
@@ -19,4 +20,11 @@ int pod_lock_held(int podfd)
                 r = errno == EWOULDBLOCK ? 1 : -errno;
         close(fd);
         return r;
+}
+
+char *pod_app_log_path(const char *pod_dir, const struct pod_app *a)
+{
+        if (a->log.path)
+                return xstrdup(a->log.path);
+        return xasprintf("%s/%s%s/%s.log", pod_dir && *pod_dir ? pod_dir : ".", POD_S1, LOG_DIR, a->name);
 }

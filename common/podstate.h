@@ -24,5 +24,9 @@
 
 /* 1 if some process holds the pod lock, 0 if not, -errno on error. */
 int pod_lock_held(int podfd);
+struct pod_app;
+/* The host path of an app's log file: its podinit.io/log-path, or
+ * <pod_dir>/stage1/rootfs/rkt/logs/<app>.log (pod_dir may be relative). */
+char *pod_app_log_path(const char *pod_dir, const struct pod_app *a);
 
 #endif

@@ -194,6 +194,35 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms)
         return 0;
 }
 
+int parse_size(const char *s, uint64_t max, uint64_t *ret)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t mult;
+        } units[] = {
+                { "", 1 },       { "B", 1 },           { "K", 1ull << 10 },  { "Ki", 1ull << 10 },
+                { "KiB", 1ull << 10 }, { "k", 1ull << 10 }, { "M", 1ull << 20 }, { "Mi", 1ull << 20 },
+                { "MiB", 1ull << 20 }, { "G", 1ull << 30 }, { "Gi", 1ull << 30 }, { "GiB", 1ull << 30 },
+        };
+        char *end;
+        unsigned long long v;
+
+        if (!s || *s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno)
+                return -ERANGE;
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                if (!strcmp(end, units[i].suffix)) {
+                        if (v > max / units[i].mult)
+                                return -ERANGE;
+                        *ret = v * units[i].mult;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 static uint64_t clock_ns(clockid_t c)
 {
         struct timespec ts;

@@ -76,6 +76,8 @@ bool str_startswith(const char *s, const char *prefix);
 int parse_long(const char *s, long min, long max, long *ret);
 /* Parse a duration: "10", "10s", "500ms", "2m"; result in milliseconds. */
 int parse_duration_ms(const char *s, uint64_t *ret_ms);
+/* Parse a byte count: "4096", "64K", "10Mi", "1GiB" (K, M, G are powers of 1024), at most max. */
+int parse_size(const char *s, uint64_t max, uint64_t *ret);
 
 /* Monotonic and real-time clocks in nanoseconds. */
 uint64_t now_mono_ns(void);

@@ -71,6 +71,51 @@ static int write_env_file(const struct app *a)
         return write_file_atomic(AT_FDCWD, path, buf, len, 0644, 0);
 }
 
+/*
+ * The app's log file (docs/logging.md), opened before the pod runs so that a
+ * bad path is a setup error: podinit.io/log-path's directory was opened by
+ * the launcher before pivot_root (it is on the host); the default is
+ * LOG_DIR/<app>.log in stage1's root.
+ */
+static int log_prepare(struct app *a, struct pod_err *err)
+{
+        struct pod *pod = a->pod;
+        struct log_file *file = NULL;
+        _cleanup_free_ char *label = xasprintf("app %s", a->spec->name);
+        const char *name;
+        int dirfd = -1, r;
+
+        if (pod_app_logs(a->spec)) {
+                size_t idx = (size_t)(a - pod->apps);
+                if (a->spec->log.path) {
+                        if (!pod->opt.log_dirfds || pod->opt.log_dirfds[idx] < 0)
+                                return pod_err_set(err, -EINVAL, "app \"%s\": the directory of %s was not opened", a->spec->name,
+                                                   a->spec->log.path);
+                        dirfd = pod->opt.log_dirfds[idx];
+                        pod->opt.log_dirfds[idx] = -1;
+                        name = strrchr(a->spec->log.path, '/') + 1;
+                } else {
+                        if ((r = mkdir_p_at(AT_FDCWD, LOG_DIR, 0755)) < 0)
+                                return pod_err_set(err, r, "app \"%s\": creating %s: %s", a->spec->name, LOG_DIR,
+                                                   strerror(-r));
+                        dirfd = open(LOG_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (dirfd < 0)
+                                return pod_err_set(err, -errno, "app \"%s\": opening %s: %s", a->spec->name, LOG_DIR,
+                                                   strerror(errno));
+                        name = NULL;
+                }
+                {
+                        _cleanup_free_ char *def = xasprintf("%s.log", a->spec->name);
+                        r = log_file_open(&pod->loop, dirfd, name ? name : def, &a->spec->log, label, &file, err);
+                }
+                if (r < 0)
+                        return pod_err_prefix(err, "app \"%s\"", a->spec->name);
+        }
+        app_log_init(&a->log, &pod->loop, a->spec->name, &a->pid, &a->spec->log, file, pod->console);
+        a->log_ready = true;
+        return 0;
+}
+
 int app_prepare(struct app *a, struct pod_err *err)
 {
         const struct app_spec *s = &a->spec->app;
@@ -124,6 +169,8 @@ int app_prepare(struct app *a, struct pod_err *err)
                                    a->spec->name, strerror(-r));
         if ((r = mounts_setup_app(p->rootfs, err)) < 0)
                 return pod_err_prefix(err, "app \"%s\"", a->spec->name);
+        if ((r = log_prepare(a, err)) < 0)
+                return r;
         a->rkt_code = -1;
         return 0;
 }
@@ -179,7 +226,7 @@ static void on_report(uv_poll_t *h, int status, int events)
  * Streams, before fork.  Each mode gives the child an fd and PID 1 the other
  * end (docs/io.md):
  *   null         /dev/null
- *   log          a pipe; PID 1 reads it into the console log sink
+ *   log          a pipe; PID 1 reads it into the app's logger (file and console)
  *   stream       a pipe; PID 1 reads (stdout/stderr) or writes (stdin) it for attach clients
  *   tty          the slave of a pty opened in the pod's devpts; PID 1 keeps the master
  *   interactive  PID 1's own fd 0/1/2: the terminal `podctl run` was started from
@@ -258,13 +305,10 @@ static int io_setup(struct app *a)
                         return r;
                 }
                 io->ctty_fd = slave;
-                if (a->spec->log_attached) {
-                        log_sink_init(&io->log[0], pod->console, a->spec->name, &a->pid, IO_STDOUT);
-                        io->log_used[0] = true;
-                }
                 /* The master is read even if only stdin is a tty: echo must not fill it. */
                 if ((r = io_out_start(&pod->loop, &io->out[0], master, IO_STDOUT, a->spec->scrollback, true,
-                                      io->log_used[0] ? &io->log[0].base : NULL, on_out_eof)) < 0) {
+                                      a->spec->log_attached ? app_log_sink(&a->log, IO_STDOUT) : NULL,
+                                      on_out_eof)) < 0) {
                         close(slave);
                         io->ctty_fd = -1;
                         snprintf(a->error, sizeof(a->error), "watching the pty: %s", uv_strerror(r));
@@ -311,11 +355,8 @@ static int io_setup(struct app *a)
                         {
                                 int k = i - 1;
                                 struct io_sink *sink = NULL;
-                                if (a->spec->io[i] == IO_LOG || a->spec->log_attached) {
-                                        log_sink_init(&io->log[k], pod->console, a->spec->name, &a->pid, i);
-                                        io->log_used[k] = true;
-                                        sink = &io->log[k].base;
-                                }
+                                if (a->spec->io[i] == IO_LOG || a->spec->log_attached)
+                                        sink = app_log_sink(&a->log, i);
                                 /* Scrollback only where a client can attach to replay it. */
                                 if ((r = io_out_start(&pod->loop, &io->out[k], pfd[0], i,
                                                       a->spec->io[i] == IO_STREAM ? a->spec->scrollback : 0, false,
@@ -371,17 +412,17 @@ int app_start(struct app *a)
 /*
  * Rule 4: an app's exit is recorded only once its output is drained to EOF
  * (grandchildren may still hold the pipes: they get APP_DRAIN_TIMEOUT_MS),
- * every partial line is flushed and the status is synced.
+ * every partial line is flushed, the log file is synced (log_finished), and
+ * then the status is written and synced.
  */
-static void app_finalize(struct app *a)
+static void log_finished(void *arg)
 {
+        struct app *a = arg;
         char path[512];
         int r;
 
         if (a->state == APP_EXITED)
                 return;
-        if (a->drain_timer_init)
-                uv_timer_stop(&a->drain_timer);
         if (a->io.in_used && a->io.in.own)
                 io_in_close(&a->io.in);
         a->io.in_used = false;
@@ -404,6 +445,19 @@ static void app_finalize(struct app *a)
         pod_app_exited(a->pod, a);
 }
 
+static void app_finalize(struct app *a)
+{
+        if (a->state == APP_EXITED || a->log_finishing)
+                return;
+        a->log_finishing = true;
+        if (a->drain_timer_init)
+                uv_timer_stop(&a->drain_timer);
+        if (a->log_ready)
+                app_log_finish(&a->log, log_finished, a);
+        else
+                log_finished(a);
+}
+
 static void on_out_eof(struct io_out *o)
 {
         struct app_io *io = o->stream == IO_STDERR ? container_of(o, struct app_io, out[1])
@@ -421,9 +475,15 @@ static void on_drain_timeout(uv_timer_t *t)
         struct app *a = container_of(t, struct app, drain_timer);
 
         /* A stream paused by the log's backpressure still has data to give:
-         * the deadline is for children holding the pipe, not for a slow log. */
+         * the deadline is for children holding the pipe, not for a slow log.
+         * But a log file that cannot be written at all (a full disk) gets
+         * LOG_FINISH_DEADLINE_MS after the app's end; then the rest of the
+         * output is dropped and counted, so the pod can finish. */
         for (int k = 0; k < 2; k++)
                 if (a->io.out_used[k] && a->io.out[k].open && a->io.out[k].paused && !a->io.out[k].eof) {
+                        if (a->log.file && log_file_failing(a->log.file) &&
+                            ++a->log_stuck * APP_DRAIN_TIMEOUT_MS >= LOG_FINISH_DEADLINE_MS)
+                                log_file_give_up(a->log.file);
                         uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
                         return;
                 }
@@ -564,6 +624,26 @@ json_t *app_status_json(const struct app *a)
                 if (a->io.tty)
                         json_object_set_new(j, "ttySize", json_pack("{s:i,s:i}", "rows", a->io.rows, "cols", a->io.cols));
         }
+        if (a->log_ready && a->log.file) {
+                struct log_file_stats st;
+                _cleanup_free_ char *path = pod_app_log_path(a->pod->opt.pod_dir, a->spec);
+                json_t *l;
+
+                log_file_stats(a->log.file, &st);
+                l = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "path", path,
+                              "policy", log_policy_name(a->spec->log.policy),
+                              "bytes", (json_int_t)st.bytes, "records", (json_int_t)st.records,
+                              "lines", (json_int_t)a->log.lines,
+                              "droppedBytes", (json_int_t)st.dropped_bytes,
+                              "droppedRecords", (json_int_t)st.dropped_records,
+                              "suppressedLines", (json_int_t)a->log.suppressed_total,
+                              "rotations", (json_int_t)st.rotations, "reopens", (json_int_t)st.reopens,
+                              "writeErrors", (json_int_t)st.write_errors, "buffered", (json_int_t)st.buffered,
+                              "size", (json_int_t)st.size, "failing", st.failing);
+                if (st.last_errno)
+                        json_object_set_new(l, "lastError", json_string(strerror(st.last_errno)));
+                json_object_set_new(j, "log", l);
+        }
         return j;
 }
 
@@ -582,6 +662,8 @@ void app_close_handles(struct app *a)
         a->io.in_used = false;
         if (a->drain_timer_init && !uv_is_closing((uv_handle_t *)&a->drain_timer))
                 uv_close((uv_handle_t *)&a->drain_timer, NULL);
+        if (a->log_ready)
+                app_log_close(&a->log);
         if (a->report_poll_active) {
                 uv_poll_stop(&a->report_poll);
                 uv_close((uv_handle_t *)&a->report_poll, NULL);

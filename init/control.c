@@ -227,6 +227,46 @@ static json_t *op_stop(struct control *ctl, json_t *id, json_t *req)
         return j;
 }
 
+/*
+ * reopen-log {app?}: reopen the log file(s) by path, after an outside rename
+ * (kubelet's ReopenContainerLog).  Every app with a log file, or one.
+ */
+static json_t *op_reopen_log(struct control *ctl, json_t *id, json_t *req)
+{
+        json_t *app = json_object_get(req, "app"), *done = json_array(), *j;
+        struct pod_err err = { 0 };
+
+        if (app && !json_is_string(app)) {
+                json_decref(done);
+                return error_response(id, "bad-request", "reopen-log: \"app\" must be a string");
+        }
+        if (app) {
+                struct app *a = pod_find_app(ctl->pod, json_string_value(app));
+                if (!a) {
+                        json_decref(done);
+                        return error_response(id, "no-such-app", "no app \"%s\" in this pod", json_string_value(app));
+                }
+                if (!a->log_ready || !a->log.file) {
+                        json_decref(done);
+                        return error_response(id, "no-log", "app \"%s\" has no log file (no stream is in log mode)",
+                                              a->spec->name);
+                }
+        }
+        for (size_t i = 0; i < ctl->pod->n_apps; i++) {
+                struct app *a = &ctl->pod->apps[i];
+                if (!a->log_ready || !a->log.file || (app && strcmp(a->spec->name, json_string_value(app))))
+                        continue;
+                if (log_file_reopen(a->log.file, &err) < 0) {
+                        json_decref(done);
+                        return error_response(id, "reopen-failed", "app \"%s\": %s", a->spec->name, err.msg);
+                }
+                json_array_append_new(done, json_string(a->spec->name));
+        }
+        j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:o}", "reopened", done));
+        return j;
+}
+
 /* ---- attach ---------------------------------------------------------- */
 
 static size_t client_queued(const struct client *c)
@@ -506,6 +546,7 @@ static const struct {
         { "status", op_status },
         { "list", op_list },
         { "stop", op_stop },
+        { "reopen-log", op_reopen_log },
 };
 
 static void handle_request(struct client *c, const uint8_t *data, size_t len)
@@ -546,7 +587,7 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                         break;
                 }
         if (!resp)
-                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach)",
+                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach, reopen-log)",
                                       json_string_value(op));
 out:
         send_json_frame(c, FRAME_RESPONSE, resp);

@@ -156,6 +156,35 @@ static bool pod_has_interactive(const struct pod_manifest *m)
         return false;
 }
 
+/*
+ * The directories of the apps' podinit.io/log-path files are on the host:
+ * opened here, before the pod's root is pivoted away, and handed to PID 1,
+ * which creates, rotates and reopens the files in them (docs/logging.md).
+ */
+static int open_log_dirs(const struct pod_manifest *m, struct pod_options *opt, struct pod_err *err)
+{
+        char cwd[PATH_MAX];
+
+        opt->pod_dir = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
+        opt->log_dirfds = xcalloc(m->n_apps + 1, sizeof(int));
+        for (size_t i = 0; i < m->n_apps; i++) {
+                const char *path = m->apps[i].log.path;
+                _cleanup_free_ char *dir = NULL;
+                const char *slash;
+
+                opt->log_dirfds[i] = -1;
+                if (!path || !pod_app_logs(&m->apps[i]))
+                        continue;
+                slash = strrchr(path, '/');
+                dir = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
+                opt->log_dirfds[i] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (opt->log_dirfds[i] < 0)
+                        return pod_err_set(err, -errno, "app \"%s\": the directory of its log file %s: %s (create it, or change %s)",
+                                           m->apps[i].name, path, strerror(errno), ANN_LOG_PATH);
+        }
+        return 0;
+}
+
 /* The child side of clone(): becomes the pod's PID 1.  Never returns. */
 static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
                                                 struct pod_options *opt, int sync_fd, const char *console)
@@ -315,8 +344,10 @@ int launcher_main(int argc, char **argv)
         if (l.console_format) {
                 if (!strcmp(l.console_format, "raw"))
                         opt.console_format = CONSOLE_RAW;
+                else if (!strcmp(l.console_format, "none"))
+                        opt.console_format = CONSOLE_NONE;
                 else if (strcmp(l.console_format, "rkt")) {
-                        log_error("--console-format=%s: expected raw or rkt", l.console_format);
+                        log_error("--console-format=%s: expected raw, rkt or none", l.console_format);
                         return EXIT_SETUP;
                 }
         }
@@ -359,6 +390,10 @@ int launcher_main(int argc, char **argv)
         }
         if (pod_has_interactive(m) && !isatty(STDIN_FILENO)) {
                 log_error("an app is interactive but podinit's stdin is not a terminal; run it from a terminal, in the foreground");
+                return EXIT_SETUP;
+        }
+        if (open_log_dirs(m, &opt, &err) < 0) {
+                log_error("%s", err.msg);
                 return EXIT_SETUP;
         }
         opt.stop_timeout_ms = m->stop_timeout_ms;

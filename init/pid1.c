@@ -371,12 +371,11 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
                 struct app *a = &pod->apps[i];
                 exec_plan_done(&a->plan);
                 iottymux_free(a);
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < 2; k++)
                         if (a->io.out_used[k])
                                 io_out_done(&a->io.out[k]);
-                        if (a->io.log_used[k])
-                                log_sink_done(&a->io.log[k]);
-                }
+                if (a->log_ready)
+                        app_log_free(&a->log);
         }
         console_free(pod->console);
         free(pod->apps);

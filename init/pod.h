@@ -20,6 +20,7 @@
 #include "common/uuid.h"
 #include "init/spawn.h"
 #include "iomux/iomux.h"
+#include "logger/applog.h"
 #include "logger/console.h"
 
 #define APP_DRAIN_TIMEOUT_MS 2000       /* how long output may outlive an app (grandchildren) */
@@ -32,8 +33,6 @@ struct app_io {
         bool out_used[2];
         struct io_in in;
         bool in_used;
-        struct log_sink log[2];
-        bool log_used[2];
         int child_fd[IO_STREAMS];       /* the child's ends, closed in PID 1 after fork */
         bool child_fd_owned[IO_STREAMS];        /* created for this app (not /dev/null, not fd 0-2) */
         int ctty_fd;                    /* pty slave, closed in PID 1 after fork */
@@ -67,6 +66,10 @@ struct app {
         char error[384];                /* setup failure, human-readable */
         bool reaped;                    /* main process gone; waiting for output to drain */
         struct app_io io;
+        struct app_log log;             /* the log file and console copy of logged streams */
+        bool log_ready;                 /* log initialised (its timers need closing) */
+        bool log_finishing;             /* output drained; the log is being synced */
+        unsigned log_stuck;             /* drain deadlines passed with the log unable to write */
         struct iottymux *iottymux;      /* rkt's raw attach sockets, if any */
         uv_timer_t drain_timer;
         bool drain_timer_init;
@@ -80,6 +83,8 @@ struct pod_options {
         size_t max_frame;
         bool mutable_pod;
         enum console_format console_format;
+        const char *pod_dir;            /* the pod directory's host path (for status) */
+        int *log_dirfds;                /* per app: its podinit.io/log-path directory, or -1 */
 };
 
 struct control;

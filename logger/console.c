@@ -1,9 +1,9 @@
 #include "logger/console.h"
-#include "common/manifest.h"
 #include "common/util.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 
 struct console_out {
@@ -15,7 +15,7 @@ struct console_out {
 struct console {
         enum console_format fmt;
         struct console_out out[2];      /* 0: stdout, 1: stderr */
-        struct log_sink *paused;        /* sinks waiting for the queue to drain */
+        struct console_waiter *waiters; /* writers waiting for the queue to drain */
         uv_timer_t flush_timer;         /* deadline for the last output at exit */
         bool closing, closed;
 };
@@ -66,8 +66,12 @@ int console_open(uv_loop_t *loop, enum console_format fmt, struct console **ret)
 
         c->fmt = fmt;
         uv_timer_init(loop, &c->flush_timer);
-        console_out_open(loop, &c->out[0], STDOUT_FILENO);
-        console_out_open(loop, &c->out[1], STDERR_FILENO);
+        if (fmt == CONSOLE_NONE) {
+                c->out[0].fd = c->out[1].fd = -1;
+        } else {
+                console_out_open(loop, &c->out[0], STDOUT_FILENO);
+                console_out_open(loop, &c->out[1], STDERR_FILENO);
+        }
         *ret = c;
         return 0;
 }
@@ -83,16 +87,14 @@ static size_t queued(const struct console *c)
 
 static void resume_all(struct console *c)
 {
-        struct log_sink *s = c->paused, *next;
+        struct console_waiter *w = c->waiters, *next;
 
-        c->paused = NULL;
-        for (; s; s = next) {
-                struct io_out *o = s->paused_out;
-                next = s->next_paused;
-                s->paused_out = NULL;
-                s->next_paused = NULL;
-                if (o)
-                        io_out_resume(o);
+        c->waiters = NULL;
+        for (; w; w = next) {
+                next = w->next;
+                w->next = NULL;
+                w->waiting = false;
+                w->resume(w);
         }
 }
 
@@ -117,7 +119,7 @@ static void write_done(uv_write_t *req, int status)
                 return;
         if (c->closing && queued(c) == 0)
                 close_now(c);
-        else if (c->paused && queued(c) <= CONSOLE_LOW_WATER)
+        else if (c->waiters && queued(c) <= CONSOLE_LOW_WATER)
                 resume_all(c);
 }
 
@@ -153,161 +155,46 @@ static bool emit(struct console *c, int which, const struct iovec *iov, int n)
                 do
                         r = writev(o->fd, iov, n);
                 while (r < 0 && errno == EINTR);
-                /* Short writes to a regular file only happen when it is full; the
-                 * logging issue adds policies for that. */
+                /* A full disk: the console is a convenience copy (the log
+                 * files are the record), so what does not fit is dropped. */
         }
         return true;
 }
 
-static void batch_append(struct log_sink *s, const char *data, size_t len)
+bool console_write(struct console *c, int which, const char *buf, size_t len)
 {
-        if (s->blen + len > s->bcap) {
-                size_t cap = s->bcap ? s->bcap : 4096;
-                while (cap < s->blen + len)
-                        cap *= 2;
-                s->batch = xrealloc(s->batch, cap);
-                s->bcap = cap;
-        }
-        memcpy(s->batch + s->blen, data, len);
-        s->blen += len;
-}
+        struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 
-/* One record into the batch: the bytes as they are (raw), or rkt's prefixed line. */
-static void record(struct log_sink *s, const char *data, size_t len, const char *prefix)
-{
-        if (s->con->fmt == CONSOLE_RAW) {
-                batch_append(s, data, len);
-                return;
-        }
-        batch_append(s, prefix, strlen(prefix));
-        batch_append(s, data, len);
-        batch_append(s, "\n", 1);
-}
-
-/* Write the batch with one call (the benchmark counted one syscall per line before). */
-static bool flush_batch(struct log_sink *s)
-{
-        struct iovec iov;
-        bool ok;
-
-        if (!s->blen)
+        if (!len || c->fmt == CONSOLE_NONE)
                 return true;
-        iov.iov_base = s->batch;
-        iov.iov_len = s->blen;
-        ok = emit(s->con, s->con->fmt == CONSOLE_RAW && s->stream == IO_STDERR ? 1 : 0, &iov, 1);
-        s->blen = 0;
-        if (s->bcap > 1u << 20) {               /* do not keep a huge buffer after a burst */
-                free(s->batch);
-                s->batch = NULL;
-                s->bcap = 0;
-        }
-        return ok;
+        return emit(c, which, &iov, 1);
 }
 
-static void make_prefix(const struct log_sink *s, char *prefix, size_t len)
+void console_wait(struct console *c, struct console_waiter *w)
 {
-        struct timespec ts;
-
-        if (s->con->fmt == CONSOLE_RAW) {
-                prefix[0] = '\0';
+        if (w->waiting)
                 return;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(prefix, len, "[%5lu.%06lu] %s[%d]: ", (unsigned long)ts.tv_sec,
-                 (unsigned long)(ts.tv_nsec / 1000), s->app, s->pid ? (int)*s->pid : 0);
+        w->waiting = true;
+        w->next = c->waiters;
+        c->waiters = w;
 }
 
-/*
- * Split into lines.  In raw mode a complete line keeps its newline; in rkt
- * mode the newline is part of the record.  Bytes past the last newline wait
- * for more, up to CONSOLE_MAX_LINE.  Every record of one read goes out in
- * one write, stamped with the time of that read.
- */
-static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size_t len)
+void console_unwait(struct console *c, struct console_waiter *w)
 {
-        struct log_sink *s = container_of(k, struct log_sink, base);
-        bool ok, raw = s->con->fmt == CONSOLE_RAW;
-        char prefix[128];
-
-        make_prefix(s, prefix, sizeof(prefix));
-        while (len > 0) {
-                const char *nl = memchr(buf, '\n', len);
-                size_t take = nl ? (size_t)(nl - buf) + 1 : len;
-
-                /* Whole lines go straight from buf; the line buffer exists
-                 * only once some bytes must wait (or a line is too long). */
-                if (!s->line && !(nl && take <= CONSOLE_MAX_LINE))
-                        s->line = xmalloc(CONSOLE_MAX_LINE);
-                if (s->len + take > CONSOLE_MAX_LINE) {
-                        size_t room = CONSOLE_MAX_LINE - s->len;
-                        memcpy(s->line + s->len, buf, room);
-                        record(s, s->line, CONSOLE_MAX_LINE, prefix);
-                        s->len = 0;
-                        buf += room;
-                        len -= room;
-                        continue;
-                }
-                if (nl && s->len == 0) {
-                        /* The common case: a whole line, no copy into the line buffer. */
-                        record(s, buf, raw ? take : take - 1, prefix);
-                } else {
-                        memcpy(s->line + s->len, buf, take);
-                        s->len += take;
-                        if (nl) {
-                                record(s, s->line, raw ? s->len : s->len - 1, prefix);
-                                s->len = 0;
-                        }
-                }
-                buf += take;
-                len -= take;
-        }
-        ok = flush_batch(s);
-        if (!ok && !s->paused_out) {
-                s->paused_out = o;
-                s->next_paused = s->con->paused;
-                s->con->paused = s;
-        }
-        return ok;
-}
-
-static void sink_eof(struct io_sink *k, struct io_out *o)
-{
-        struct log_sink *s = container_of(k, struct log_sink, base);
-
-        if (s->len) {
-                char prefix[128];
-                make_prefix(s, prefix, sizeof(prefix));
-                record(s, s->line, s->len, prefix);
-                s->len = 0;
-                flush_batch(s);
-        }
-        /* Never resume an out that has ended. */
-        for (struct log_sink **p = &s->con->paused; *p; p = &(*p)->next_paused)
-                if (*p == s) {
-                        *p = s->next_paused;
+        if (!w->waiting)
+                return;
+        for (struct console_waiter **p = &c->waiters; *p; p = &(*p)->next)
+                if (*p == w) {
+                        *p = w->next;
                         break;
                 }
-        s->paused_out = NULL;
+        w->waiting = false;
+        w->next = NULL;
 }
 
-void log_sink_init(struct log_sink *s, struct console *c, const char *app, const pid_t *pid, int stream)
+enum console_format console_format(const struct console *c)
 {
-        memset(s, 0, sizeof(*s));
-        s->base.data = sink_data;
-        s->base.eof = sink_eof;
-        s->con = c;
-        s->app = app;
-        s->pid = pid;
-        s->stream = stream;
-        s->line = NULL;                 /* allocated for the first partial line */
-}
-
-void log_sink_done(struct log_sink *s)
-{
-        free(s->line);
-        free(s->batch);
-        s->line = s->batch = NULL;
-        s->blen = s->bcap = 0;
+        return c ? c->fmt : CONSOLE_NONE;
 }
 
 void console_close(struct console *c)

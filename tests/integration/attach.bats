@@ -138,7 +138,7 @@ flood_app_ms() {
     flood_app_ms
     local base=$MS
 
-    run_detached "$IMG" --stdout=stream --log-attached --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    run_detached "$IMG" --stdout=stream --log-attached --log-max-size=0 --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
     bg attach_py --no-read --hold-until "$T/release" --ready "$T/stuck.ready" --timeout 60 >"$T/stuck.sum"
     local stuck=$BGP
     bg attach_py --replay 0 --queue 268435456 --out "$T/reader.out" --ready "$T/reader.ready" --timeout 90 >"$T/reader.sum"
@@ -173,8 +173,9 @@ flood_app_ms() {
     assert_eq "$(( got + ${lost:-0} ))" "$n" "stuck client: bytes received ($got) + bytes marked dropped (${lost:-0})"
     assert_eq "$(summary_of "$T/stuck.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "stuck client's EXIT"
     # The log: every line (99 x's and a newline each).
-    assert_eq "$(tr -cd x <"$POD/console.log" | wc -c)" $(( n / 100 * 99 )) "x's in console.log"
-    assert_eq "$(grep -c '^x\{99\}$' "$POD/console.log")" $(( n / 100 )) "flood lines in console.log"
+    pc logs "$UUID" >"$T/log.out" || fail "podctl logs failed"
+    assert_eq "$(tr -cd x <"$T/log.out" | wc -c)" $(( n / 100 * 99 )) "x's in the log"
+    assert_eq "$(grep -c '^x\{99\}$' "$T/log.out")" $(( n / 100 )) "flood lines in the log"
 }
 
 @test "slow client (disconnect): the stuck client is disconnected and counted" {

@@ -105,7 +105,7 @@ teardown() { pod_teardown; }
     assert_eq "$(tr -d 'x\n' <"$BATS_TEST_TMPDIR/out" | wc -c)" 0 "unexpected bytes"
 }
 
-@test "detached: only the UUID on stdout, app output in console.log" {
+@test "detached: only the UUID on stdout, app output in the log (not console.log)" {
     local out=$BATS_TEST_TMPDIR/d.out err=$BATS_TEST_TMPDIR/d.err
     pc run -d "$IMG" --exec=/bin/sh -- -c 'echo detached-out; echo detached-err >&2; exec /probe sleep 60' \
         >"$out" 2>"$err" || fail "run -d failed: $(cat "$err")"
@@ -116,8 +116,10 @@ teardown() { pod_teardown; }
     [ -d "$POD" ] || fail "no pod dir for $UUID"
     is_ready || fail "pod not ready when run -d returned"
     assert_eq "$(pod_field "$UUID" apps.0.state)" running "app state"
-    wait_until 5 grep -q detached-err "$POD/console.log" || fail "no app stderr in console.log"
-    grep -qx detached-out "$POD/console.log" || fail "no app stdout in console.log: $(cat "$POD/console.log")"
+    wait_until 5 grep -q detached-err "$POD/stage1/rootfs/rkt/logs/busybox.log" || fail "no app stderr in the log"
+    assert_eq "$(pc logs "$UUID" 2>&1 >/dev/null)" detached-err "podctl logs: stderr"
+    assert_eq "$(pc logs "$UUID" 2>/dev/null)" detached-out "podctl logs: stdout"
+    ! grep -q detached "$POD/console.log" || fail "app output copied into console.log: $(cat "$POD/console.log")"
 }
 
 @test "list: table with a header, and --json with status documents" {

@@ -409,3 +409,13 @@ write_sttycheck() {
 if stty -a | grep -Eq '(^| )-(icanon|echo|isig)( |;|$)'; then echo "tty-state: raw"; else echo "tty-state: cooked"; fi
 EOS
 }
+
+# The log files of the apps of $POD (docs/logging.md), as CRI records.
+cat_logs() {
+    cat "$POD"/stage1/rootfs/rkt/logs/*.log 2>/dev/null
+}
+
+# grep_log PATTERN: some record in $POD's app logs matches (grep -q).
+grep_log() {
+    cat_logs | grep -q -- "$1"
+}

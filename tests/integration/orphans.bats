@@ -21,8 +21,8 @@ teardown() { pod_teardown; }
 
 @test "while the pod runs, no zombie children of its PID 1 remain" {
     run_detached "$IMG" --exec=/bin/sh -- -c '/probe orphans 10000 && sleep 60'
-    wait_until 20 grep -q "orphans 10000" "$POD/console.log" ||
-        fail "the probe did not finish making orphans: $(cat "$POD/console.log")"
+    wait_until 20 grep_log "orphans 10000" ||
+        fail "the probe did not finish making orphans: $(cat_logs)"
     local pid1
     pid1=$(pod_pid1)
     [ -d "/proc/$pid1" ] || fail "PID 1 ($pid1) of the pod is gone"
@@ -40,8 +40,8 @@ teardown() { pod_teardown; }
     # 200 grandchildren linger 1 s after their parent is gone, so they are
     # live orphans of PID 1 first and zombies only later.
     run_detached "$IMG" --exec=/bin/sh -- -c '/probe orphans 200 1000 && sleep 60'
-    wait_until 10 grep -q "orphans 200" "$POD/console.log" ||
-        fail "the probe did not finish making orphans: $(cat "$POD/console.log")"
+    wait_until 10 grep_log "orphans 200" ||
+        fail "the probe did not finish making orphans: $(cat_logs)"
     local pid1
     pid1=$(pod_pid1)
     wait_until 10 eval '[ "$(pod_field "$UUID" orphansReaped)" -ge 200 ]' ||

@@ -62,7 +62,7 @@ teardown() { pod_teardown; }
 
 @test "podctl stop: an app ignoring SIGTERM is killed after --stop-timeout" {
     run_detached --stop-timeout=1s "$IMG" --exec=/probe -- ignore-term 60
-    wait_until 5 grep -q "ignoring TERM" "$POD/console.log" || fail "app did not start ignoring TERM"
+    wait_until 5 grep_log "ignoring TERM" || fail "app did not start ignoring TERM"
     local t0 t1
     t0=$(now_ms)
     run pc stop "$UUID"
@@ -76,7 +76,7 @@ teardown() { pod_teardown; }
 
 @test "podctl stop --force: immediate SIGKILL, pod exit code 137" {
     run_detached "$IMG" --exec=/probe -- ignore-term 60
-    wait_until 5 grep -q "ignoring TERM" "$POD/console.log" || fail "app did not start ignoring TERM"
+    wait_until 5 grep_log "ignoring TERM" || fail "app did not start ignoring TERM"
     local t0 t1
     t0=$(now_ms)
     run pc stop --force "$UUID"
@@ -95,7 +95,7 @@ teardown() { pod_teardown; }
 
 @test "podctl stop --no-wait returns at once; the pod still stops" {
     run_detached --stop-timeout=2s "$IMG" --exec=/probe -- ignore-term 60
-    wait_until 5 grep -q "ignoring TERM" "$POD/console.log" || fail "app did not start ignoring TERM"
+    wait_until 5 grep_log "ignoring TERM" || fail "app did not start ignoring TERM"
     local t0 t1
     t0=$(now_ms)
     run pc stop --no-wait "$UUID"
@@ -238,7 +238,7 @@ launcher_pid() {
 
 @test "stop --force after a graceful stop --no-wait kills at once" {
     run_detached --stop-timeout=30s "$IMG" --exec=/probe -- ignore-term 60
-    wait_until 5 grep -q "ignoring TERM" "$POD/console.log" || fail "app did not start ignoring TERM"
+    wait_until 5 grep_log "ignoring TERM" || fail "app did not start ignoring TERM"
     run pc stop --no-wait "$UUID"
     assert_status 0
     local t0 t1
@@ -253,7 +253,7 @@ launcher_pid() {
 
 @test "two concurrent stops both return once the pod has exited" {
     run_detached --stop-timeout=1s "$IMG" --exec=/probe -- ignore-term 60
-    wait_until 5 grep -q "ignoring TERM" "$POD/console.log" || fail "app did not start ignoring TERM"
+    wait_until 5 grep_log "ignoring TERM" || fail "app did not start ignoring TERM"
     local rc1=0 rc2=0
     pc stop "$UUID" >"$BATS_TEST_TMPDIR/s1" 2>&1 3>&- &
     local p1=$!

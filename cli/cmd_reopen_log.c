@@ -1,0 +1,48 @@
+/*
+ * podctl reopen-log [--app=NAME] POD: reopen the apps' log files by path,
+ * after an outside tool renamed them (kubelet's ReopenContainerLog).
+ */
+#include "cli/cli.h"
+#include "common/args.h"
+#include "common/log.h"
+
+int cmd_reopen_log(int argc, char **argv)
+{
+        struct pod_err err = { 0 };
+        struct pod_ref p = { 0 };
+        struct ctl_conn *c = NULL;
+        const char *app = NULL;
+        int idx = 1;
+        const struct opt opts[] = { { "app", OPT_STR, &app } };
+        json_t *req, *resp;
+
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
+                if (err.msg[0])
+                        log_error("reopen-log: %s", err.msg);
+                fprintf(stderr, "usage: podctl reopen-log [--app=NAME] POD\n");
+                return 2;
+        }
+        if (pod_find(argv[idx], &p, &err) < 0) {
+                log_error("reopen-log: %s", err.msg);
+                return 1;
+        }
+        if (p.state != PODDIR_RUNNING) {
+                log_error("reopen-log: pod %s is not running (it is %s); its log files are closed",
+                          p.uuid, pod_dir_state_name(p.state));
+                pod_ref_done(&p);
+                return 1;
+        }
+        req = json_pack("{s:s}", "op", "reopen-log");
+        if (app)
+                json_object_set_new(req, "app", json_string(app));
+        if (ctl_connect(p.path, &c, &err) < 0 || ctl_call(c, req, &resp, &err) < 0) {
+                log_error("reopen-log: pod %s: %s", p.uuid, err.msg);
+                ctl_close(c);
+                pod_ref_done(&p);
+                return 1;
+        }
+        json_decref(resp);
+        ctl_close(c);
+        pod_ref_done(&p);
+        return 0;
+}
