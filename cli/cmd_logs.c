@@ -242,38 +242,132 @@ static int open_log(const char *path, ino_t *ino, dev_t *dev)
         return fd;
 }
 
-/* The initial read: rotated files oldest first, then the current one (kept open). */
-static int read_initial(struct src *s, size_t *seq, struct pod_err *err)
+/*
+ * Move on from the file we have read to the end to the one written after it,
+ * if there is one: 1 if we moved, 0 if ours is the current file (or the
+ * next one does not exist yet).  Files are identified by inode: ours is found
+ * among the rotated names (<path>.k), and the next is <path>.(k-1), or <path>
+ * itself; if ours is not among them (renamed away by an outside tool and
+ * reopened, or rotated out of the kept set), the next is <path>.  The writer
+ * never writes to a file once it has been renamed, so the rest of ours is
+ * read before moving on.
+ */
+static int next_file(struct src *s, line_fn fn, void *arg)
+{
+        struct stat st;
+
+        if (s->fd >= 0 && stat(s->path, &st) == 0 && st.st_ino == s->ino && st.st_dev == s->dev)
+                return 0;               /* still the current file */
+        if (s->fd >= 0)
+                read_records(s, s->fd, &s->off, fn, arg);
+        for (int attempt = 0; attempt < 10; attempt++) {
+                _cleanup_free_ char *next = NULL;
+                unsigned k = 0;
+                ino_t ino;
+                dev_t dev;
+                int fd;
+
+                for (unsigned i = 1; s->fd >= 0 && i <= s->max_files && !k; i++) {
+                        _cleanup_free_ char *p = xasprintf("%s.%u", s->path, i);
+                        if (stat(p, &st) == 0 && st.st_ino == s->ino && st.st_dev == s->dev)
+                                k = i;
+                }
+                next = k > 1 ? xasprintf("%s.%u", s->path, k - 1) : xstrdup(s->path);
+                fd = open_log(next, &ino, &dev);
+                if (fd < 0)
+                        return 0;       /* not created yet: next time */
+                if (k) {
+                        _cleanup_free_ char *p = xasprintf("%s.%u", s->path, k);
+                        if (stat(p, &st) < 0 || st.st_ino != s->ino || st.st_dev != s->dev) {
+                                close(fd);      /* rotated again meanwhile: look again */
+                                continue;
+                        }
+                }
+                if (s->fd >= 0 && ino == s->ino && dev == s->dev) {
+                        close(fd);
+                        return 0;
+                }
+                if (s->fd >= 0)
+                        close(s->fd);
+                s->fd = fd;
+                s->ino = ino;
+                s->dev = dev;
+                s->off = 0;
+                return 1;
+        }
+        return 0;
+}
+
+/* Read everything there is, from the oldest kept file through the chain of
+ * rotations to the current one, which stays open for --follow. */
+static int read_initial(struct src *s, line_fn fn, void *arg, struct pod_err *err)
 {
         int r;
 
+        if (s->fd >= 0)
+                close(s->fd);
         s->fd = -1;
-        for (unsigned i = s->max_files; i >= 1; i--) {
+        for (unsigned i = s->max_files; i >= 1 && s->fd < 0; i--) {
                 _cleanup_free_ char *p = xasprintf("%s.%u", s->path, i);
-                ino_t ino;
-                dev_t dev;
-                off_t off = 0;
-                int fd = open_log(p, &ino, &dev);
-                if (fd == -ENOENT)
-                        continue;
-                if (fd < 0)
+                int fd = open_log(p, &s->ino, &s->dev);
+                if (fd >= 0)
+                        s->fd = fd;
+                else if (fd != -ENOENT)
                         return pod_err_set(err, fd, "reading %s: %s", p, strerror(-fd));
-                r = read_records(s, fd, &off, collect, seq);
-                close(fd);
-                if (r < 0)
-                        return pod_err_set(err, r, "reading %s: %s", p, strerror(-r));
         }
-        s->fd = open_log(s->path, &s->ino, &s->dev);
-        if (s->fd == -ENOENT) {
-                s->fd = -1;
-                return 0;
+        if (s->fd < 0) {
+                int fd = open_log(s->path, &s->ino, &s->dev);
+                if (fd == -ENOENT)
+                        return 0;       /* nothing logged yet */
+                if (fd < 0)
+                        return pod_err_set(err, fd, "reading %s: %s", s->path, strerror(-fd));
+                s->fd = fd;
         }
-        if (s->fd < 0)
-                return pod_err_set(err, s->fd, "reading %s: %s", s->path, strerror(-s->fd));
         s->off = 0;
-        if ((r = read_records(s, s->fd, &s->off, collect, seq)) < 0)
-                return pod_err_set(err, r, "reading %s: %s", s->path, strerror(-r));
+        do {
+                if ((r = read_records(s, s->fd, &s->off, fn, arg)) < 0)
+                        return pod_err_set(err, r, "reading %s: %s", s->path, strerror(-r));
+        } while (next_file(s, fn, arg) == 1);
         return 0;
+}
+
+/* One app, no merge: records go out as they are read.  For --tail, a first
+ * pass counts the lines (F records; a trailing P group is a line too). */
+struct count_arg {
+        uint64_t lines;
+        bool trailing_partial;
+};
+
+static void count_lines(struct src *s, const char *line, size_t len, void *arg)
+{
+        struct count_arg *ca = arg;
+        struct cri_record r;
+
+        if (cri_parse(line, len, &r) < 0 || r.meta)
+                return;
+        if (!r.partial)
+                ca->lines++;
+        ca->trailing_partial = r.partial;
+}
+
+struct stream_arg {
+        const struct opts *o;
+        uint64_t skip;                  /* lines still to skip */
+};
+
+static void stream_records(struct src *s, const char *line, size_t len, void *arg)
+{
+        struct stream_arg *sa = arg;
+        struct cri_record r;
+
+        if (!parse_or_warn(line, len, &r, s->path))
+                return;
+        if (sa->skip) {
+                if (!r.meta && !r.partial)
+                        sa->skip--;
+                return;
+        }
+        emit(s, &r, sa->o);
 }
 
 /* Index of the first record to show: the last n lines (lines end with F records). */
@@ -308,57 +402,6 @@ static int cmp_rec(const void *a, const void *b)
         if (x->r.time_ns != y->r.time_ns)
                 return x->r.time_ns < y->r.time_ns ? -1 : 1;
         return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The file after ours: found by our inode among the rotated names. */
-static void follow_rotation(struct src *s, const struct opts *o)
-{
-        struct live_arg la = { o };
-        struct stat st;
-
-        if (stat(s->path, &st) == 0 && st.st_ino == s->ino && st.st_dev == s->dev)
-                return;                 /* still the current file */
-        if (s->fd >= 0)
-                read_records(s, s->fd, &s->off, live, &la);     /* its last records */
-        for (int attempt = 0; attempt < 10; attempt++) {
-                unsigned k = 0;
-                _cleanup_free_ char *next = NULL;
-                ino_t ino;
-                dev_t dev;
-                int fd;
-
-                for (unsigned i = 1; s->fd >= 0 && i <= s->max_files && !k; i++) {
-                        _cleanup_free_ char *p = xasprintf("%s.%u", s->path, i);
-                        if (stat(p, &st) == 0 && st.st_ino == s->ino && st.st_dev == s->dev)
-                                k = i;
-                }
-                next = k > 1 ? xasprintf("%s.%u", s->path, k - 1) : xstrdup(s->path);
-                fd = open_log(next, &ino, &dev);
-                if (fd < 0)
-                        return;         /* not created yet: next time */
-                if (k) {
-                        _cleanup_free_ char *p = xasprintf("%s.%u", s->path, k);
-                        if (stat(p, &st) < 0 || st.st_ino != s->ino) {
-                                close(fd);      /* rotated again meanwhile: look again */
-                                continue;
-                        }
-                }
-                if (ino == s->ino && dev == s->dev) {
-                        close(fd);
-                        return;
-                }
-                if (s->fd >= 0)
-                        close(s->fd);
-                s->fd = fd;
-                s->ino = ino;
-                s->dev = dev;
-                s->off = 0;
-                read_records(s, s->fd, &s->off, live, &la);
-                if (k > 1)
-                        attempt = -1;   /* more rotated files to catch up with */
-                else if (stat(s->path, &st) == 0 && st.st_ino == s->ino)
-                        return;
-        }
 }
 
 static bool pod_running(int podfd)
@@ -470,12 +513,32 @@ int cmd_logs(int argc, char **argv)
         }
         o.multi = n_src > 1;
         podfd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        for (size_t i = 0; i < n_src; i++)
-                if (read_initial(&srcs[i], &seq, &err) < 0) {
-                        log_error("logs: app %s: %s", srcs[i].app, err.msg);
+        if (n_src == 1) {
+                struct stream_arg sa = { &o, 0 };
+                if (o.tail >= 0) {
+                        struct count_arg ca = { 0 };
+                        uint64_t total;
+                        if (read_initial(&srcs[0], count_lines, &ca, &err) < 0) {
+                                log_error("logs: app %s: %s", srcs[0].app, err.msg);
+                                goto out;
+                        }
+                        total = ca.lines + (ca.trailing_partial ? 1 : 0);
+                        sa.skip = total > (uint64_t)o.tail ? total - (uint64_t)o.tail : 0;
+                        if (o.tail == 0)
+                                sa.skip = UINT64_MAX;
+                }
+                if (read_initial(&srcs[0], stream_records, &sa, &err) < 0) {
+                        log_error("logs: app %s: %s", srcs[0].app, err.msg);
                         goto out;
                 }
-        {
+        } else {
+                for (size_t i = 0; i < n_src; i++)
+                        if (read_initial(&srcs[i], collect, &seq, &err) < 0) {
+                                log_error("logs: app %s: %s", srcs[i].app, err.msg);
+                                goto out;
+                        }
+        }
+        if (n_src > 1) {
                 /* The initial records, merged by time when there are several apps. */
                 struct rec *all = NULL;
                 size_t n_all = 0;
@@ -518,8 +581,9 @@ int cmd_logs(int argc, char **argv)
                                 }
                                 s->off = 0;
                         }
-                        read_records(s, s->fd, &s->off, live, &la);
-                        follow_rotation(s, &o);
+                        do
+                                read_records(s, s->fd, &s->off, live, &la);
+                        while (next_file(s, live, &la) == 1);
                 }
                 out_flush_all();
                 if (!running)

@@ -98,13 +98,26 @@ int cri_parse_time(const char *s, size_t len, int64_t *ret_ns)
         } else {
                 return -EINVAL;
         }
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        tm.tm_sec = sec;
-        t = timegm(&tm);
+        {
+                /* Records come in runs of one second: timegm() once per second. */
+                static char last[19];
+                static time_t last_t;
+                static bool have_last;
+                if (have_last && !memcmp(last, s, 19)) {
+                        t = last_t;
+                } else {
+                        tm.tm_year = y - 1900;
+                        tm.tm_mon = mo - 1;
+                        tm.tm_mday = d;
+                        tm.tm_hour = h;
+                        tm.tm_min = mi;
+                        tm.tm_sec = sec;
+                        t = timegm(&tm);
+                        memcpy(last, s, 19);
+                        last_t = t;
+                        have_last = true;
+                }
+        }
         *ret_ns = ((int64_t)t - off) * 1000000000ll + frac;
         return 0;
 }

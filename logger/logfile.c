@@ -25,6 +25,8 @@ struct log_file {
         void *finish_arg;
 };
 
+static void write_out(struct log_file *f);
+
 static void buf_append(struct log_file *f, const char *data, size_t len)
 {
         if (f->len + len > f->cap) {
@@ -128,6 +130,13 @@ void log_file_record(struct log_file *f, const char *ts, int stream, bool partia
                 f->st.dropped_records++;
                 return;
         }
+        /* Rotate between records, as soon as the size is reached at a line
+         * boundary: the queued records are written first, then the file is
+         * rotated (write_out -> maybe_rotate), so a file ends at most one
+         * record past the size. */
+        if (f->spec.max_size && f->len && !f->st.failing && f->size + f->len >= f->spec.max_size &&
+            ((!f->open_line[1] && !f->open_line[2]) || (f->size + f->len) / 2 >= f->spec.max_size))
+                write_out(f);
         queue_record(f, ts, stream, partial, meta, content, len);
 }
 
@@ -191,8 +200,6 @@ static void fail(struct log_file *f, int e)
                                                      : "dropping output and counting it (policy drop)");
         }
 }
-
-static void write_out(struct log_file *f);
 
 /* Writes work (again): say so, account for what was dropped, let writers go on. */
 static void recovered(struct log_file *f)
