@@ -150,8 +150,9 @@ static int parse_app_log(struct pod_app *a, const char *path, E *err)
         l->policy = LOG_BLOCK;
         if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_PATH))) {
                 const char *base = strrchr(v, '/');
-                if (v[0] != '/' || !base[1] || strstr(v, "/../") || !strcmp(base, "/..") || !strcmp(base, "/.") ||
-                    strlen(v) >= 4000)
+                /* One spelling per file, so that the duplicate check below holds. */
+                if (v[0] != '/' || !base[1] || strstr(v, "/../") || strstr(v, "/./") || strstr(v, "//") ||
+                    !strcmp(base, "/..") || !strcmp(base, "/.") || strlen(v) >= 4000)
                         return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not an absolute path to a file (e.g. /var/log/pods/web.log)",
                                            path, ANN_LOG_PATH, v);
                 l->path = xstrdup(v);

@@ -6,7 +6,7 @@
 /* What one read (or a timer) produces: the timestamps all its records share. */
 struct stamp {
         char ts[CRI_TIMESTAMP_LEN + 1];
-        char prefix[128];               /* rkt console prefix */
+        char prefix[320];               /* rkt console prefix; app names are up to 253 bytes */
         size_t prefix_len;
 };
 
@@ -153,8 +153,11 @@ static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size
                 const char *nl = memchr(buf, '\n', len < max - s->len + 1 ? len : max - s->len + 1);
                 size_t take = nl ? (size_t)(nl - buf) : len;
 
-                if (!nl && s->len + take >= max) {
-                        /* No newline within the split size: a P record of max bytes. */
+                if (!nl && s->len + take > max) {
+                        /* No newline within the split size: a P record of max bytes.
+                         * (A line of exactly max bytes waits to see whether a
+                         * newline comes next: then it is one F record, however
+                         * the reads cut it.) */
                         size_t room = max - s->len;
                         if (s->len) {
                                 memcpy(s->line + s->len, buf, room);
@@ -204,7 +207,8 @@ static void sink_eof(struct io_sink *k, struct io_out *o)
         s->eof = true;
         uv_timer_stop(&s->partial_timer);
         make_stamp(al, &st);
-        emit_pending(s, &st);
+        /* The notice first: after the last partial line (a P record) it
+         * would be read as that line's end. */
         if (al->suppressed && al->file) {
                 char msg[160];
                 int n = snprintf(msg, sizeof(msg), "podinit: %llu lines suppressed by the rate limit (%llu lines/s, burst %llu)",
@@ -213,6 +217,7 @@ static void sink_eof(struct io_sink *k, struct io_out *o)
                 log_file_record(al->file, st.ts, s->stream, false, true, msg, (size_t)n);
                 al->suppressed = 0;
         }
+        emit_pending(s, &st);
         flush(s);
         /* Never resume an out that has ended. */
         if (al->file)

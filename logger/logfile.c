@@ -15,6 +15,7 @@ struct log_file {
         uint64_t size;                  /* of the current file */
         bool open_line[3];              /* stream 1, 2: the last queued record was P */
         uint64_t drop_bytes, drop_records;      /* since the last "dropped" record */
+        bool dropped_in[3];             /* per stream, since the last "dropped" record */
         int drop_errno;
         struct log_file_stats st;
         uv_timer_t timer;
@@ -126,6 +127,7 @@ void log_file_record(struct log_file *f, const char *ts, int stream, bool partia
         if (f->st.failing && f->spec.policy == LOG_DROP && f->len + len + CRI_HEAD_MAX > f->spec.buffer) {
                 f->drop_bytes += len;
                 f->drop_records++;
+                f->dropped_in[stream == 2 ? 2 : 1] = true;
                 f->st.dropped_bytes += len;
                 f->st.dropped_records++;
                 return;
@@ -213,54 +215,66 @@ static void recovered(struct log_file *f)
         if (f->drop_bytes) {
                 char ts[CRI_TIMESTAMP_LEN + 1], msg[200];
                 int n;
+                int stream = 2;
                 cri_timestamp(now_real_ns(), ts);
                 n = snprintf(msg, sizeof(msg), "podinit: %llu bytes in %llu records of output were dropped: the log could not be written (%s)",
                              (unsigned long long)f->drop_bytes, (unsigned long long)f->drop_records,
                              strerror(f->drop_errno ? f->drop_errno : ENOSPC));
+                /* A line whose end was dropped is closed here, so readers do
+                 * not join it to the next one; the notice goes on a stream
+                 * that is not in the middle of a line. */
+                for (int k = 1; k <= 2; k++) {
+                        if (f->dropped_in[k] && f->open_line[k])
+                                queue_record(f, ts, k, false, false, "", 0);
+                        f->dropped_in[k] = false;
+                }
+                if (f->open_line[2] && !f->open_line[1])
+                        stream = 1;
                 f->drop_bytes = f->drop_records = 0;
-                queue_record(f, ts, 2, false, true, msg, (size_t)n);
+                queue_record(f, ts, stream, false, true, msg, (size_t)n);
                 write_out(f);
         }
 }
 
 static void write_out(struct log_file *f)
 {
+        size_t done = 0, whole;
+        int e = 0;
+
         if (f->writing)
                 return;
         f->writing = true;
-        while (f->len) {
-                ssize_t n = write(f->fd, f->buf, f->len);
-                size_t whole;
+        /* Until everything is written or write() fails: after a short write
+         * (the disk, a quota or the file size limit is reached) the next
+         * write() says which it is. */
+        while (done < f->len) {
+                ssize_t n = write(f->fd, f->buf + done, f->len - done);
 
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        f->drop_errno = errno;
-                        fail(f, errno);
+                if (n <= 0) {
+                        e = n < 0 ? errno : ENOSPC;
                         break;
                 }
-                if ((size_t)n == f->len) {
-                        f->size += (uint64_t)n;
-                        f->st.bytes += (uint64_t)n;
-                        f->len = 0;
-                        break;
-                }
-                /* Short: the disk filled up.  Keep whole records only, so the
-                 * file stays valid; if the cut cannot be undone, the rest of
-                 * the record follows it in the next write. */
-                whole = (size_t)n;
+                done += (size_t)n;
+        }
+        if (e) {
+                /* Keep whole records only, so the file stays valid; if the
+                 * cut cannot be undone, the rest of the record follows it in
+                 * the next write. */
+                whole = done;
                 while (whole > 0 && f->buf[whole - 1] != '\n')
                         whole--;
-                if (whole < (size_t)n && ftruncate(f->fd, (off_t)(f->size + whole)) == 0)
-                        n = (ssize_t)whole;
-                f->size += (uint64_t)n;
-                f->st.bytes += (uint64_t)n;
-                memmove(f->buf, f->buf + n, f->len - (size_t)n);
-                f->len -= (size_t)n;
-                f->drop_errno = ENOSPC;
-                fail(f, ENOSPC);
-                break;
+                if (whole < done && ftruncate(f->fd, (off_t)(f->size + whole)) == 0)
+                        done = whole;
+                f->drop_errno = e;
+                fail(f, e);
         }
+        f->size += (uint64_t)done;
+        f->st.bytes += (uint64_t)done;
+        if (done < f->len)
+                memmove(f->buf, f->buf + done, f->len - done);
+        f->len -= done;
         f->writing = false;
         if (f->len == 0) {
                 if (f->cap > 4u << 20) {        /* do not keep a burst's buffer */
@@ -283,6 +297,8 @@ static void finish_complete(struct log_file *f)
                 log_warn("%s: the log file %s could not be written for %d ms after the app ended; %zu bytes of records are lost",
                          f->label, f->name, LOG_FINISH_DEADLINE_MS, f->len);
                 f->st.dropped_bytes += f->len;
+                for (size_t i = 0; i < f->len; i++)
+                        f->st.dropped_records += f->buf[i] == '\n';
                 f->len = 0;
         }
         if (fdatasync(f->fd) < 0 && errno != EINVAL)
