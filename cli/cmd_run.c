@@ -34,6 +34,7 @@ struct app_args {
         char **set_env;
         bool log_attached;
         const char *log[9];     /* --log-*: values of the log_flags annotations */
+        const char *caps_retain, *caps_remove;
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
@@ -60,6 +61,47 @@ static const struct {
         { "log-burst", ANN_LOG_BURST },
 };
 
+/* --caps-retain / --caps-remove: the app's capability isolator, replacing the image's. */
+static int set_caps_isolator(json_t *app, const struct app_args *a, struct pod_err *err)
+{
+        const char *list = a->caps_retain ? a->caps_retain : a->caps_remove;
+        const char *name = a->caps_retain ? ISO_CAPS_RETAIN : ISO_CAPS_REMOVE;
+        json_t *isos = json_object_get(app, "isolators"), *set = json_array(), *it;
+        uint64_t mask;
+        size_t i;
+        int r;
+
+        if (a->caps_retain && a->caps_remove) {
+                json_decref(set);
+                return pod_err_set(err, -EINVAL, "--caps-retain and --caps-remove cannot be used together");
+        }
+        if ((r = caps_parse_list(list, &mask, err)) < 0 || !*list) {
+                json_decref(set);
+                if (r == 0)
+                        r = pod_err_set(err, -EINVAL, "--caps-%s: give at least one capability",
+                                        a->caps_retain ? "retain" : "remove");
+                return pod_err_prefix(err, "image %s", a->image);
+        }
+        for (const char *p = list; p && *p;) {
+                const char *c = strchr(p, ',');
+                json_array_append_new(set, json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
+                p = c ? c + 1 : NULL;
+        }
+        if (!json_is_array(isos)) {
+                isos = json_array();
+                json_object_set_new(app, "isolators", isos);
+        }
+        /* The flag replaces any capability isolator the image has. */
+        for (i = json_array_size(isos); i-- > 0;) {
+                const char *n = json_string_value(json_object_get(json_array_get(isos, i), "name"));
+                if (n && (!strcmp(n, ISO_CAPS_RETAIN) || !strcmp(n, ISO_CAPS_REMOVE)))
+                        json_array_remove(isos, i);
+        }
+        (void)it;
+        json_array_append_new(isos, json_pack("{s:s,s:{s:o}}", "name", name, "value", "set", set));
+        return 0;
+}
+
 static void usage(void)
 {
         fprintf(stderr,
@@ -71,6 +113,7 @@ static void usage(void)
                 "                        [--log-path=FILE] [--log-max-size=SIZE] [--log-max-files=N] [--log-policy=block|drop]\n"
                 "                        [--log-buffer=SIZE] [--log-rate=LINES/s] [--log-burst=LINES] [--log-line-max=SIZE]\n"
                 "                        [--log-partial-timeout=DURATION]\n"
+                "                        [--caps-retain=CAP,...] [--caps-remove=CAP,...]\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
                 "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n"
@@ -128,6 +171,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { "stdout", OPT_STR, &a->io[IO_STDOUT] },
                                 { "stderr", OPT_STR, &a->io[IO_STDERR] },
                                 { "log-attached", OPT_BOOL, &a->log_attached },
+                                { "caps-retain", OPT_STR, &a->caps_retain },
+                                { "caps-remove", OPT_STR, &a->caps_remove },
                                 { log_flags[0].flag, OPT_STR, &a->log[0] },
                                 { log_flags[1].flag, OPT_STR, &a->log[1] },
                                 { log_flags[2].flag, OPT_STR, &a->log[2] },
@@ -420,6 +465,8 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                         goto out;
                 mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
                 r = build_app_json(a, mpath, &app, err);
+                if (r == 0 && (a->caps_retain || a->caps_remove))
+                        r = set_caps_isolator(app, a, err);
                 if (r == 0) {
                         json_t *ann = json_array();
                         for (int k = 0; k < IO_STREAMS; k++) {
@@ -588,13 +635,30 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
+        for (size_t i = 0; i < ra.n_apps; i++) {
+                uint64_t mask;
+                const char *caps = ra.apps[i].caps_retain ? ra.apps[i].caps_retain : ra.apps[i].caps_remove;
+                if (ra.apps[i].caps_retain && ra.apps[i].caps_remove) {
+                        log_error("run: image %s: --caps-retain and --caps-remove cannot be used together", ra.apps[i].image);
+                        run_args_done(&ra);
+                        return 2;
+                }
+                if (caps && (caps_parse_list(caps, &mask, &err) < 0 || !*caps)) {
+                        log_error("run: image %s: --caps-%s: %s", ra.apps[i].image,
+                                  ra.apps[i].caps_retain ? "retain" : "remove",
+                                  *caps ? err.msg : "give at least one capability");
+                        run_args_done(&ra);
+                        return 2;
+                }
+        }
         if (ra.pod_manifest)
                 for (size_t i = 0; i < ra.n_apps; i++)
                         if (ra.apps[i].name || ra.apps[i].exec || ra.apps[i].user || ra.apps[i].group ||
                             ra.apps[i].set_env || ra.apps[i].has_args || ra.apps[i].io[0] || ra.apps[i].io[1] ||
                             ra.apps[i].io[2] || ra.apps[i].log_attached || ra.apps[i].log[0] || ra.apps[i].log[1] ||
                             ra.apps[i].log[2] || ra.apps[i].log[3] || ra.apps[i].log[4] || ra.apps[i].log[5] ||
-                            ra.apps[i].log[6] || ra.apps[i].log[7] || ra.apps[i].log[8]) {
+                            ra.apps[i].log[6] || ra.apps[i].log[7] || ra.apps[i].log[8] || ra.apps[i].caps_retain ||
+                            ra.apps[i].caps_remove) {
                                 log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
                                 run_args_done(&ra);
                                 return 2;

@@ -444,6 +444,12 @@ static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *
                 }
                 s->n_supp_gids = json_array_size(gids);
         }
+        {
+                char ip[96];
+                snprintf(ip, sizeof(ip), "%s.isolators", path);
+                if ((r = isolators_parse(json_object_get(app, "isolators"), ip, &s->iso, err)) < 0)
+                        return r;
+        }
         return parse_kv_list(app, "environment", path, true, &s->env, &s->n_env, err);
 }
 
@@ -661,6 +667,7 @@ static void app_spec_copy(struct app_spec *dst, const struct app_spec *src)
                 dst->env[i].value = xstrdup(src->env[i].value);
         }
         dst->n_env = src->n_env;
+        dst->iso = src->iso;
 }
 
 int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, E *err)

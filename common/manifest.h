@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/isolators.h"
 #include "common/util.h"
 
 /* Limits (DESIGN rule 6); each has a test that goes past it. */
@@ -85,6 +86,7 @@ struct app_spec {
         char *workdir;          /* absolute; NULL means "/" */
         struct kv *env;
         size_t n_env;
+        struct isolators iso;   /* isolators (plain values) */
 };
 
 enum log_policy { LOG_BLOCK, LOG_DROP };

@@ -18,11 +18,14 @@
 enum setup_code {
         SETUP_CHDIR = 200,
         SETUP_EXEC = 203,
-        SETUP_SIGNAL_MASK = 206,
+        SETUP_OOM_ADJUST = 206,
         SETUP_STDIN = 208,
         SETUP_CHROOT = 210,
         SETUP_GROUP = 216,
         SETUP_USER = 217,
+        SETUP_CAPABILITIES = 218,
+        SETUP_SETSID = 220,
+        SETUP_NO_NEW_PRIVILEGES = 227,
 };
 
 enum app_state {

@@ -15,6 +15,7 @@
 #include "init/iottymux.h"
 #include "init/mounts.h"
 #include "common/userdb.h"
+#include "common/isolators.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/podstate.h"
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -116,6 +118,45 @@ static int log_prepare(struct app *a, struct pod_err *err)
         return 0;
 }
 
+/*
+ * The app's isolators, turned into what the child applies between fork and
+ * exec (DESIGN rule 2: the libcap sets are built here, not in the child).
+ */
+static int isolation_prepare(struct app *a, struct pod_err *err)
+{
+        const struct isolators *iso = &a->spec->app.iso;
+        struct exec_plan *p = &a->plan;
+
+        p->caps_restrict = !a->pod->opt.caps_unrestricted;
+        p->caps_bounding = isolators_bounding(iso);
+        p->cap_last = caps_last();
+        p->nnp = iso->nnp;
+        p->has_oom = iso->has_oom;
+        p->oom_score_adj = iso->oom_score_adj;
+        if (iso->unimplemented[0])
+                log_warn("app %s: isolators not implemented yet, ignored: %s", a->spec->name, iso->unimplemented);
+        if (!p->caps_restrict)
+                return 0;
+        p->caps = cap_init();
+        if (!p->caps)
+                return pod_err_set(err, -ENOMEM, "app \"%s\": preparing its capabilities: %s", a->spec->name,
+                                   strerror(errno));
+        if (p->uid == 0) {
+                /* Root: permitted, effective and inheritable = the bounding set. */
+                cap_value_t v[64];
+                int n = 0;
+                for (int c = 0; c <= p->cap_last && c < 64; c++)
+                        if (p->caps_bounding & (1ull << c))
+                                v[n++] = c;
+                if (n && (cap_set_flag(p->caps, CAP_PERMITTED, n, v, CAP_SET) < 0 ||
+                          cap_set_flag(p->caps, CAP_EFFECTIVE, n, v, CAP_SET) < 0 ||
+                          cap_set_flag(p->caps, CAP_INHERITABLE, n, v, CAP_SET) < 0))
+                        return pod_err_set(err, -EINVAL, "app \"%s\": preparing its capabilities: %s", a->spec->name,
+                                           strerror(errno));
+        }
+        return 0;
+}
+
 int app_prepare(struct app *a, struct pod_err *err)
 {
         const struct app_spec *s = &a->spec->app;
@@ -139,6 +180,8 @@ int app_prepare(struct app *a, struct pod_err *err)
         }
         p->argv = strv_copy(s->exec);
         p->workdir = xstrdup(s->workdir ? s->workdir : "/");
+        if ((r = isolation_prepare(a, err)) < 0)
+                return r;
 
         /* Defaults first (only where the manifest sets nothing), then the
          * manifest's environment in order, then AC_APP_NAME, as rkt does.

@@ -396,6 +396,7 @@ int launcher_main(int argc, char **argv)
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
         }
+        opt.caps_unrestricted = l.disable_caps;
         opt.stop_timeout_ms = m->stop_timeout_ms;
         opt.mutable_pod = l.mutable_pod || m->mutable_pod;
         write_runtime_config(&l);

@@ -84,6 +84,7 @@ struct pod_options {
         bool mutable_pod;
         enum console_format console_format;
         const char *pod_dir;            /* the pod directory's host path (for status) */
+        bool caps_unrestricted;         /* --disable-capabilities-restriction */
         int *log_dirfds;                /* per app: its podinit.io/log-path directory, or -1 */
 };
 

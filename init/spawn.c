@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -18,6 +20,8 @@ void exec_plan_done(struct exec_plan *p)
         free(p->path_env);
         free(p->workdir);
         free(p->groups);
+        if (p->caps)
+                cap_free(p->caps);
         memset(p, 0, sizeof(*p));
         p->stdin_fd = p->stdout_fd = p->stderr_fd = p->ctty_fd = -1;
         p->interactive = false;
@@ -89,6 +93,52 @@ static void child_exec(const struct exec_plan *p, int fd)
         child_fail(fd, SETUP_EXEC, "exec", prog);
 }
 
+static void child_oom_adjust(int v, int fd)
+{
+        char buf[16], *e = buf + sizeof(buf), *b = e;
+        unsigned u = v < 0 ? (unsigned)-v : (unsigned)v;
+        int o;
+
+        do
+                *--b = (char)('0' + u % 10);
+        while ((u /= 10) && b > buf + 1);
+        if (v < 0)
+                *--b = '-';
+        o = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (o < 0 || write(o, b, (size_t)(e - b)) != e - b)
+                child_fail(fd, SETUP_OOM_ADJUST, "writing", "/proc/self/oom_score_adj");
+        close(o);
+}
+
+/*
+ * Capabilities (appc / rkt semantics, docs/manifest.md "Isolators"): the
+ * bounding set is the app's set; a root app also has it as its permitted,
+ * effective and inheritable sets; a non-root app has none (setuid from root
+ * clears permitted and effective; the prepared empty set clears
+ * inheritable), and no app has ambient capabilities.  Order matters:
+ * dropping from the bounding set needs CAP_SETPCAP, which a non-root app
+ * loses at setuid, so child_bounding() runs before setuid and child_caps()
+ * after it.
+ */
+static void child_caps(const struct exec_plan *p, int fd)
+{
+        if (!p->caps_restrict)
+                return;
+        if (p->caps && cap_set_proc(p->caps) < 0)
+                child_fail(fd, SETUP_CAPABILITIES, "capset", NULL);
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                child_fail(fd, SETUP_CAPABILITIES, "clearing ambient capabilities", NULL);
+}
+
+static void child_bounding(const struct exec_plan *p, int fd)
+{
+        if (!p->caps_restrict)
+                return;
+        for (int c = 0; c <= p->cap_last; c++)
+                if (!(p->caps_bounding & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        child_fail(fd, SETUP_CAPABILITIES, "dropping from the capability bounding set", NULL);
+}
+
 static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
 {
         sigset_t all;
@@ -117,7 +167,7 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         sigprocmask(SIG_SETMASK, &all, NULL);
 
         if (!p->interactive && setsid() < 0)
-                child_fail(fd, SETUP_SIGNAL_MASK, "setsid", NULL);
+                child_fail(fd, SETUP_SETSID, "setsid", NULL);
         if (p->ctty_fd >= 0 && ioctl(p->ctty_fd, TIOCSCTTY, 0) < 0)
                 child_fail(fd, SETUP_STDIN, "TIOCSCTTY", NULL);
         if ((p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) ||
@@ -131,16 +181,24 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
                 syscall(SYS_close_range, 3u, (unsigned)fd - 1, 0u);
         syscall(SYS_close_range, (unsigned)fd + 1, ~0u, 0u);
 
+        /* Before chroot (the app's /proc is not ours to trust) and while
+         * PID 1's capabilities are still held (lowering needs CAP_SYS_RESOURCE). */
+        if (p->has_oom)
+                child_oom_adjust(p->oom_score_adj, fd);
         if (chroot(p->rootfs) < 0)
                 child_fail(fd, SETUP_CHROOT, "chroot", p->rootfs);
         if (chdir(p->workdir ? p->workdir : "/") < 0)
                 child_fail(fd, SETUP_CHDIR, "chdir", p->workdir ? p->workdir : "/");
+        child_bounding(p, fd);
         if (setgroups(p->n_groups, p->groups) < 0)
                 child_fail(fd, SETUP_GROUP, "setgroups", NULL);
         if (setresgid(p->gid, p->gid, p->gid) < 0)
                 child_fail(fd, SETUP_GROUP, "setgid", NULL);
         if (setresuid(p->uid, p->uid, p->uid) < 0)
                 child_fail(fd, SETUP_USER, "setuid", NULL);
+        child_caps(p, fd);
+        if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                child_fail(fd, SETUP_NO_NEW_PRIVILEGES, "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
         child_exec(p, fd);
         _exit(SETUP_EXEC);
 }

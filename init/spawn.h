@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct exec_plan {
@@ -30,6 +31,14 @@ struct exec_plan {
         int stderr_fd;          /* dup'ed to 2; -1 keeps PID 1's */
         int ctty_fd;            /* tty mode: pty slave, made the controlling terminal; -1 none */
         bool interactive;       /* use PID 1's terminal (fd 0) in the foreground instead of setsid */
+        /* Isolation (docs/manifest.md "Isolators"), prepared before fork. */
+        bool caps_restrict;     /* false: --disable-capabilities-restriction, keep every capability */
+        uint64_t caps_bounding; /* the bounding set */
+        int cap_last;           /* highest capability the kernel knows */
+        struct _cap_struct *caps;       /* libcap: the sets after setuid (root: = bounding; else none) */
+        bool nnp;               /* PR_SET_NO_NEW_PRIVS */
+        bool has_oom;
+        int oom_score_adj;
 };
 
 struct spawn_report {

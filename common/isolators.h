@@ -1,0 +1,51 @@
+/*
+ * An app's appc isolators (docs/manifest.md, "Isolators"), parsed from its
+ * `isolators` list.  Plain values only, so an app spec copies them with `=`.
+ *
+ * Implemented: os/linux/capabilities-retain-set, os/linux/capabilities-remove-set,
+ * os/linux/no-new-privileges, os/linux/oom-score-adj.  Recognised but not
+ * implemented yet (a warning when the pod starts): the seccomp sets and the
+ * resource (memory, cpu) and cpu-shares isolators.  rkt's ignored ones (selinux-context,
+ * sysctl, block/network bandwidth) are ignored here too.  Anything else is
+ * an error: a typo must not silently run an app unconfined.
+ */
+#ifndef POD_COMMON_ISOLATORS_H
+#define POD_COMMON_ISOLATORS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/util.h"
+
+#define ISO_CAPS_RETAIN "os/linux/capabilities-retain-set"
+#define ISO_CAPS_REMOVE "os/linux/capabilities-remove-set"
+#define ISO_NNP "os/linux/no-new-privileges"
+#define ISO_OOM_SCORE_ADJ "os/linux/oom-score-adj"
+
+/* appc's default capability set (rkt's stage1 default): the bounding set of an app. */
+#define CAPS_DEFAULT_NAMES                                                                         \
+        "CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_KILL,CAP_MKNOD,"    \
+        "CAP_NET_RAW,CAP_NET_BIND_SERVICE,CAP_SETUID,CAP_SETGID,CAP_SETPCAP,CAP_SETFCAP,"         \
+        "CAP_SYS_CHROOT"
+
+struct isolators {
+        bool has_retain, has_remove;
+        uint64_t retain, remove;        /* capability masks (bit n = capability n) */
+        bool nnp;
+        bool has_oom;
+        int oom_score_adj;
+        char unimplemented[192];        /* names of recognised isolators not applied yet */
+};
+
+/* Parse an appc isolator list (a JSON array; NULL or null: none). */
+struct json_t;
+int isolators_parse(struct json_t *list, const char *path, struct isolators *ret, struct pod_err *err);
+/* The app's capability bounding set. */
+uint64_t isolators_bounding(const struct isolators *iso);
+uint64_t caps_default_mask(void);
+/* "CAP_NET_ADMIN,CAP_CHOWN" or "NET_ADMIN,chown" to a mask; -EINVAL names the bad one in err. */
+int caps_parse_list(const char *s, uint64_t *ret, struct pod_err *err);
+/* Highest capability number this kernel knows. */
+int caps_last(void);
+
+#endif
