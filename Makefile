@@ -42,6 +42,7 @@ bench:
 	cmake --build $(BUILD) -j$(JOBS)
 	bench/run.sh $(BUILD)
 	bench/io.sh $(BUILD)
+	bench/logs.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -66,6 +66,15 @@ static struct {
 
 static bool bad_warned;
 
+/* Per output (0 stdout, 1 stderr): whose line is open there (its last record
+ * was a P record), or NULL at the start of a line.  Another app's record, or
+ * a podinit notice, ends it with a newline first, so lines never mix; the
+ * open line's next record then starts a new output line (with its prefix). */
+static struct {
+        const struct src *s;
+        int stream;
+} open_out[2];
+
 static void out_flush(int i)
 {
         size_t off = 0;
@@ -107,10 +116,19 @@ static void out_flush_all(void)
 
 static void emit(struct src *s, const struct cri_record *r, const struct opts *o)
 {
-        int fd = r->meta || r->stream == 2 ? 2 : 1;
+        int fd = r->meta || r->stream == 2 ? 2 : 1, i = fd - 1;
+        bool cont;
 
         if (o->since_ns && r->time_ns < o->since_ns)
                 return;
+        if (!r->meta && o->stream && r->stream != o->stream)
+                return;
+        /* Does this record go on with the line open on its output? */
+        cont = !r->meta && open_out[i].s == s && open_out[i].stream == r->stream;
+        if (open_out[i].s && !cont) {
+                out_write(fd, "\n", 1);
+                open_out[i].s = NULL;
+        }
         if (r->meta) {
                 if (o->multi) {
                         out_write(2, s->app, strlen(s->app));
@@ -120,14 +138,12 @@ static void emit(struct src *s, const struct cri_record *r, const struct opts *o
                 out_write(2, "\n", 1);
                 return;
         }
-        if (o->stream && r->stream != o->stream)
-                return;
-        if (!s->mid_line[r->stream]) {
+        if (!cont) {
                 if (o->multi) {
                         out_write(fd, s->app, strlen(s->app));
                         out_write(fd, " | ", 3);
                 }
-                if (o->timestamps) {
+                if (o->timestamps && !s->mid_line[r->stream]) {
                         out_write(fd, r->ts, r->ts_len);
                         out_write(fd, " ", 1);
                 }
@@ -135,6 +151,8 @@ static void emit(struct src *s, const struct cri_record *r, const struct opts *o
         out_write(fd, r->content, r->len);
         if (!r->partial)
                 out_write(fd, "\n", 1);
+        open_out[i].s = r->partial ? s : NULL;
+        open_out[i].stream = r->stream;
         s->mid_line[r->stream] = r->partial;
 }
 
@@ -511,6 +529,9 @@ int cmd_logs(int argc, char **argv)
                 log_error("logs: pod %s has no app %s (its apps: %s)", p.uuid, app, m->n_apps ? names : "none");
                 goto out;
         }
+        if (!n_src)
+                log_warn("logs: pod %s has no app with a log file (no stream is in log mode; stream and tty output is logged with --log-attached)",
+                         p.uuid);
         o.multi = n_src > 1;
         podfd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (n_src == 1) {

@@ -635,6 +635,27 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
+        /* The --log-* flags, one by one, so the message names the flag and the app. */
+        for (size_t i = 0; i < ra.n_apps; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
+                        struct kv one = { (char *)log_flags[k].annotation, (char *)ra.apps[i].log[k] };
+                        struct log_spec spec = { 0 };
+                        _cleanup_free_ char *abs = NULL;
+                        char cwd[PATH_MAX];
+                        if (!one.value)
+                                continue;
+                        if (k == 0 && one.value[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                                one.value = abs = xasprintf("%s/%s", cwd, one.value);
+                        _cleanup_free_ char *where = xasprintf("--%s", log_flags[k].flag);
+                        if (log_spec_parse(&one, 1, where, &spec, &err) < 0) {
+                                log_error("run: app %s: %s", ra.apps[i].name ? ra.apps[i].name : ra.apps[i].image,
+                                          err.msg);
+                                free(spec.path);
+                                run_args_done(&ra);
+                                return 2;
+                        }
+                        free(spec.path);
+                }
         for (size_t i = 0; i < ra.n_apps; i++) {
                 uint64_t mask;
                 const char *caps = ra.apps[i].caps_retain ? ra.apps[i].caps_retain : ra.apps[i].caps_remove;

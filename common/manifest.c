@@ -105,40 +105,40 @@ bool pod_app_logs(const struct pod_app *a)
         return a->log_attached && (pod_app_uses(a, IO_STREAM) || pod_app_uses(a, IO_TTY));
 }
 
-static int ann_size(const struct pod_app *a, const char *path, const char *name, uint64_t min, uint64_t max,
-                    uint64_t *ret, E *err)
+static int ann_size(const struct kv *ann, size_t n_ann, const char *path, const char *name, uint64_t min,
+                    uint64_t max, uint64_t *ret, E *err)
 {
-        const char *v = kv_get(a->annotations, a->n_annotations, name);
+        const char *v = kv_get(ann, n_ann, name);
         uint64_t n;
 
         if (!v)
                 return 0;
         if (parse_size(v, max, &n) < 0 || n < min)
-                return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a size from %llu to %llu bytes (e.g. \"16Ki\", \"10Mi\")",
+                return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not a size from %llu to %llu bytes (e.g. \"16Ki\", \"10Mi\")",
                                    path, name, v, (unsigned long long)min, (unsigned long long)max);
         *ret = n;
         return 0;
 }
 
-static int ann_count(const struct pod_app *a, const char *path, const char *name, long min, long max,
+static int ann_count(const struct kv *ann, size_t n_ann, const char *path, const char *name, long min, long max,
                      uint64_t *ret, E *err)
 {
-        const char *v = kv_get(a->annotations, a->n_annotations, name);
+        const char *v = kv_get(ann, n_ann, name);
         long n;
 
         if (!v)
                 return 0;
         if (parse_long(v, min, max, &n) < 0)
-                return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a number from %ld to %ld",
+                return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not a number from %ld to %ld",
                                    path, name, v, min, max);
         *ret = (uint64_t)n;
         return 0;
 }
 
-/* The app's log file settings (docs/logging.md), with their defaults. */
-static int parse_app_log(struct pod_app *a, const char *path, E *err)
+/* An app's log file settings (docs/logging.md) from its annotations, with
+ * their defaults.  Messages start with where ("apps[0].annotations"). */
+int log_spec_parse(const struct kv *ann, size_t n_ann, const char *where, struct log_spec *l, E *err)
 {
-        struct log_spec *l = &a->log;
         uint64_t files = LOG_DEFAULT_MAX_FILES;
         const char *v;
         int r;
@@ -148,53 +148,62 @@ static int parse_app_log(struct pod_app *a, const char *path, E *err)
         l->max_size = LOG_DEFAULT_MAX_SIZE;
         l->buffer = LOG_DEFAULT_BUFFER;
         l->policy = LOG_BLOCK;
-        if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_PATH))) {
+        if ((v = kv_get(ann, n_ann, ANN_LOG_PATH))) {
                 const char *base = strrchr(v, '/');
                 /* One spelling per file, so that the duplicate check below holds. */
                 if (v[0] != '/' || !base[1] || strstr(v, "/../") || strstr(v, "/./") || strstr(v, "//") ||
                     !strcmp(base, "/..") || !strcmp(base, "/.") || strlen(v) >= 4000)
-                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not an absolute path to a file (e.g. /var/log/pods/web.log)",
-                                           path, ANN_LOG_PATH, v);
+                        return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not an absolute path to a file (e.g. /var/log/pods/web.log)",
+                                           where, ANN_LOG_PATH, v);
                 l->path = xstrdup(v);
         }
-        if ((r = ann_size(a, path, ANN_LOG_LINE_MAX, 128, LOG_MAX_LINE_MAX, &l->line_max, err)) < 0 ||
-            (r = ann_size(a, path, ANN_LOG_MAX_SIZE, 0, 1ull << 50, &l->max_size, err)) < 0 ||
-            (r = ann_size(a, path, ANN_LOG_BUFFER, 0, LOG_MAX_BUFFER, &l->buffer, err)) < 0 ||
-            (r = ann_count(a, path, ANN_LOG_MAX_FILES, 1, LOG_MAX_MAX_FILES, &files, err)) < 0 ||
-            (r = ann_count(a, path, ANN_LOG_BURST, 1, 1000000000, &l->burst, err)) < 0)
+        if ((r = ann_size(ann, n_ann, where, ANN_LOG_LINE_MAX, 128, LOG_MAX_LINE_MAX, &l->line_max, err)) < 0 ||
+            (r = ann_size(ann, n_ann, where, ANN_LOG_MAX_SIZE, 0, 1ull << 50, &l->max_size, err)) < 0 ||
+            (r = ann_size(ann, n_ann, where, ANN_LOG_BUFFER, 0, LOG_MAX_BUFFER, &l->buffer, err)) < 0 ||
+            (r = ann_count(ann, n_ann, where, ANN_LOG_MAX_FILES, 1, LOG_MAX_MAX_FILES, &files, err)) < 0 ||
+            (r = ann_count(ann, n_ann, where, ANN_LOG_BURST, 1, 1000000000, &l->burst, err)) < 0)
                 return r;
         l->max_files = (unsigned)files;
         if (l->max_size && l->max_size < 4096)
-                return pod_err_set(err, -EINVAL, "%s.annotations: %s: %llu bytes is too small to hold a record; use 0 (never rotate) or at least 4096",
-                                   path, ANN_LOG_MAX_SIZE, (unsigned long long)l->max_size);
-        if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_PARTIAL_TIMEOUT))) {
+                return pod_err_set(err, -EINVAL, "%s: %s: %llu bytes is too small to hold a record; use 0 (never rotate) or at least 4096",
+                                   where, ANN_LOG_MAX_SIZE, (unsigned long long)l->max_size);
+        if ((v = kv_get(ann, n_ann, ANN_LOG_PARTIAL_TIMEOUT))) {
                 if (parse_duration_ms(v, &l->partial_timeout_ms) < 0 || l->partial_timeout_ms > 3600ull * 1000)
-                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a duration up to 1h (e.g. \"1s\", \"200ms\"; 0 to wait for the newline)",
-                                           path, ANN_LOG_PARTIAL_TIMEOUT, v);
+                        return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not a duration up to 1h (e.g. \"1s\", \"200ms\"; 0 to wait for the newline)",
+                                           where, ANN_LOG_PARTIAL_TIMEOUT, v);
         }
-        if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_POLICY))) {
+        if ((v = kv_get(ann, n_ann, ANN_LOG_POLICY))) {
                 if (!strcmp(v, "block"))
                         l->policy = LOG_BLOCK;
                 else if (!strcmp(v, "drop"))
                         l->policy = LOG_DROP;
                 else
-                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not block or drop",
-                                           path, ANN_LOG_POLICY, v);
+                        return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not block or drop",
+                                           where, ANN_LOG_POLICY, v);
         }
-        if ((v = kv_get(a->annotations, a->n_annotations, ANN_LOG_RATE))) {
+        if ((v = kv_get(ann, n_ann, ANN_LOG_RATE))) {
                 char num[32];
                 long n;
                 size_t len = strlen(v);
                 if (len > 2 && !strcmp(v + len - 2, "/s"))
                         len -= 2;
                 if (len >= sizeof(num) || (memcpy(num, v, len), num[len] = '\0', parse_long(num, 0, 1000000000, &n)) < 0)
-                        return pod_err_set(err, -EINVAL, "%s.annotations: %s: \"%s\" is not a number of lines per second (e.g. \"1000/s\"; 0 for no limit)",
-                                           path, ANN_LOG_RATE, v);
+                        return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not a number of lines per second (e.g. \"1000/s\"; 0 for no limit)",
+                                           where, ANN_LOG_RATE, v);
                 l->rate = (uint64_t)n;
         }
         if (!l->burst)
                 l->burst = l->rate;
         return 0;
+}
+
+static int parse_app_log(struct pod_app *a, const char *path, E *err)
+{
+        char where[96];
+
+        memset(&a->log, 0, sizeof(a->log));
+        snprintf(where, sizeof(where), "%s.annotations", path);
+        return log_spec_parse(a->annotations, a->n_annotations, where, &a->log, err);
 }
 
 bool acname_valid(const char *s)

@@ -143,6 +143,9 @@ int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, s
 void app_spec_done(struct app_spec *s);
 
 const char *kv_get(const struct kv *kv, size_t n, const char *name);
+/* An app's log settings from annotations (docs/logging.md); messages start with where. */
+int log_spec_parse(const struct kv *ann, size_t n_ann, const char *where, struct log_spec *ret,
+                   struct pod_err *err);
 /* Does the app write a log file (a log-mode stream, or log-attached stream/tty output)? */
 bool pod_app_logs(const struct pod_app *a);
 const char *log_policy_name(enum log_policy p);

@@ -516,18 +516,32 @@ static void on_out_eof(struct io_out *o)
 static void on_drain_timeout(uv_timer_t *t)
 {
         struct app *a = container_of(t, struct app, drain_timer);
+        uint64_t now = now_mono_ns(), give_up = a->reaped_mono_ns + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull;
+
+        /* Bytes already in a pipe are read before anything else: the
+         * deadline is for writers that keep it open, not for the time PID 1
+         * itself was busy (reaping a thousand apps, say). */
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k])
+                        io_out_read_now(&a->io.out[k]);
+        if (a->state == APP_EXITED || a->log_finishing)
+                return;                 /* that reached the end of every stream */
 
         /* A stream paused by the log's backpressure still has data to give:
          * the deadline is for children holding the pipe, not for a slow log.
          * But a log file that cannot be written at all (a full disk) gets
-         * LOG_FINISH_DEADLINE_MS after the app's end; then the rest of the
+         * LOG_FINISH_DEADLINE_MS from the app's end; then the rest of the
          * output is dropped and counted, so the pod can finish. */
         for (int k = 0; k < 2; k++)
                 if (a->io.out_used[k] && a->io.out[k].open && a->io.out[k].paused && !a->io.out[k].eof) {
-                        if (a->log.file && log_file_failing(a->log.file) &&
-                            ++a->log_stuck * APP_DRAIN_TIMEOUT_MS >= LOG_FINISH_DEADLINE_MS)
-                                log_file_give_up(a->log.file);
-                        uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+                        uint64_t next = APP_DRAIN_TIMEOUT_MS;
+                        if (a->log.file && log_file_failing(a->log.file)) {
+                                if (now >= give_up)
+                                        log_file_give_up(a->log.file);
+                                else if ((give_up - now) / 1000000ull + 1 < next)
+                                        next = (give_up - now) / 1000000ull + 1;
+                        }
+                        uv_timer_start(&a->drain_timer, on_drain_timeout, next, 0);
                         return;
                 }
 
@@ -545,6 +559,9 @@ void app_on_exit(struct app *a, int wstatus)
         a->wstatus = wstatus;
         a->exited_ns = now_real_ns();
         a->reaped = true;
+        a->reaped_mono_ns = now_mono_ns();
+        if (a->log_ready && a->log.file)
+                log_file_finish_by(a->log.file, a->reaped_mono_ns + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull);
         if (a->io.outs_open == 0) {
                 app_finalize(a);
                 return;
@@ -553,6 +570,9 @@ void app_on_exit(struct app *a, int wstatus)
                 uv_timer_init(&a->pod->loop, &a->drain_timer);
                 a->drain_timer_init = true;
         }
+        /* The loop's clock is from before this callback, which may have
+         * reaped many apps: the deadline counts from now. */
+        uv_update_time(&a->pod->loop);
         uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
 }
 

@@ -137,7 +137,7 @@ static void on_stop_timeout(uv_timer_t *t)
 
         for (size_t i = 0; i < pod->n_apps; i++) {
                 struct app *a = &pod->apps[i];
-                if (a->state != APP_EXITED && a->state != APP_CREATED) {
+                if (a->state != APP_EXITED && a->state != APP_CREATED && !a->reaped) {
                         log_warn("app %s did not stop within %llu ms; killing it", a->spec->name,
                                  (unsigned long long)pod->opt.stop_timeout_ms);
                         app_signal(a, SIGKILL);

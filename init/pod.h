@@ -69,7 +69,7 @@ struct app {
         struct app_log log;             /* the log file and console copy of logged streams */
         bool log_ready;                 /* log initialised (its timers need closing) */
         bool log_finishing;             /* output drained; the log is being synced */
-        unsigned log_stuck;             /* drain deadlines passed with the log unable to write */
+        uint64_t reaped_mono_ns;        /* when the main process was reaped (CLOCK_MONOTONIC) */
         struct iottymux *iottymux;      /* rkt's raw attach sockets, if any */
         uv_timer_t drain_timer;
         bool drain_timer_init;

@@ -31,10 +31,26 @@ static void out_finish(struct io_out *o)
                 o->on_eof(o);
 }
 
+/* One chunk to the ring, the subscribers and the sink (which may pause us). */
+static void deliver(struct io_out *o, const char *data, size_t n)
+{
+        struct io_sub *s, *next;
+
+        o->bytes += (uint64_t)n;
+        ring_append(&o->ring, data, n);
+        for (s = o->subs; s; s = next) {
+                next = s->next;         /* a subscriber may unsubscribe itself */
+                s->data(s, o, data, n);
+        }
+        if (o->sink && !o->sink->data(o->sink, o, data, n) && !o->paused) {
+                o->paused = true;
+                uv_read_stop((uv_stream_t *)&o->pipe);
+        }
+}
+
 static void out_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
         struct io_out *o = container_of((uv_pipe_t *)st, struct io_out, pipe);
-        struct io_sub *s, *next;
 
         if (n < 0) {
                 /* EOF on a pipe; EIO on a pty master once no slave is open. */
@@ -44,15 +60,27 @@ static void out_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         }
         if (n == 0)
                 return;
-        o->bytes += (uint64_t)n;
-        ring_append(&o->ring, buf->base, (size_t)n);
-        for (s = o->subs; s; s = next) {
-                next = s->next;         /* a subscriber may unsubscribe itself */
-                s->data(s, o, buf->base, (size_t)n);
-        }
-        if (o->sink && !o->sink->data(o->sink, o, buf->base, (size_t)n) && !o->paused) {
-                o->paused = true;
-                uv_read_stop(st);
+        deliver(o, buf->base, (size_t)n);
+}
+
+void io_out_read_now(struct io_out *o)
+{
+        uv_os_fd_t fd;
+
+        if (!o->open || o->eof || uv_fileno((uv_handle_t *)&o->pipe, &fd) < 0)
+                return;
+        while (!o->paused && !o->eof) {
+                ssize_t n = read(fd, read_buf, sizeof(read_buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return;
+                if (n <= 0) {
+                        uv_read_stop((uv_stream_t *)&o->pipe);
+                        out_finish(o);
+                        return;
+                }
+                deliver(o, read_buf, (size_t)n);
         }
 }
 

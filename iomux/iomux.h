@@ -56,6 +56,9 @@ struct io_out {
 int io_out_start(uv_loop_t *loop, struct io_out *o, int fd, int stream, size_t scrollback, bool is_tty,
                  struct io_sink *sink, void (*on_eof)(struct io_out *o));
 void io_out_resume(struct io_out *o);
+/* Read what is in the pipe now, until it is empty, at EOF, or the sink pushes
+ * back: a deadline must not throw away bytes already written. */
+void io_out_read_now(struct io_out *o);
 /* Stop reading and close (deadline passed): subscribers and sink get eof. */
 void io_out_close(struct io_out *o);
 void io_out_subscribe(struct io_out *o, struct io_sub *s);

@@ -362,7 +362,8 @@ void log_file_finish(struct log_file *f, void (*done)(void *arg), void *arg)
         f->finishing = true;
         f->finish_done = done;
         f->finish_arg = arg;
-        f->finish_deadline_ns = now_mono_ns() + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull;
+        if (!f->finish_deadline_ns)
+                f->finish_deadline_ns = now_mono_ns() + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull;
         write_out(f);
         if (f->len == 0 || uv_is_closing((uv_handle_t *)&f->timer)) {
                 finish_complete(f);
@@ -376,6 +377,11 @@ void log_file_stats(const struct log_file *f, struct log_file_stats *st)
         *st = f->st;
         st->buffered = f->len;
         st->size = f->size;
+}
+
+void log_file_finish_by(struct log_file *f, uint64_t deadline_ns)
+{
+        f->finish_deadline_ns = deadline_ns;
 }
 
 bool log_file_failing(const struct log_file *f)

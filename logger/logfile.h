@@ -71,6 +71,9 @@ int log_file_reopen(struct log_file *f, struct pod_err *err);
 /* Write everything (retrying a failing write up to LOG_FINISH_DEADLINE_MS;
  * then what is left is counted as dropped), fdatasync, then call done. */
 void log_file_finish(struct log_file *f, void (*done)(void *arg), void *arg);
+/* Give up at this CLOCK_MONOTONIC time instead (the app's end + LOG_FINISH_DEADLINE_MS,
+ * so time spent draining the pipes counts too). */
+void log_file_finish_by(struct log_file *f, uint64_t deadline_ns);
 void log_file_stats(const struct log_file *f, struct log_file_stats *st);
 /* Are writes failing now? */
 bool log_file_failing(const struct log_file *f);
