@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/podstate.h"
+#include "common/seccomp_sets.h"
 #include "common/userdb.h"
 #include "common/uuid.h"
 #include "image/image.h"
@@ -35,6 +36,7 @@ struct app_args {
         bool log_attached;
         const char *log[9];     /* --log-*: values of the log_flags annotations */
         const char *caps_retain, *caps_remove;
+        const char *seccomp;    /* --seccomp */
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
@@ -102,6 +104,83 @@ static int set_caps_isolator(json_t *app, const struct app_args *a, struct pod_e
         return 0;
 }
 
+/*
+ * --seccomp=default | unconfined | mode=retain|remove[,errno=EXXX],NAME|@group,...
+ * (the last is rkt run's syntax).  Sets *ret_name to the isolator name and
+ * *ret_value to its JSON value, or both to NULL for "default" (no isolator:
+ * the default allow-list).  Validates everything podctl can: names, groups,
+ * the errno.
+ */
+static int seccomp_flag_parse(const char *v, const char **ret_name, json_t **ret_value, struct pod_err *err)
+{
+        enum seccomp_mode mode;
+        bool retain;
+        int e = 0, r;
+        const char *rest;
+        json_t *list;
+
+        if (!strcmp(v, "default")) {
+                *ret_name = NULL;
+                *ret_value = NULL;
+                return 0;
+        }
+        if (!strcmp(v, "unconfined")) {
+                *ret_name = ISO_SECCOMP_RETAIN;
+                *ret_value = json_pack("{s:[s]}", "set", "@appc.io/all");
+                return 0;
+        }
+        if (!strncmp(v, "mode=retain", 11) && (v[11] == ',' || !v[11]))
+                retain = true;
+        else if (!strncmp(v, "mode=remove", 11) && (v[11] == ',' || !v[11]))
+                retain = false;
+        else
+                return pod_err_set(err, -EINVAL, "--seccomp=%s: expected default, unconfined or mode=retain|remove[,errno=EXXX],NAME,...", v);
+        rest = v[11] ? v + 12 : "";
+        if (!strncmp(rest, "errno=", 6)) {
+                const char *c = strchr(rest, ',');
+                _cleanup_free_ char *en = c ? strndup(rest + 6, (size_t)(c - rest - 6)) : xstrdup(rest + 6);
+                if (sc_errno_parse(en, &e) < 0)
+                        return pod_err_set(err, -EINVAL, "--seccomp: errno=%s is not an errno name (e.g. EPERM, ENOSYS; see errno(3))", en);
+                rest = c ? c + 1 : "";
+        }
+        if ((r = sc_set_check(rest, retain, &mode, err)) < 0)
+                return pod_err_prefix(err, "--seccomp=%s", v);
+        list = json_array();
+        for (const char *p = rest; p && *p;) {
+                const char *c = strchr(p, ',');
+                json_array_append_new(list, json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
+                p = c ? c + 1 : NULL;
+        }
+        *ret_name = retain ? ISO_SECCOMP_RETAIN : ISO_SECCOMP_REMOVE;
+        *ret_value = json_pack("{s:o}", "set", list);
+        if (e)
+                json_object_set_new(*ret_value, "errno", json_string(sc_errno_name(e)));
+        return 0;
+}
+
+/* --seccomp: the app's seccomp isolator, replacing the image's. */
+static int set_seccomp_isolator(json_t *app, const struct app_args *a, struct pod_err *err)
+{
+        json_t *isos = json_object_get(app, "isolators"), *value;
+        const char *name;
+        int r;
+
+        if ((r = seccomp_flag_parse(a->seccomp, &name, &value, err)) < 0)
+                return pod_err_prefix(err, "image %s", a->image);
+        if (!json_is_array(isos)) {
+                isos = json_array();
+                json_object_set_new(app, "isolators", isos);
+        }
+        for (size_t i = json_array_size(isos); i-- > 0;) {
+                const char *n = json_string_value(json_object_get(json_array_get(isos, i), "name"));
+                if (n && (!strcmp(n, ISO_SECCOMP_RETAIN) || !strcmp(n, ISO_SECCOMP_REMOVE)))
+                        json_array_remove(isos, i);
+        }
+        if (name)
+                json_array_append_new(isos, json_pack("{s:s,s:o}", "name", name, "value", value));
+        return 0;
+}
+
 static void usage(void)
 {
         fprintf(stderr,
@@ -114,6 +193,7 @@ static void usage(void)
                 "                        [--log-buffer=SIZE] [--log-rate=LINES/s] [--log-burst=LINES] [--log-line-max=SIZE]\n"
                 "                        [--log-partial-timeout=DURATION]\n"
                 "                        [--caps-retain=CAP,...] [--caps-remove=CAP,...]\n"
+                "                        [--seccomp=default|unconfined|mode=retain|remove[,errno=EXXX],SYSCALL|@GROUP,...]\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
                 "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n"
@@ -173,6 +253,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { "log-attached", OPT_BOOL, &a->log_attached },
                                 { "caps-retain", OPT_STR, &a->caps_retain },
                                 { "caps-remove", OPT_STR, &a->caps_remove },
+                                { "seccomp", OPT_STR, &a->seccomp },
                                 { log_flags[0].flag, OPT_STR, &a->log[0] },
                                 { log_flags[1].flag, OPT_STR, &a->log[1] },
                                 { log_flags[2].flag, OPT_STR, &a->log[2] },
@@ -467,6 +548,8 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                 r = build_app_json(a, mpath, &app, err);
                 if (r == 0 && (a->caps_retain || a->caps_remove))
                         r = set_caps_isolator(app, a, err);
+                if (r == 0 && a->seccomp)
+                        r = set_seccomp_isolator(app, a, err);
                 if (r == 0) {
                         json_t *ann = json_array();
                         for (int k = 0; k < IO_STREAMS; k++) {
@@ -671,6 +754,16 @@ int cmd_run(int argc, char **argv)
                         run_args_done(&ra);
                         return 2;
                 }
+                if (ra.apps[i].seccomp) {
+                        const char *n;
+                        json_t *v = NULL;
+                        if (seccomp_flag_parse(ra.apps[i].seccomp, &n, &v, &err) < 0) {
+                                log_error("run: image %s: %s", ra.apps[i].image, err.msg);
+                                run_args_done(&ra);
+                                return 2;
+                        }
+                        json_decref(v);
+                }
         }
         if (ra.pod_manifest)
                 for (size_t i = 0; i < ra.n_apps; i++)
@@ -679,7 +772,7 @@ int cmd_run(int argc, char **argv)
                             ra.apps[i].io[2] || ra.apps[i].log_attached || ra.apps[i].log[0] || ra.apps[i].log[1] ||
                             ra.apps[i].log[2] || ra.apps[i].log[3] || ra.apps[i].log[4] || ra.apps[i].log[5] ||
                             ra.apps[i].log[6] || ra.apps[i].log[7] || ra.apps[i].log[8] || ra.apps[i].caps_retain ||
-                            ra.apps[i].caps_remove) {
+                            ra.apps[i].caps_remove || ra.apps[i].seccomp) {
                                 log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
                                 run_args_done(&ra);
                                 return 2;

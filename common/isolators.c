@@ -1,4 +1,5 @@
 #include "common/isolators.h"
+#include "common/seccomp_sets.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -94,6 +95,75 @@ static int parse_caps_set(json_t *value, const char *path, const char *name, uin
         return 0;
 }
 
+int sc_set_check(const char *set, bool retain, enum seccomp_mode *ret_mode, struct pod_err *err)
+{
+        enum seccomp_mode mode = retain ? SECCOMP_RETAIN : SECCOMP_REMOVE;
+        size_t i = 0;
+
+        if (!set || !*set)
+                return pod_err_set(err, -EINVAL, "the set is empty (give at least one syscall name or @group)");
+        if (strlen(set) >= SECCOMP_SET_MAX)
+                return pod_err_set(err, -E2BIG, "the set is longer than %d bytes (use @groups)", SECCOMP_SET_MAX - 1);
+        for (const char *s = set; s; i++) {
+                const char *comma = strchr(s, ',');
+                size_t len = comma ? (size_t)(comma - s) : strlen(s);
+                enum seccomp_entry_kind kind;
+                int r;
+
+                if ((r = sc_entry_check(s, len, &kind, err)) < 0)
+                        return pod_err_prefix(err, "set[%zu]", i);
+                /* rkt: @appc.io/all in a retain-set means no filter at all, and
+                 * @appc.io/empty in a remove-set the default allow-list. */
+                if (retain && kind == SECCOMP_ENTRY_ALL)
+                        mode = SECCOMP_UNCONFINED;
+                else if (!retain && kind == SECCOMP_ENTRY_EMPTY && mode != SECCOMP_UNCONFINED)
+                        mode = SECCOMP_DEFAULT;
+                s = comma ? comma + 1 : NULL;
+        }
+        *ret_mode = mode;
+        return 0;
+}
+
+static int parse_seccomp_set(json_t *value, const char *path, const char *name, struct isolators *iso, struct pod_err *err)
+{
+        json_t *set = json_is_object(value) ? json_object_get(value, "set") : NULL, *it;
+        json_t *jerrno = json_is_object(value) ? json_object_get(value, "errno") : NULL;
+        size_t i, len = 0;
+        int r;
+
+        if (!json_is_array(set) || json_array_size(set) == 0)
+                return pod_err_set(err, -EINVAL, "%s: %s: expected {\"set\": [\"NAME\" or \"@group\", ...], \"errno\": \"EXXX\"} "
+                                   "with at least one entry (errno is optional)", path, name);
+        json_array_foreach(set, i, it) {
+                const char *s = json_string_value(it);
+                enum seccomp_entry_kind kind;
+                size_t n = s ? strlen(s) : 0;
+
+                if (!s)
+                        return pod_err_set(err, -EINVAL, "%s: %s: set[%zu]: expected a syscall name or @group, not a %s",
+                                           path, name, i, json_is_array(it) ? "list" : json_is_object(it) ? "object" : "non-string");
+                if ((r = sc_entry_check(s, n, &kind, err)) < 0)
+                        return pod_err_prefix(err, "%s: %s: set[%zu]", path, name, i);
+                if (len + n + 1 >= sizeof(iso->seccomp_set))
+                        return pod_err_set(err, -E2BIG, "%s: %s: the set is longer than %zu bytes (use @groups)", path, name,
+                                           sizeof(iso->seccomp_set) - 1);
+                if (len)
+                        iso->seccomp_set[len++] = ',';
+                memcpy(iso->seccomp_set + len, s, n + 1);
+                len += n;
+        }
+        iso->seccomp_errno = 0;
+        if (jerrno && !json_is_null(jerrno) && !(json_is_string(jerrno) && !*json_string_value(jerrno))) {
+                const char *e = json_string_value(jerrno);
+                if (!e || sc_errno_parse(e, &iso->seccomp_errno) < 0)
+                        return pod_err_set(err, -EINVAL, "%s: %s: errno: %s%s%s is not an errno name (e.g. EPERM, ENOSYS; see errno(3))",
+                                           path, name, e ? "\"" : "", e ? e : "a non-string", e ? "\"" : "");
+        }
+        if ((r = sc_set_check(iso->seccomp_set, !strcmp(name, ISO_SECCOMP_RETAIN), &iso->seccomp, err)) < 0)
+                return pod_err_prefix(err, "%s: %s", path, name);
+        return 0;
+}
+
 static void note_unimplemented(struct isolators *iso, const char *name)
 {
         size_t len = strlen(iso->unimplemented);
@@ -105,8 +175,7 @@ static void note_unimplemented(struct isolators *iso, const char *name)
 int isolators_parse(json_t *list, const char *path, struct isolators *ret, struct pod_err *err)
 {
         static const char *const later[] = {
-                "os/linux/seccomp-retain-set", "os/linux/seccomp-remove-set", "resource/memory", "resource/cpu",
-                "os/linux/cpu-shares",
+                "resource/memory", "resource/cpu", "os/linux/cpu-shares",
         };
         static const char *const ignored[] = {
                 "os/linux/selinux-context", "os/unix/sysctl", "resource/block-bandwidth", "resource/block-iops",
@@ -115,7 +184,7 @@ int isolators_parse(json_t *list, const char *path, struct isolators *ret, struc
         struct isolators iso = { 0 };
         json_t *it;
         size_t i;
-        int r;
+        int r, n_seccomp = 0;
 
         if (list && !json_is_null(list)) {
                 if (!json_is_array(list))
@@ -145,6 +214,13 @@ int isolators_parse(json_t *list, const char *path, struct isolators *ret, struc
                                         return pod_err_set(err, -EINVAL, "%s: %s: expected an integer from -1000 to 1000", path, name);
                                 iso.has_oom = true;
                                 iso.oom_score_adj = (int)json_integer_value(value);
+                        } else if (!strcmp(name, ISO_SECCOMP_RETAIN) || !strcmp(name, ISO_SECCOMP_REMOVE)) {
+                                /* appc allows one seccomp isolator per app; rkt's message. */
+                                if (++n_seccomp > 1)
+                                        return pod_err_set(err, -EINVAL, "%s: too many seccomp isolators specified (%s and %s are exclusive, and neither may repeat)",
+                                                           path, ISO_SECCOMP_RETAIN, ISO_SECCOMP_REMOVE);
+                                if ((r = parse_seccomp_set(value, path, name, &iso, err)) < 0)
+                                        return r;
                         } else {
                                 for (size_t k = 0; k < ARRAY_SIZE(later) && !known; k++)
                                         if (!strcmp(name, later[k])) {

@@ -3,9 +3,9 @@
  * `isolators` list.  Plain values only, so an app spec copies them with `=`.
  *
  * Implemented: os/linux/capabilities-retain-set, os/linux/capabilities-remove-set,
- * os/linux/no-new-privileges, os/linux/oom-score-adj.  Recognised but not
- * implemented yet (a warning when the pod starts): the seccomp sets and the
- * resource (memory, cpu) and cpu-shares isolators.  rkt's ignored ones (selinux-context,
+ * os/linux/no-new-privileges, os/linux/oom-score-adj, os/linux/seccomp-retain-set,
+ * os/linux/seccomp-remove-set.  Recognised but not implemented yet (a warning
+ * when the pod starts): the resource (memory, cpu) and cpu-shares isolators.  rkt's ignored ones (selinux-context,
  * sysctl, block/network bandwidth) are ignored here too.  Anything else is
  * an error: a typo must not silently run an app unconfined.
  */
@@ -21,6 +21,18 @@
 #define ISO_CAPS_REMOVE "os/linux/capabilities-remove-set"
 #define ISO_NNP "os/linux/no-new-privileges"
 #define ISO_OOM_SCORE_ADJ "os/linux/oom-score-adj"
+#define ISO_SECCOMP_RETAIN "os/linux/seccomp-retain-set"
+#define ISO_SECCOMP_REMOVE "os/linux/seccomp-remove-set"
+
+/* The entries of one seccomp set, joined with ',' (docs/manifest.md: the limit). */
+#define SECCOMP_SET_MAX 4096
+
+enum seccomp_mode {
+        SECCOMP_DEFAULT = 0,    /* no seccomp isolator, or a remove-set with @appc.io/empty */
+        SECCOMP_UNCONFINED,     /* a retain-set with @appc.io/all: no filter */
+        SECCOMP_RETAIN,         /* allow-list: the set (plus the implicit calls) */
+        SECCOMP_REMOVE,         /* deny-list: the set */
+};
 
 /* appc's default capability set (rkt's stage1 default): the bounding set of an app. */
 #define CAPS_DEFAULT_NAMES                                                                         \
@@ -34,6 +46,9 @@ struct isolators {
         bool nnp;
         bool has_oom;
         int oom_score_adj;
+        enum seccomp_mode seccomp;
+        int seccomp_errno;      /* errno for filtered calls; 0: ENOSYS (default list) or kill (sets) */
+        char seccomp_set[SECCOMP_SET_MAX];      /* the isolator's entries, ',' separated */
         char unimplemented[192];        /* names of recognised isolators not applied yet */
 };
 
@@ -45,6 +60,12 @@ uint64_t isolators_bounding(const struct isolators *iso);
 uint64_t caps_default_mask(void);
 /* "CAP_NET_ADMIN,CAP_CHOWN" or "NET_ADMIN,chown" to a mask; -EINVAL names the bad one in err. */
 int caps_parse_list(const char *s, uint64_t *ret, struct pod_err *err);
+/*
+ * Validate a seccomp set given as "NAME,@group,..." (podctl's --seccomp) and
+ * set *ret_mode to SECCOMP_RETAIN/REMOVE, or UNCONFINED/DEFAULT when it names
+ * @appc.io/all (retain) or @appc.io/empty (remove).
+ */
+int sc_set_check(const char *set, bool retain, enum seccomp_mode *ret_mode, struct pod_err *err);
 /* Highest capability number this kernel knows. */
 int caps_last(void);
 

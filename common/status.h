@@ -26,6 +26,7 @@ enum setup_code {
         SETUP_CAPABILITIES = 218,
         SETUP_SETSID = 220,
         SETUP_NO_NEW_PRIVILEGES = 227,
+        SETUP_SECCOMP = 228,
 };
 
 enum app_state {

@@ -14,6 +14,7 @@
 #include "init/pod.h"
 #include "init/iottymux.h"
 #include "init/mounts.h"
+#include "init/seccomp.h"
 #include "common/userdb.h"
 #include "common/isolators.h"
 #include "common/fdutil.h"
@@ -122,10 +123,28 @@ static int log_prepare(struct app *a, struct pod_err *err)
  * The app's isolators, turned into what the child applies between fork and
  * exec (DESIGN rule 2: the libcap sets are built here, not in the child).
  */
+/* Whether PID 1 holds CAP_SYS_ADMIN, which a root app borrows to install its
+ * seccomp filter without no_new_privs (init/spawn.c, child_seccomp). */
+static bool pid1_has_sys_admin(void)
+{
+        static int has = -1;
+        if (has < 0) {
+                cap_t c = cap_get_proc();
+                cap_flag_value_t v = CAP_CLEAR;
+                has = c && cap_get_flag(c, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
+                if (c)
+                        cap_free(c);
+        }
+        return has;
+}
+
 static int isolation_prepare(struct app *a, struct pod_err *err)
 {
         const struct isolators *iso = &a->spec->app.iso;
         struct exec_plan *p = &a->plan;
+        bool sys_admin_for_seccomp = false;
+        char warn[512];
+        int r;
 
         p->caps_restrict = !a->pod->opt.caps_unrestricted;
         p->caps_bounding = isolators_bounding(iso);
@@ -135,6 +154,24 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
         p->oom_score_adj = iso->oom_score_adj;
         if (iso->unimplemented[0])
                 log_warn("app %s: isolators not implemented yet, ignored: %s", a->spec->name, iso->unimplemented);
+
+        /* Seccomp (docs/manifest.md "Isolators"): compiled once per profile. */
+        p->seccomp = NULL;
+        if (!a->pod->opt.seccomp_disabled) {
+                if ((r = app_seccomp_prog(iso, &p->seccomp, warn, sizeof(warn), err)) < 0)
+                        return pod_err_prefix(err, "app \"%s\"", a->spec->name);
+                if (warn[0])
+                        log_warn("app %s: seccomp: ignored: %s", a->spec->name, warn);
+        }
+        /* rkt: no_new_privs is forced for a non-root app with a filter; a root
+         * app installs it with CAP_SYS_ADMIN instead, unless PID 1 lacks it. */
+        if (p->seccomp && !p->nnp) {
+                if (p->uid != 0 || !pid1_has_sys_admin())
+                        p->nnp = true;
+                else
+                        sys_admin_for_seccomp = p->caps_restrict && !(p->caps_bounding & (1ull << CAP_SYS_ADMIN));
+        }
+
         if (!p->caps_restrict)
                 return 0;
         p->caps = cap_init();
@@ -142,19 +179,24 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
                 return pod_err_set(err, -ENOMEM, "app \"%s\": preparing its capabilities: %s", a->spec->name,
                                    strerror(errno));
         if (p->uid == 0) {
-                /* Root: permitted, effective and inheritable = the bounding set. */
-                cap_value_t v[64];
+                /* Root: permitted, effective and inheritable = the bounding set
+                 * (plus CAP_SYS_ADMIN in the first two until execve, see above). */
+                cap_value_t v[65];
                 int n = 0;
                 for (int c = 0; c <= p->cap_last && c < 64; c++)
                         if (p->caps_bounding & (1ull << c))
                                 v[n++] = c;
+                if (n && cap_set_flag(p->caps, CAP_INHERITABLE, n, v, CAP_SET) < 0)
+                        goto fail;
+                if (sys_admin_for_seccomp)
+                        v[n++] = CAP_SYS_ADMIN;
                 if (n && (cap_set_flag(p->caps, CAP_PERMITTED, n, v, CAP_SET) < 0 ||
-                          cap_set_flag(p->caps, CAP_EFFECTIVE, n, v, CAP_SET) < 0 ||
-                          cap_set_flag(p->caps, CAP_INHERITABLE, n, v, CAP_SET) < 0))
-                        return pod_err_set(err, -EINVAL, "app \"%s\": preparing its capabilities: %s", a->spec->name,
-                                           strerror(errno));
+                          cap_set_flag(p->caps, CAP_EFFECTIVE, n, v, CAP_SET) < 0))
+                        goto fail;
         }
         return 0;
+fail:
+        return pod_err_set(err, -EINVAL, "app \"%s\": preparing its capabilities: %s", a->spec->name, strerror(errno));
 }
 
 int app_prepare(struct app *a, struct pod_err *err)

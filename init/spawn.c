@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
+#include <linux/seccomp.h>
 
 void exec_plan_done(struct exec_plan *p)
 {
@@ -139,6 +140,23 @@ static void child_bounding(const struct exec_plan *p, int fd)
                         child_fail(fd, SETUP_CAPABILITIES, "dropping from the capability bounding set", NULL);
 }
 
+/*
+ * The seccomp filter goes last, so that it constrains only the app: the one
+ * call after it is execve, which every allow-list permits (common/seccomp_sets.c).
+ * The kernel accepts a filter from a task that has no_new_privs or holds
+ * CAP_SYS_ADMIN.  A non-root app has no_new_privs by then (isolation_prepare
+ * forces it, as rkt does); a root app keeps no_new_privs off (rkt's
+ * behaviour, which setuid programs in the image rely on), so its prepared
+ * capability sets hold CAP_SYS_ADMIN in permitted and effective even when
+ * the bounding set lacks it: execve then recomputes a root process's
+ * permitted set as inheritable | bounding and the extra capability is gone.
+ */
+static void child_seccomp(const struct exec_plan *p, int fd)
+{
+        if (p->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p->seccomp, 0, 0) < 0)
+                child_fail(fd, SETUP_SECCOMP, "installing the seccomp filter", NULL);
+}
+
 static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
 {
         sigset_t all;
@@ -199,6 +217,7 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         child_caps(p, fd);
         if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 child_fail(fd, SETUP_NO_NEW_PRIVILEGES, "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
+        child_seccomp(p, fd);
         child_exec(p, fd);
         _exit(SETUP_EXEC);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/filter.h>
 
 struct exec_plan {
         char *rootfs;           /* chroot target, as PID 1 sees it */
@@ -37,6 +38,7 @@ struct exec_plan {
         int cap_last;           /* highest capability the kernel knows */
         struct _cap_struct *caps;       /* libcap: the sets after setuid (root: = bounding; else none) */
         bool nnp;               /* PR_SET_NO_NEW_PRIVS */
+        const struct sock_fprog *seccomp;       /* installed last before execve; NULL: none (not owned: PID 1's cache) */
         bool has_oom;
         int oom_score_adj;
 };

@@ -152,3 +152,167 @@ manifest_with() {
     assert_status 0
     assert_output_contains "isolators not implemented yet, ignored: resource/memory"
 }
+
+# ------------------------------------------------------------------ seccomp
+
+# seccomp_manifest ISOLATORS_JSON USER EXEC_JSON: a one-app pod manifest.
+seccomp_manifest() {
+    printf '{"acKind":"PodManifest","acVersion":"0.8.11","apps":[{"name":"a","image":{"name":"example.com/busybox"},"app":{"exec":%s,"user":"%s","group":"%s","isolators":%s}}]}\n' \
+        "$3" "$2" "$2" "$1" >"$BATS_TEST_TMPDIR/pod.json"
+}
+
+STATUS_SH='["/bin/sh","-c","grep -E \"^(NoNewPrivs|Seccomp|CapEff)\" /proc/self/status"]'
+
+@test "seccomp: the default profile filters, and busybox sh, ls, cat and the probe run under it" {
+    run pc run "$IMG" --exec=/bin/sh -- -c \
+        'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; ls / >/dev/null && cat /etc/passwd >/dev/null && mkdir /tmp/d && rmdir /tmp/d && date >/dev/null && echo busybox-ok'
+    assert_status 0
+    assert_eq "$(field Seccomp)" 2 "Seccomp (2: filter)"
+    assert_eq "$(field NoNewPrivs)" 0 "no_new_privs (root keeps it off)"
+    assert_output_contains "busybox-ok"
+    run pc run "$IMG" --exec=/probe -- id
+    assert_status 0
+    assert_output_contains "uid=0"
+    run pc run "$IMG" --exec=/probe -- exit 7
+    assert_status 7
+}
+
+@test "seccomp: a root app keeps its capability sets under the filter (CAP_SYS_ADMIN does not leak)" {
+    status_app
+    assert_status 0
+    assert_eq "$(field CapEff)" "$DEFAULT_CAPS" "effective"
+    assert_eq "$(field CapPrm)" "$DEFAULT_CAPS" "permitted"
+    assert_eq "$(field NoNewPrivs)" 0 "no_new_privs"
+}
+
+@test "seccomp: a non-root app with a filter gets no_new_privs; with @appc.io/all it does not" {
+    seccomp_manifest '[]' 1000 "$STATUS_SH"
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 0
+    assert_eq "$(field Seccomp)" 2 "Seccomp"
+    assert_eq "$(field NoNewPrivs)" 1 "no_new_privs (uid 1000, filter)"
+    seccomp_manifest '[{"name":"os/linux/seccomp-retain-set","value":{"set":["@appc.io/all"]}}]' 1000 "$STATUS_SH"
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 0
+    assert_eq "$(field Seccomp)" 0 "Seccomp (unconfined)"
+    assert_eq "$(field NoNewPrivs)" 0 "no_new_privs (uid 1000, no filter)"
+}
+
+@test "seccomp: --seccomp=unconfined and @appc.io/all install no filter" {
+    run pc run "$IMG" --seccomp=unconfined --exec=/bin/sh -- -c 'grep -E "^Seccomp:" /proc/self/status'
+    assert_status 0
+    assert_eq "$(field Seccomp)" 0 "Seccomp"
+    seccomp_manifest '[{"name":"os/linux/seccomp-retain-set","value":{"set":["mkdir","@appc.io/all"]}}]' 0 "$STATUS_SH"
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 0
+    assert_eq "$(field Seccomp)" 0 "Seccomp"
+}
+
+@test "seccomp: a remove-set with an errno makes the call fail with it (EXFULL, EMULTIHOP)" {
+    run pc run "$IMG" --seccomp=mode=remove,errno=EXFULL,mkdir,mkdirat --exec=/bin/sh -- -c 'mkdir /x; echo "mkdir=$?"'
+    assert_status 0
+    assert_output_contains "Exchange full"
+    assert_output_contains "mkdir=1"
+    seccomp_manifest '[{"name":"os/linux/seccomp-remove-set","value":{"set":["mkdir","mkdirat"],"errno":"EMULTIHOP"}}]' 0 \
+        '["/bin/mkdir","/x"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 1
+    assert_output_contains "Multihop attempted"
+    # Other calls still work.
+    run pc run "$IMG" --seccomp=mode=remove,errno=EXFULL,mkdir,mkdirat --exec=/bin/sh -- -c 'touch /t && echo touched'
+    assert_status 0
+    assert_output_contains "touched"
+}
+
+@test "seccomp: a remove-set without errno kills the app with SIGSYS" {
+    run pc run "$IMG" --seccomp=mode=remove,mkdir,mkdirat --exec=/bin/sh -- -c 'echo before; exec mkdir /x'
+    assert_status 159
+    assert_output_contains "before"
+    only_pod
+    assert_eq "$(pod_field "$UUID" apps.0.signal)" 31 "signal (SIGSYS)"
+    assert_eq "$(pod_field "$UUID" apps.0.shellCode)" 159 "shellCode"
+}
+
+@test "seccomp: a retain-set without a needed call and no errno: killed by SIGSYS; with an errno: the call fails" {
+    seccomp_manifest '[{"name":"os/linux/seccomp-retain-set","value":{"set":["@rkt/default-whitelist"]}}]' 0 '["/bin/mkdir","/x"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 0
+    rm -rf "$D"
+    # What static busybox needs to start and print an error, but not mkdir.
+    local set=getuid,brk,arch_prctl,set_tid_address,set_robust_list,rseq,prlimit64,mprotect,readlink,uname,getpid
+    set=$set,rt_sigaction,rt_sigprocmask,write,writev,read,mmap,munmap,newfstatat,fstat,getppid,geteuid,getcwd,ioctl
+    set=$set,openat,close,fcntl,lseek,dup2,statx
+    run pc run "$IMG" --seccomp=mode=retain,$set --exec=/bin/mkdir -- /x
+    assert_status 159
+    only_pod
+    assert_eq "$(pod_field "$UUID" apps.0.signal)" 31 "signal (SIGSYS)"
+    assert_eq "$(pod_field "$UUID" apps.0.shellCode)" 159 "shellCode"
+    rm -rf "$D"
+    run pc run "$IMG" --seccomp=mode=retain,errno=EPERM,$set --exec=/bin/mkdir -- /x
+    assert_status 1
+    assert_output_contains "can't create directory '/x': Operation not permitted"
+}
+
+@test "seccomp: @appc.io/empty in a remove-set means the default allow-list (with the isolator's errno)" {
+    seccomp_manifest '[{"name":"os/linux/seccomp-remove-set","value":{"set":["@appc.io/empty"],"errno":"EXFULL"}}]' 0 \
+        '["/bin/sh","-c","grep -E \"^Seccomp:\" /proc/self/status; mkdir /d && echo made; mount -t tmpfs t /d; echo mount=$?"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_status 0
+    assert_eq "$(field Seccomp)" 2 "Seccomp"
+    assert_output_contains "made"
+    assert_output_contains "Exchange full"
+    # Without an errno, unlisted calls fail with ENOSYS (the default profile).
+    run pc run "$IMG" --exec=/bin/sh -- -c 'mkdir /d; mount -t tmpfs t /d; echo mount=$?'
+    assert_status 0
+    assert_output_contains "Function not implemented"
+    assert_output_contains "mount=255"
+}
+
+@test "seccomp: podinit --disable-seccomp installs no filter for any app" {
+    printf '#!/bin/sh\nexec %q --disable-seccomp "$@"\n' "$PODINIT_BIN_DIR/podinit" >"$BATS_TEST_TMPDIR/podinit-noseccomp"
+    chmod +x "$BATS_TEST_TMPDIR/podinit-noseccomp"
+    PODINIT=$BATS_TEST_TMPDIR/podinit-noseccomp run pc run "$IMG" --seccomp=mode=remove,mkdir --exec=/bin/sh -- -c \
+        'grep -E "^Seccomp:" /proc/self/status; mkdir /x && echo made'
+    assert_status 0
+    assert_eq "$(field Seccomp)" 0 "Seccomp"
+    assert_output_contains "made"
+}
+
+@test "seccomp: unknown names and @groups are ignored with a warning" {
+    run pc run "$IMG" --seccomp=mode=remove,reboot,no_such_call,@systemd/clock --exec=/bin/true
+    assert_status 0
+    assert_output_contains "seccomp: ignored: unknown syscall no_such_call, unknown group @systemd/clock"
+}
+
+@test "seccomp: bad isolators and --seccomp values are clear errors before the pod runs" {
+    seccomp_manifest '[{"name":"os/linux/seccomp-retain-set","value":{"set":["read"]}},{"name":"os/linux/seccomp-remove-set","value":{"set":["mount"]}}]' 0 '["/bin/true"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_failure
+    assert_output_contains "too many seccomp isolators specified"
+
+    seccomp_manifest '[{"name":"os/linux/seccomp-remove-set","value":{"set":["mount"],"errno":"ENOPE"}}]' 0 '["/bin/true"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_failure
+    assert_output_contains '"ENOPE" is not an errno name'
+
+    seccomp_manifest '[{"name":"os/linux/seccomp-remove-set","value":{"set":"mount"}}]' 0 '["/bin/true"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_failure
+    assert_output_contains 'expected {"set": ["NAME" or "@group", ...]'
+
+    seccomp_manifest '[{"name":"os/linux/seccomp-retain-set","value":{"set":["Mount!"]}}]' 0 '["/bin/true"]'
+    run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
+    assert_failure
+    assert_output_contains '"Mount!" is not a syscall name'
+
+    run pc run "$IMG" --seccomp=strict --exec=/bin/true
+    assert_status 2
+    assert_output_contains "expected default, unconfined or mode=retain|remove"
+    run pc run "$IMG" --seccomp=mode=remove,errno=EFOO,mount --exec=/bin/true
+    assert_status 2
+    assert_output_contains "errno=EFOO is not an errno name"
+    run pc run "$IMG" --seccomp=mode=retain --exec=/bin/true
+    assert_status 2
+    assert_output_contains "the set is empty"
+    assert_no_pod_dirs
+}
