@@ -37,6 +37,22 @@ static void batch_append(struct log_stream *s, const char *data, size_t len)
         s->blen += len;
 }
 
+/* "N lines suppressed", once lines get through again or the stream ends. */
+static void suppressed_notice(struct log_stream *s, const struct stamp *st)
+{
+        struct app_log *al = s->al;
+        char msg[160];
+        int n;
+
+        if (al->suppressed && al->file) {
+                n = snprintf(msg, sizeof(msg), "podinit: %llu lines suppressed by the rate limit (%llu lines/s, burst %llu)",
+                             (unsigned long long)al->suppressed, (unsigned long long)al->spec->rate,
+                             (unsigned long long)al->spec->burst);
+                log_file_record(al->file, st->ts, s->stream, false, true, msg, (size_t)n);
+        }
+        al->suppressed = 0;
+}
+
 /* A line (or a piece of one) of the app's output, to every destination. */
 static void emit(struct log_stream *s, const struct stamp *st, const char *data, size_t len, bool partial)
 {
@@ -58,15 +74,7 @@ static void emit(struct log_stream *s, const struct stamp *st, const char *data,
                 } else {
                         al->tokens -= 1.0;
                         s->suppressing = false;
-                        if (al->suppressed && al->file) {
-                                char msg[160];
-                                int n = snprintf(msg, sizeof(msg), "podinit: %llu lines suppressed by the rate limit (%llu lines/s, burst %llu)",
-                                                 (unsigned long long)al->suppressed,
-                                                 (unsigned long long)al->spec->rate,
-                                                 (unsigned long long)al->spec->burst);
-                                log_file_record(al->file, st->ts, s->stream, false, true, msg, (size_t)n);
-                        }
-                        al->suppressed = 0;
+                        suppressed_notice(s, st);
                 }
         }
         if (s->suppressing)
@@ -209,14 +217,7 @@ static void sink_eof(struct io_sink *k, struct io_out *o)
         make_stamp(al, &st);
         /* The notice first: after the last partial line (a P record) it
          * would be read as that line's end. */
-        if (al->suppressed && al->file) {
-                char msg[160];
-                int n = snprintf(msg, sizeof(msg), "podinit: %llu lines suppressed by the rate limit (%llu lines/s, burst %llu)",
-                                 (unsigned long long)al->suppressed, (unsigned long long)al->spec->rate,
-                                 (unsigned long long)al->spec->burst);
-                log_file_record(al->file, st.ts, s->stream, false, true, msg, (size_t)n);
-                al->suppressed = 0;
-        }
+        suppressed_notice(s, &st);
         emit_pending(s, &st);
         flush(s);
         /* Never resume an out that has ended. */
