@@ -272,6 +272,8 @@ int launcher_main(int argc, char **argv)
         struct pod_err err = { 0 };
         struct pod_manifest *m = NULL;
         struct pod_options opt = { 0 };
+        _cleanup_free_ char *pod_dir = NULL;
+        _cleanup_free_ int *log_dirfds = NULL;
         const char *console = NULL;
         int lock_fd = -1, sync[2], idx = 1, r;
         long v;
@@ -392,7 +394,11 @@ int launcher_main(int argc, char **argv)
                 log_error("an app is interactive but podinit's stdin is not a terminal; run it from a terminal, in the foreground");
                 return EXIT_SETUP;
         }
-        if (open_log_dirs(m, &opt, &err) < 0) {
+        r = open_log_dirs(m, &opt, &err);
+        /* Owned here, freed on every return (PID 1 has its own copy). */
+        pod_dir = (char *)opt.pod_dir;
+        log_dirfds = opt.log_dirfds;
+        if (r < 0) {
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
         }

@@ -1,6 +1,8 @@
 /* Seccomp isolators: parsing, group expansion, errors, and the compiled
  * programs (cache, and that a program denies what it should). */
 #include "test.h"
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include "common/isolators.h"
 #include "common/seccomp_sets.h"
 #include "init/seccomp.h"
@@ -239,9 +241,11 @@ static int run_filtered(const struct sock_fprog *prog, int (*fn)(void))
         int st = 0;
         pid_t pid = fork();
         if (pid == 0) {
+                /* Raw syscalls only from here: a sanitizer runtime's own
+                 * calls (in _exit, or around getpid) are not in the lists. */
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) < 0)
-                        _exit(99);
-                _exit(fn());
+                        syscall(SYS_exit_group, 99);
+                syscall(SYS_exit_group, fn());
         }
         waitpid(pid, &st, 0);
         return st;
@@ -251,8 +255,8 @@ static int try_mkdir(void)
 {
         char d[64];
         snprintf(d, sizeof(d), "/tmp/podinit-sc-test-%d", (int)getpid());
-        if (mkdir(d, 0700) == 0) {
-                rmdir(d);
+        if (syscall(SYS_mkdirat, AT_FDCWD, d, 0700) == 0) {
+                syscall(SYS_unlinkat, AT_FDCWD, d, AT_REMOVEDIR);
                 return 0;
         }
         return errno;
@@ -260,7 +264,7 @@ static int try_mkdir(void)
 
 static int try_getpid(void)
 {
-        return getpid() > 0 ? 0 : 1;
+        return syscall(SYS_getpid) > 0 ? 0 : 1;
 }
 
 TEST(seccomp_programs_deny_what_they_should)
