@@ -33,8 +33,8 @@ say "podctl list"
 podctl list
 say "podctl status ${uuid:0:8}"
 podctl status "${uuid:0:8}"
-say "Inside the pod: the ticker's output so far (console.log of a detached pod)"
-tail -n 3 "$work/state/pods/run/$uuid/console.log"
+say "The ticker's log so far: podctl logs --tail=3 --timestamps --app=ticker ${uuid:0:8}"
+podctl logs --tail=3 --timestamps --app=ticker "${uuid:0:8}"
 say "podctl status --json (first lines)"
 podctl status --json "$uuid" | head -n 12
 
