@@ -252,7 +252,7 @@ int app_prepare(struct app *a, struct pod_err *err)
         if ((r = write_env_file(a)) < 0)
                 return pod_err_set(err, r, "app \"%s\": writing %s/%s: %s", a->spec->name, S1_RKT_ENV,
                                    a->spec->name, strerror(-r));
-        if ((r = mounts_setup_app(p->rootfs, err)) < 0)
+        if ((r = mounts_setup_app(p->rootfs, !a->pod->opt.paths_unrestricted, err)) < 0)
                 return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         if ((r = log_prepare(a, err)) < 0)
                 return r;

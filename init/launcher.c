@@ -403,6 +403,7 @@ int launcher_main(int argc, char **argv)
                 return EXIT_SETUP;
         }
         opt.caps_unrestricted = l.disable_caps;
+        opt.paths_unrestricted = l.disable_paths;
         opt.seccomp_disabled = l.disable_seccomp;
         opt.stop_timeout_ms = m->stop_timeout_ms;
         opt.mutable_pod = l.mutable_pod || m->mutable_pod;

@@ -1,5 +1,6 @@
 #include "init/mounts.h"
 #include "common/fdutil.h"
+#include "common/podstate.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -137,7 +138,59 @@ int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *er
         return 0;
 }
 
-int mounts_setup_app(const char *rootfs, struct pod_err *err)
+/*
+ * Kernel interfaces an app has no business writing or reading (rkt's
+ * ReadOnlyPaths and InaccessiblePaths, docs/manifest.md "Paths"), applied
+ * under the app's rootfs, so each app's view is masked and PID 1's is not.
+ * Paths the kernel does not have are skipped.
+ */
+static const char *const ro_paths[] = {
+        "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+        "sys/block", "sys/bus", "sys/class", "sys/dev", "sys/devices", "sys/kernel",
+};
+static const char *const hidden_paths[] = {
+        "proc/config.gz", "proc/kallsyms", "proc/sched_debug", "proc/kcore", "proc/kmem", "proc/mem",
+        "proc/keys", "proc/timer_list", "proc/latency_stats", "proc/acpi", "proc/scsi",
+        "sys/firmware", "sys/fs", "sys/hypervisor", "sys/module", "sys/power",
+};
+#define HIDDEN_FILE S1_PODINIT_DIR "/inaccessible-file"
+#define HIDDEN_DIR S1_PODINIT_DIR "/inaccessible-dir"
+
+static int mask_paths(const char *rootfs, struct pod_err *err)
+{
+        char p[4096];
+        struct stat st;
+        int r;
+
+        /* Mode-000 stand-ins, made once: stat shows ---------- / d---------. */
+        if (lstat(HIDDEN_FILE, &st) < 0 && (r = touch(HIDDEN_FILE, 0)) < 0)
+                return pod_err_set(err, r, "creating %s: %s", HIDDEN_FILE, strerror(-r));
+        chmod(HIDDEN_FILE, 0);
+        if (mkdir(HIDDEN_DIR, 0) < 0 && errno != EEXIST)
+                return pod_err_set(err, -errno, "creating %s: %s", HIDDEN_DIR, strerror(errno));
+        chmod(HIDDEN_DIR, 0);
+        for (size_t i = 0; i < ARRAY_SIZE(ro_paths); i++) {
+                snprintf(p, sizeof(p), "%s/%s", rootfs, ro_paths[i]);
+                if (lstat(p, &st) < 0)
+                        continue;
+                if ((r = do_mount(p, p, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
+                    (r = do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  NULL, err)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(hidden_paths); i++) {
+                snprintf(p, sizeof(p), "%s/%s", rootfs, hidden_paths[i]);
+                if (lstat(p, &st) < 0)
+                        continue;
+                if ((r = do_mount(S_ISDIR(st.st_mode) ? HIDDEN_DIR : HIDDEN_FILE, p, NULL, MS_BIND, NULL, err)) < 0 ||
+                    (r = do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  NULL, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int mounts_setup_app(const char *rootfs, bool restrict_paths, struct pod_err *err)
 {
         static const struct { const char *name; mode_t mode; } dirs[] = {
                 { "dev", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "tmp", 01777 }, { "etc", 0755 },
@@ -165,5 +218,7 @@ int mounts_setup_app(const char *rootfs, struct pod_err *err)
         if ((r = do_mount("/proc", p, NULL, MS_BIND | MS_REC, NULL, err)) < 0)
                 return r;
         snprintf(p, sizeof(p), "%s/sys", rootfs);
-        return bind_ro("/sys", p, err);
+        if ((r = bind_ro("/sys", p, err)) < 0)
+                return r;
+        return restrict_paths ? mask_paths(rootfs, err) : 0;
 }

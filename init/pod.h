@@ -85,6 +85,7 @@ struct pod_options {
         enum console_format console_format;
         const char *pod_dir;            /* the pod directory's host path (for status) */
         bool caps_unrestricted;         /* --disable-capabilities-restriction */
+        bool paths_unrestricted;        /* --disable-paths: no read-only or hidden kernel paths */
         bool seccomp_disabled;          /* --disable-seccomp: no filter for any app */
         int *log_dirfds;                /* per app: its podinit.io/log-path directory, or -1 */
 };

@@ -316,3 +316,34 @@ STATUS_SH='["/bin/sh","-c","grep -E \"^(NoNewPrivs|Seccomp|CapEff)\" /proc/self/
     assert_output_contains "the set is empty"
     assert_no_pod_dirs
 }
+
+# Paths (docs/manifest.md "Paths"): checked against what this kernel has, so
+# the test fails if a path that exists is left open, and says which.
+@test "paths: kernel interfaces are read-only or hidden in the app" {
+    local hidden=() ro=() p
+    for p in proc/config.gz proc/kallsyms proc/keys proc/timer_list proc/kcore sys/firmware sys/fs sys/module sys/power; do
+        [ -e "/$p" ] && hidden+=("/$p")
+    done
+    for p in proc/sys/vm/panic_on_oom proc/sys/kernel/core_pattern; do
+        [ -e "/$p" ] && ro+=("/$p")
+    done
+    [ ${#hidden[@]} -ge 3 ] || fail "this kernel has too few of the masked paths to test: ${hidden[*]}"
+    [ ${#ro[@]} -ge 1 ] || fail "this kernel has no /proc/sys/vm/panic_on_oom nor core_pattern"
+    run pc run "$IMG" --exec=/bin/sh -- -c '
+        for p in '"${hidden[*]}"'; do
+            echo "mode $p $(stat -c %A "$p") $(if [ -d "$p" ]; then ls -A "$p" | wc -l; else wc -c <"$p"; fi)"
+        done
+        for p in '"${ro[*]}"'; do
+            if echo 1 2>/dev/null >"$p"; then echo "writable $p"; else echo "refused $p"; fi
+        done
+        if touch /sys/kernel/podinit-test 2>/dev/null; then echo "writable /sys/kernel"; else echo "refused /sys/kernel"; fi'
+    assert_status 0
+    for p in "${hidden[@]}"; do
+        printf '%s\n' "$output" | grep -Eq "^mode $p [d-]--------- 0\$" ||
+            fail "$p is not hidden (mode-000 and empty):" "$output"
+    done
+    for p in "${ro[@]}"; do
+        assert_output_contains "refused $p"
+    done
+    assert_output_contains "refused /sys/kernel"
+}
