@@ -185,6 +185,11 @@ static int open_log_dirs(const struct pod_manifest *m, struct pod_options *opt, 
         return 0;
 }
 
+static void pod_manifest_freep(struct pod_manifest **m)
+{
+        pod_manifest_free(*m);
+}
+
 /* The child side of clone(): becomes the pod's PID 1.  Never returns. */
 static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
                                                 struct pod_options *opt, int sync_fd, const char *console)
@@ -270,7 +275,7 @@ int launcher_main(int argc, char **argv)
 {
         struct launch l = { 0 };
         struct pod_err err = { 0 };
-        struct pod_manifest *m = NULL;
+        _cleanup_(pod_manifest_freep) struct pod_manifest *m = NULL;  /* freed on every return */
         struct pod_options opt = { 0 };
         _cleanup_free_ char *pod_dir = NULL;
         _cleanup_free_ int *log_dirfds = NULL;
@@ -443,7 +448,6 @@ int launcher_main(int argc, char **argv)
         }
         close(sync[0]);
         r = wait_pod(child);
-        pod_manifest_free(m);
         (void)lock_fd;          /* held until we exit, after every status file is on disk */
         return r;
 }
