@@ -422,6 +422,33 @@ static int cmp_rec(const void *a, const void *b)
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The records collected from several apps, merged by time (stable), then dropped. */
+static void emit_merged(struct src *srcs, size_t n_src, long tail, const struct opts *o)
+{
+        struct rec *all = NULL;
+        size_t n_all = 0;
+
+        for (size_t i = 0; i < n_src; i++) {
+                size_t from = tail_start(&srcs[i], tail);
+                all = xrealloc(all, (n_all + srcs[i].n - from + 1) * sizeof(*all));
+                for (size_t k = from; k < srcs[i].n; k++) {
+                        all[n_all] = srcs[i].recs[k];
+                        all[n_all++].src = i;
+                }
+        }
+        qsort(all, n_all, sizeof(*all), cmp_rec);
+        for (size_t k = 0; k < n_all; k++)
+                emit(&srcs[all[k].src], &all[k].r, o);
+        free(all);
+        for (size_t i = 0; i < n_src; i++) {
+                for (size_t k = 0; k < srcs[i].n; k++)
+                        free(srcs[i].recs[k].line);
+                free(srcs[i].recs);
+                srcs[i].recs = NULL;
+                srcs[i].n = srcs[i].cap = 0;
+        }
+}
+
 static bool pod_running(int podfd)
 {
         return podfd >= 0 && pod_lock_held(podfd) > 0;
@@ -559,31 +586,8 @@ int cmd_logs(int argc, char **argv)
                                 goto out;
                         }
         }
-        if (n_src > 1) {
-                /* The initial records, merged by time when there are several apps. */
-                struct rec *all = NULL;
-                size_t n_all = 0;
-                for (size_t i = 0; i < n_src; i++) {
-                        size_t from = tail_start(&srcs[i], o.tail);
-                        all = xrealloc(all, (n_all + srcs[i].n - from + 1) * sizeof(*all));
-                        for (size_t k = from; k < srcs[i].n; k++) {
-                                all[n_all] = srcs[i].recs[k];
-                                all[n_all++].src = i;
-                        }
-                }
-                if (o.multi)
-                        qsort(all, n_all, sizeof(*all), cmp_rec);
-                for (size_t k = 0; k < n_all; k++)
-                        emit(&srcs[all[k].src], &all[k].r, &o);
-                free(all);
-                for (size_t i = 0; i < n_src; i++) {
-                        for (size_t k = 0; k < srcs[i].n; k++)
-                                free(srcs[i].recs[k].line);
-                        free(srcs[i].recs);
-                        srcs[i].recs = NULL;
-                        srcs[i].n = srcs[i].cap = 0;
-                }
-        }
+        if (n_src > 1)
+                emit_merged(srcs, n_src, o.tail, &o);
         out_flush_all();
         while (o.follow) {
                 /* The pod's end is checked before the last read, so nothing
@@ -602,10 +606,14 @@ int cmd_logs(int argc, char **argv)
                                 }
                                 s->off = 0;
                         }
+                        /* Several apps: what each wrote since the last poll is
+                         * merged by time, as in the first read. */
                         do
-                                read_records(s, s->fd, &s->off, live, &la);
-                        while (next_file(s, live, &la) == 1);
+                                read_records(s, s->fd, &s->off, o.multi ? collect : live, o.multi ? (void *)&seq : &la);
+                        while (next_file(s, o.multi ? collect : live, o.multi ? (void *)&seq : &la) == 1);
                 }
+                if (o.multi)
+                        emit_merged(srcs, n_src, -1, &o);
                 out_flush_all();
                 if (!running)
                         break;
