@@ -228,14 +228,14 @@ static void sink_eof(struct io_sink *k, struct io_out *o)
         s->out = NULL;
 }
 
-static void resume_file(struct log_waiter *w)
+static void resume_file(struct waiter *w)
 {
         struct log_stream *s = container_of(w, struct log_stream, file_waiter);
         if (s->out)
                 io_out_resume(s->out);
 }
 
-static void resume_console(struct console_waiter *w)
+static void resume_console(struct waiter *w)
 {
         struct log_stream *s = container_of(w, struct log_stream, con_waiter);
         if (s->out)

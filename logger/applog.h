@@ -46,8 +46,8 @@ struct log_stream {
         bool suppressing;               /* the current line is being suppressed */
         bool eof;
         uv_timer_t partial_timer;
-        struct log_waiter file_waiter;
-        struct console_waiter con_waiter;
+        struct waiter file_waiter;
+        struct waiter con_waiter;
         char *batch;                    /* console records of one read */
         size_t blen, bcap;
 };

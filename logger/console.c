@@ -3,8 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <time.h>
 
 struct console_out {
         int fd;                 /* direct writes (regular file or fallback), or -1 */
@@ -15,7 +13,7 @@ struct console_out {
 struct console {
         enum console_format fmt;
         struct console_out out[2];      /* 0: stdout, 1: stderr */
-        struct console_waiter *waiters; /* writers waiting for the queue to drain */
+        struct waiter *waiters;         /* writers waiting for the queue to drain */
         uv_timer_t flush_timer;         /* deadline for the last output at exit */
         bool closing, closed;
 };
@@ -85,19 +83,6 @@ static size_t queued(const struct console *c)
         return n;
 }
 
-static void resume_all(struct console *c)
-{
-        struct console_waiter *w = c->waiters, *next;
-
-        c->waiters = NULL;
-        for (; w; w = next) {
-                next = w->next;
-                w->next = NULL;
-                w->waiting = false;
-                w->resume(w);
-        }
-}
-
 static void close_now(struct console *c)
 {
         if (c->closed)
@@ -120,7 +105,7 @@ static void write_done(uv_write_t *req, int status)
         if (c->closing && queued(c) == 0)
                 close_now(c);
         else if (c->waiters && queued(c) <= CONSOLE_LOW_WATER)
-                resume_all(c);
+                waiter_wake_all(&c->waiters);
 }
 
 static void on_flush_deadline(uv_timer_t *t)
@@ -128,24 +113,18 @@ static void on_flush_deadline(uv_timer_t *t)
         close_now(container_of(t, struct console, flush_timer));
 }
 
-/* Write pieces as one unit; false if the console is now over its high-water mark. */
-static bool emit(struct console *c, int which, const struct iovec *iov, int n)
+bool console_write(struct console *c, int which, const char *buf, size_t len)
 {
         struct console_out *o = &c->out[which];
-        size_t total = 0;
 
-        for (int i = 0; i < n; i++)
-                total += iov[i].iov_len;
+        if (!len || c->fmt == CONSOLE_NONE)
+                return true;
         if (o->piped) {
-                struct cwrite *w = xmalloc(sizeof(*w) + total);
-                size_t off = 0;
+                struct cwrite *w = xmalloc(sizeof(*w) + len);
                 uv_buf_t b;
-                for (int i = 0; i < n; i++) {
-                        memcpy(w->data + off, iov[i].iov_base, iov[i].iov_len);
-                        off += iov[i].iov_len;
-                }
+                memcpy(w->data, buf, len);
                 w->con = c;
-                b = uv_buf_init(w->data, (unsigned)total);
+                b = uv_buf_init(w->data, (unsigned)len);
                 if (uv_write(&w->req, (uv_stream_t *)&o->pipe, &b, 1, write_done) < 0)
                         free(w);        /* the reader is gone: output is discarded */
                 return queued(c) <= CONSOLE_HIGH_WATER;
@@ -153,7 +132,7 @@ static bool emit(struct console *c, int which, const struct iovec *iov, int n)
         if (o->fd >= 0) {
                 ssize_t r;
                 do
-                        r = writev(o->fd, iov, n);
+                        r = write(o->fd, buf, len);
                 while (r < 0 && errno == EINTR);
                 /* A full disk: the console is a convenience copy (the log
                  * files are the record), so what does not fit is dropped. */
@@ -161,35 +140,14 @@ static bool emit(struct console *c, int which, const struct iovec *iov, int n)
         return true;
 }
 
-bool console_write(struct console *c, int which, const char *buf, size_t len)
+void console_wait(struct console *c, struct waiter *w)
 {
-        struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-
-        if (!len || c->fmt == CONSOLE_NONE)
-                return true;
-        return emit(c, which, &iov, 1);
+        waiter_add(&c->waiters, w);
 }
 
-void console_wait(struct console *c, struct console_waiter *w)
+void console_unwait(struct console *c, struct waiter *w)
 {
-        if (w->waiting)
-                return;
-        w->waiting = true;
-        w->next = c->waiters;
-        c->waiters = w;
-}
-
-void console_unwait(struct console *c, struct console_waiter *w)
-{
-        if (!w->waiting)
-                return;
-        for (struct console_waiter **p = &c->waiters; *p; p = &(*p)->next)
-                if (*p == w) {
-                        *p = w->next;
-                        break;
-                }
-        w->waiting = false;
-        w->next = NULL;
+        waiter_remove(&c->waiters, w);
 }
 
 enum console_format console_format(const struct console *c)

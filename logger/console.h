@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "logger/waiter.h"
+
 #define CONSOLE_HIGH_WATER (1u << 20)
 #define CONSOLE_LOW_WATER (256u * 1024u)
 #define CONSOLE_FLUSH_DEADLINE_MS 5000  /* at exit, for a reader that stopped reading */
@@ -33,11 +35,6 @@ enum console_format { CONSOLE_RAW, CONSOLE_RKT, CONSOLE_NONE };
 
 struct console;
 
-struct console_waiter {
-        void (*resume)(struct console_waiter *w);
-        struct console_waiter *next;
-        bool waiting;
-};
 
 int console_open(uv_loop_t *loop, enum console_format fmt, struct console **ret);
 enum console_format console_format(const struct console *c);
@@ -45,8 +42,8 @@ enum console_format console_format(const struct console *c);
  * console is now over its high-water mark (the bytes are queued anyway). */
 bool console_write(struct console *c, int which, const char *buf, size_t len);
 /* Call w->resume once the queue has drained (once per console_wait). */
-void console_wait(struct console *c, struct console_waiter *w);
-void console_unwait(struct console *c, struct console_waiter *w);
+void console_wait(struct console *c, struct waiter *w);
+void console_unwait(struct console *c, struct waiter *w);
 /* Close the console: queued output is written first, for up to
  * CONSOLE_FLUSH_DEADLINE_MS; then whatever is left is dropped. */
 void console_close(struct console *c);

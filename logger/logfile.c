@@ -19,7 +19,7 @@ struct log_file {
         int drop_errno;
         struct log_file_stats st;
         uv_timer_t timer;
-        struct log_waiter *waiters;
+        struct waiter *waiters;
         bool finishing, writing;
         uint64_t finish_deadline_ns;
         void (*finish_done)(void *arg);
@@ -81,30 +81,9 @@ int log_file_open(uv_loop_t *loop, int dirfd, const char *name, const struct log
         return 0;
 }
 
-static void resume_waiters(struct log_file *f)
+void log_file_unwait(struct log_file *f, struct waiter *w)
 {
-        struct log_waiter *w = f->waiters, *next;
-
-        f->waiters = NULL;
-        for (; w; w = next) {
-                next = w->next;
-                w->next = NULL;
-                w->waiting = false;
-                w->resume(w);
-        }
-}
-
-void log_file_unwait(struct log_file *f, struct log_waiter *w)
-{
-        if (!w->waiting)
-                return;
-        for (struct log_waiter **p = &f->waiters; *p; p = &(*p)->next)
-                if (*p == w) {
-                        *p = w->next;
-                        break;
-                }
-        w->next = NULL;
-        w->waiting = false;
+        waiter_remove(&f->waiters, w);
 }
 
 static void queue_record(struct log_file *f, const char *ts, int stream, bool partial, bool meta, const char *content,
@@ -286,7 +265,7 @@ static void write_out(struct log_file *f)
                 maybe_rotate(f);
         }
         if (f->waiters && f->len <= f->spec.buffer / 2)
-                resume_waiters(f);
+                waiter_wake_all(&f->waiters);
 }
 
 static void finish_complete(struct log_file *f)
@@ -323,17 +302,14 @@ static void on_timer(uv_timer_t *t)
                 uv_timer_start(t, on_timer, LOG_RETRY_MS, 0);
 }
 
-bool log_file_flush(struct log_file *f, struct log_waiter *w)
+bool log_file_flush(struct log_file *f, struct waiter *w)
 {
         write_out(f);
         if (f->len && !uv_is_active((uv_handle_t *)&f->timer) && !uv_is_closing((uv_handle_t *)&f->timer))
                 uv_timer_start(&f->timer, on_timer, LOG_RETRY_MS, 0);
         if (f->spec.policy == LOG_BLOCK && f->len > f->spec.buffer) {
-                if (w && !w->waiting) {
-                        w->waiting = true;
-                        w->next = f->waiters;
-                        f->waiters = w;
-                }
+                if (w)
+                        waiter_add(&f->waiters, w);
                 return false;
         }
         return true;
@@ -396,7 +372,7 @@ void log_file_give_up(struct log_file *f)
         log_warn("%s: the log file %s still cannot be written after the app ended; dropping the rest of its output (counted)",
                  f->label, f->name);
         f->spec.policy = LOG_DROP;
-        resume_waiters(f);
+        waiter_wake_all(&f->waiters);
 }
 
 void log_file_close(struct log_file *f)

@@ -30,17 +30,13 @@
 
 #include "common/manifest.h"
 #include "common/util.h"
+#include "logger/waiter.h"
 
 #define LOG_RETRY_MS 500                /* retry a failing write */
 #define LOG_FINISH_DEADLINE_MS 5000     /* at app exit, for a failing write */
 
 struct log_file;
 
-struct log_waiter {
-        void (*resume)(struct log_waiter *w);
-        struct log_waiter *next;
-        bool waiting;
-};
 
 struct log_file_stats {
         uint64_t bytes;                 /* written to the files */
@@ -64,8 +60,8 @@ void log_file_record(struct log_file *f, const char *ts, int stream, bool partia
                      const char *content, size_t len);
 /* Write what is queued.  false: the buffer is over its bound under the block
  * policy; w (if given) is resumed once it is below half of it. */
-bool log_file_flush(struct log_file *f, struct log_waiter *w);
-void log_file_unwait(struct log_file *f, struct log_waiter *w);
+bool log_file_flush(struct log_file *f, struct waiter *w);
+void log_file_unwait(struct log_file *f, struct waiter *w);
 /* Reopen the file by its name (kubelet's ReopenContainerLog, after an outside rename). */
 int log_file_reopen(struct log_file *f, struct pod_err *err);
 /* Write everything (retrying a failing write up to LOG_FINISH_DEADLINE_MS;

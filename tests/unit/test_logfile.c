@@ -332,11 +332,11 @@ TEST(logfile_drop_policy_counts_and_records_the_loss)
 /* ---- write failures: block ---------------------------------------------------------- */
 
 struct test_waiter {
-        struct log_waiter w;
+        struct waiter w;
         int resumed;
 };
 
-static void on_resume(struct log_waiter *w)
+static void on_resume(struct waiter *w)
 {
         container_of(w, struct test_waiter, w)->resumed++;
 }
