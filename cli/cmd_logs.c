@@ -231,19 +231,6 @@ static void collect(struct src *s, const char *line, size_t len, void *arg)
         s->n++;
 }
 
-struct live_arg {
-        const struct opts *o;
-};
-
-static void live(struct src *s, const char *line, size_t len, void *arg)
-{
-        struct live_arg *la = arg;
-        struct cri_record r;
-
-        if (parse_or_warn(line, len, &r, s->path))
-                emit(s, &r, la->o);
-}
-
 static int open_log(const char *path, ino_t *ino, dev_t *dev)
 {
         struct stat st;
@@ -370,7 +357,7 @@ static void count_lines(struct src *s, const char *line, size_t len, void *arg)
 
 struct stream_arg {
         const struct opts *o;
-        uint64_t skip;                  /* lines still to skip */
+        uint64_t skip;                  /* lines still to skip (--tail) */
 };
 
 static void stream_records(struct src *s, const char *line, size_t len, void *arg)
@@ -593,7 +580,7 @@ int cmd_logs(int argc, char **argv)
                 /* The pod's end is checked before the last read, so nothing
                  * written before it ended is missed. */
                 bool running = pod_running(podfd);
-                struct live_arg la = { &o };
+                struct stream_arg la = { &o, 0 };
                 struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
 
                 for (size_t i = 0; i < n_src; i++) {
@@ -609,8 +596,9 @@ int cmd_logs(int argc, char **argv)
                         /* Several apps: what each wrote since the last poll is
                          * merged by time, as in the first read. */
                         do
-                                read_records(s, s->fd, &s->off, o.multi ? collect : live, o.multi ? (void *)&seq : &la);
-                        while (next_file(s, o.multi ? collect : live, o.multi ? (void *)&seq : &la) == 1);
+                                read_records(s, s->fd, &s->off, o.multi ? collect : stream_records,
+                                             o.multi ? (void *)&seq : &la);
+                        while (next_file(s, o.multi ? collect : stream_records, o.multi ? (void *)&seq : &la) == 1);
                 }
                 if (o.multi)
                         emit_merged(srcs, n_src, -1, &o);

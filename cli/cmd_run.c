@@ -36,6 +36,7 @@ struct app_args {
         bool log_attached;
         const char *log[9];     /* --log-*: values of the log_flags annotations */
         const char *caps_retain, *caps_remove;
+        char *log_path_abs;     /* a relative --log-path made absolute (log[0] points to it) */
         const char *seccomp;    /* --seccomp */
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
@@ -63,45 +64,44 @@ static const struct {
         { "log-burst", ANN_LOG_BURST },
 };
 
-/* --caps-retain / --caps-remove: the app's capability isolator, replacing the image's. */
-static int set_caps_isolator(json_t *app, const struct app_args *a, struct pod_err *err)
+/* "A,B,C" as a JSON list of strings. */
+static json_t *json_list_of(const char *csv)
 {
-        const char *list = a->caps_retain ? a->caps_retain : a->caps_remove;
-        const char *name = a->caps_retain ? ISO_CAPS_RETAIN : ISO_CAPS_REMOVE;
-        json_t *isos = json_object_get(app, "isolators"), *set = json_array(), *it;
-        uint64_t mask;
-        size_t i;
-        int r;
+        json_t *list = json_array();
 
-        if (a->caps_retain && a->caps_remove) {
-                json_decref(set);
-                return pod_err_set(err, -EINVAL, "--caps-retain and --caps-remove cannot be used together");
-        }
-        if ((r = caps_parse_list(list, &mask, err)) < 0 || !*list) {
-                json_decref(set);
-                if (r == 0)
-                        r = pod_err_set(err, -EINVAL, "--caps-%s: give at least one capability",
-                                        a->caps_retain ? "retain" : "remove");
-                return pod_err_prefix(err, "image %s", a->image);
-        }
-        for (const char *p = list; p && *p;) {
+        for (const char *p = csv; p && *p;) {
                 const char *c = strchr(p, ',');
-                json_array_append_new(set, json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
+                json_array_append_new(list, json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
                 p = c ? c + 1 : NULL;
         }
+        return list;
+}
+
+/* A flag's isolator replaces the image's of either name (value taken; NULL: none). */
+static void replace_isolator(json_t *app, const char *name1, const char *name2, const char *name, json_t *value)
+{
+        json_t *isos = json_object_get(app, "isolators");
+
         if (!json_is_array(isos)) {
                 isos = json_array();
                 json_object_set_new(app, "isolators", isos);
         }
-        /* The flag replaces any capability isolator the image has. */
-        for (i = json_array_size(isos); i-- > 0;) {
+        for (size_t i = json_array_size(isos); i-- > 0;) {
                 const char *n = json_string_value(json_object_get(json_array_get(isos, i), "name"));
-                if (n && (!strcmp(n, ISO_CAPS_RETAIN) || !strcmp(n, ISO_CAPS_REMOVE)))
+                if (n && (!strcmp(n, name1) || !strcmp(n, name2)))
                         json_array_remove(isos, i);
         }
-        (void)it;
-        json_array_append_new(isos, json_pack("{s:s,s:{s:o}}", "name", name, "value", "set", set));
-        return 0;
+        if (name)
+                json_array_append_new(isos, json_pack("{s:s,s:o}", "name", name, "value", value));
+}
+
+/* --caps-retain / --caps-remove (checked before the pod is prepared). */
+static void set_caps_isolator(json_t *app, const struct app_args *a)
+{
+        const char *list = a->caps_retain ? a->caps_retain : a->caps_remove;
+
+        replace_isolator(app, ISO_CAPS_RETAIN, ISO_CAPS_REMOVE, a->caps_retain ? ISO_CAPS_RETAIN : ISO_CAPS_REMOVE,
+                         json_pack("{s:o}", "set", json_list_of(list)));
 }
 
 /*
@@ -145,12 +145,7 @@ static int seccomp_flag_parse(const char *v, const char **ret_name, json_t **ret
         }
         if ((r = sc_set_check(rest, retain, &mode, err)) < 0)
                 return pod_err_prefix(err, "--seccomp=%s", v);
-        list = json_array();
-        for (const char *p = rest; p && *p;) {
-                const char *c = strchr(p, ',');
-                json_array_append_new(list, json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
-                p = c ? c + 1 : NULL;
-        }
+        list = json_list_of(rest);
         *ret_name = retain ? ISO_SECCOMP_RETAIN : ISO_SECCOMP_REMOVE;
         *ret_value = json_pack("{s:o}", "set", list);
         if (e)
@@ -161,23 +156,13 @@ static int seccomp_flag_parse(const char *v, const char **ret_name, json_t **ret
 /* --seccomp: the app's seccomp isolator, replacing the image's. */
 static int set_seccomp_isolator(json_t *app, const struct app_args *a, struct pod_err *err)
 {
-        json_t *isos = json_object_get(app, "isolators"), *value;
+        json_t *value;
         const char *name;
         int r;
 
         if ((r = seccomp_flag_parse(a->seccomp, &name, &value, err)) < 0)
                 return pod_err_prefix(err, "image %s", a->image);
-        if (!json_is_array(isos)) {
-                isos = json_array();
-                json_object_set_new(app, "isolators", isos);
-        }
-        for (size_t i = json_array_size(isos); i-- > 0;) {
-                const char *n = json_string_value(json_object_get(json_array_get(isos, i), "name"));
-                if (n && (!strcmp(n, ISO_SECCOMP_RETAIN) || !strcmp(n, ISO_SECCOMP_REMOVE)))
-                        json_array_remove(isos, i);
-        }
-        if (name)
-                json_array_append_new(isos, json_pack("{s:s,s:o}", "name", name, "value", value));
+        replace_isolator(app, ISO_SECCOMP_RETAIN, ISO_SECCOMP_REMOVE, name, value);
         return 0;
 }
 
@@ -205,6 +190,7 @@ static void run_args_done(struct run_args *ra)
         for (size_t i = 0; i < ra->n_apps; i++) {
                 strv_free(ra->apps[i].set_env);
                 strv_free(ra->apps[i].args);
+                free(ra->apps[i].log_path_abs);
         }
         free(ra->apps);
 }
@@ -547,7 +533,7 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                 mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
                 r = build_app_json(a, mpath, &app, err);
                 if (r == 0 && (a->caps_retain || a->caps_remove))
-                        r = set_caps_isolator(app, a, err);
+                        set_caps_isolator(app, a);
                 if (r == 0 && a->seccomp)
                         r = set_seccomp_isolator(app, a, err);
                 if (r == 0) {
@@ -564,14 +550,9 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED,
                                                                      "value", "true"));
                         for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
-                                _cleanup_free_ char *abs = NULL;
                                 const char *v = a->log[k];
-                                char cwd[PATH_MAX];
                                 if (!v)
                                         continue;
-                                /* A relative --log-path is relative to where podctl runs. */
-                                if (k == 0 && v[0] != '/' && getcwd(cwd, sizeof(cwd)))
-                                        v = abs = xasprintf("%s/%s", cwd, v);
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", log_flags[k].annotation,
                                                                      "value", v));
                         }
@@ -723,12 +704,13 @@ int cmd_run(int argc, char **argv)
                 for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
                         struct kv one = { (char *)log_flags[k].annotation, (char *)ra.apps[i].log[k] };
                         struct log_spec spec = { 0 };
-                        _cleanup_free_ char *abs = NULL;
                         char cwd[PATH_MAX];
                         if (!one.value)
                                 continue;
+                        /* A relative --log-path is relative to where podctl runs. */
                         if (k == 0 && one.value[0] != '/' && getcwd(cwd, sizeof(cwd)))
-                                one.value = abs = xasprintf("%s/%s", cwd, one.value);
+                                ra.apps[i].log[0] = one.value = ra.apps[i].log_path_abs =
+                                        xasprintf("%s/%s", cwd, one.value);
                         _cleanup_free_ char *where = xasprintf("--%s", log_flags[k].flag);
                         if (log_spec_parse(&one, 1, where, &spec, &err) < 0) {
                                 log_error("run: app %s: %s", ra.apps[i].name ? ra.apps[i].name : ra.apps[i].image,
