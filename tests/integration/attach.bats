@@ -17,23 +17,6 @@ teardown() {
     pod_teardown
 }
 
-# bg CMD...: run CMD in the background (fd 3 closed for bats); sets BGP.
-bg() {
-    "$@" </dev/null 3>&- &
-    BGP=$!
-    BG_PIDS+=("$BGP")
-}
-
-# wait_ok PID WHAT [FILE]: wait for a background command; fail unless it
-# exited 0, showing FILE (its output) if given.
-wait_ok() {
-    local rc=0
-    wait "$1" || rc=$?
-    [ "$rc" -eq 0 ] && return 0
-    [ -z "${3-}" ] || cat "$3" >&2
-    fail "$2 exited $rc"
-}
-
 # summary_of FILE KEY: the value of "KEY ..." in an attach_client.py summary.
 summary_of() {
     sed -n "s/^$2 //p" "$1" | head -n 1

@@ -419,3 +419,21 @@ cat_logs() {
 grep_log() {
     cat_logs | grep -q -- "$1"
 }
+
+# bg CMD...: run CMD in the background (fd 3 closed for bats); sets BGP.
+# pod_teardown kills it if the test ends first.
+bg() {
+    "$@" </dev/null 3>&- &
+    BGP=$!
+    BG_PIDS+=("$BGP")
+}
+
+# wait_ok PID WHAT [FILE]: wait for a background command; fail unless it
+# exited 0, showing FILE (its output) if given.
+wait_ok() {
+    local rc=0
+    wait "$1" || rc=$?
+    [ "$rc" -eq 0 ] && return 0
+    [ -z "${3-}" ] || cat "$3" >&2
+    fail "$2 exited $rc"
+}

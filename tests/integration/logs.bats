@@ -44,22 +44,6 @@ fg() {
     POD=$D/pods/run/$UUID
 }
 
-# bg CMD...: run CMD in the background (fd 3 closed for bats); sets BGP.
-bg() {
-    "$@" </dev/null 3>&- &
-    BGP=$!
-    BG_PIDS+=("$BGP")
-}
-
-# wait_ok PID WHAT [FILE]: the background command exited 0 (else show FILE).
-wait_ok() {
-    local rc=0
-    wait "$1" || rc=$?
-    [ "$rc" -eq 0 ] && return 0
-    [ -z "${3-}" ] || cat "$3" >&2
-    fail "$2 exited $rc"
-}
-
 # The default log file of app NAME in $POD.
 log_of() { printf '%s\n' "$POD/stage1/rootfs/rkt/logs/$1.log"; }
 

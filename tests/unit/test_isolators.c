@@ -1,22 +1,8 @@
 /* appc isolators: parsing, the capability bounding set, errors. */
-#include "test.h"
+#include "isotest.h"
 #include "common/isolators.h"
 
 #include <jansson.h>
-
-static int parse(const char *json, struct isolators *iso, struct pod_err *err)
-{
-        json_error_t je;
-        json_t *j = json_loads(json, JSON_DECODE_ANY, &je);
-        int r;
-
-        if (!j)
-                FAIL_AT("bad test JSON: %s", je.text);
-        memset(err, 0, sizeof(*err));
-        r = isolators_parse(j, "apps[0].app.isolators", iso, err);
-        json_decref(j);
-        return r;
-}
 
 TEST(isolators_default_caps_mask)
 {

@@ -1,6 +1,6 @@
 /* Seccomp isolators: parsing, group expansion, errors, and the compiled
  * programs (cache, and that a program denies what it should). */
-#include "test.h"
+#include "isotest.h"
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include "common/isolators.h"
@@ -14,20 +14,6 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <time.h>
-
-static int parse(const char *json, struct isolators *iso, struct pod_err *err)
-{
-        json_error_t je;
-        json_t *j = json_loads(json, JSON_DECODE_ANY, &je);
-        int r;
-
-        if (!j)
-                FAIL_AT("bad test JSON: %s", je.text);
-        memset(err, 0, sizeof(*err));
-        r = isolators_parse(j, "apps[0].app.isolators", iso, err);
-        json_decref(j);
-        return r;
-}
 
 TEST(seccomp_parse_modes_and_errno)
 {
