@@ -164,19 +164,89 @@ static int parse_seccomp_set(json_t *value, const char *path, const char *name, 
         return 0;
 }
 
-static void note_unimplemented(struct isolators *iso, const char *name)
+int k8s_quantity_parse(const char *s, bool millis, uint64_t *ret)
 {
-        size_t len = strlen(iso->unimplemented);
-        if (strstr(iso->unimplemented, name))
-                return;
-        snprintf(iso->unimplemented + len, sizeof(iso->unimplemented) - len, "%s%s", len ? ", " : "", name);
+        static const struct { const char *suffix; unsigned bin; int dec; } sfx[] = {
+                { "", 0, 0 },    { "Ki", 1, 0 }, { "Mi", 2, 0 }, { "Gi", 3, 0 },  { "Ti", 4, 0 },  { "Pi", 5, 0 },
+                { "Ei", 6, 0 },  { "n", 0, -9 }, { "u", 0, -6 }, { "m", 0, -3 },  { "k", 0, 3 },   { "M", 0, 6 },
+                { "G", 0, 9 },   { "T", 0, 12 }, { "P", 0, 15 }, { "E", 0, 18 },
+        };
+        unsigned __int128 v = 0;
+        int e10 = millis ? 3 : 0, digits = 0;
+        bool frac = false, inexact = false;
+        const char *p = s;
+        size_t k;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (; (*p >= '0' && *p <= '9') || (*p == '.' && !frac); p++) {
+                if (*p == '.') {
+                        frac = true;
+                        continue;
+                }
+                if (++digits > 30)
+                        return -ERANGE;
+                v = v * 10 + (unsigned)(*p - '0');
+                if (frac)
+                        e10--;
+        }
+        if (digits == 0)
+                return -EINVAL;
+        if ((*p == 'e' || *p == 'E') && p[1] >= '0' && p[1] <= '9') {
+                long x = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                        if ((x = x * 10 + (*p - '0')) > 40)
+                                return -ERANGE;
+                e10 += (int)x;
+        }
+        for (k = 0; k < ARRAY_SIZE(sfx); k++)
+                if (!strcmp(p, sfx[k].suffix))
+                        break;
+        if (k == ARRAY_SIZE(sfx))
+                return -EINVAL;
+        e10 += sfx[k].dec;
+        for (unsigned b = 0; b < sfx[k].bin; b++)
+                if ((v *= 1024) > UINT64_MAX)
+                        return -ERANGE;
+        for (; e10 > 0; e10--)
+                if ((v *= 10) > UINT64_MAX)
+                        return v == 0 ? 0 : -ERANGE;
+        for (; e10 < 0; e10++) {
+                inexact |= v % 10 != 0;
+                v /= 10;
+        }
+        if (inexact)
+                v++;
+        if (v > UINT64_MAX)
+                return -ERANGE;
+        *ret = (uint64_t)v;
+        return 0;
+}
+
+/* {"limit": QUANTITY, "request": ignored}: *ret the limit, or 0 if there is none. */
+static int parse_resource(json_t *value, const char *path, const char *name, bool millis, uint64_t max,
+                          const char *example, uint64_t *ret, struct pod_err *err)
+{
+        json_t *lim = json_is_object(value) ? json_object_get(value, "limit") : NULL;
+        const char *q = json_string_value(lim);
+        uint64_t v;
+
+        if (!json_is_object(value))
+                return pod_err_set(err, -EINVAL, "%s: %s: expected {\"limit\": \"%s\"}", path, name, example);
+        if (!lim || json_is_null(lim)) {
+                *ret = 0;
+                return 0;
+        }
+        if (!q || k8s_quantity_parse(q, millis, &v) < 0 || v == 0 || v > max)
+                return pod_err_set(err, -EINVAL, "%s: %s: limit %s%s%s is not a %s quantity above 0 (e.g. \"%s\")", path,
+                                   name, q ? "\"" : "", q ? q : "(not a string)", q ? "\"" : "",
+                                   millis ? "CPU" : "memory", example);
+        *ret = v;
+        return 0;
 }
 
 int isolators_parse(json_t *list, const char *path, struct isolators *ret, struct pod_err *err)
 {
-        static const char *const later[] = {
-                "resource/memory", "resource/cpu", "os/linux/cpu-shares",
-        };
         static const char *const ignored[] = {
                 "os/linux/selinux-context", "os/unix/sysctl", "resource/block-bandwidth", "resource/block-iops",
                 "resource/network-bandwidth",
@@ -214,6 +284,20 @@ int isolators_parse(json_t *list, const char *path, struct isolators *ret, struc
                                         return pod_err_set(err, -EINVAL, "%s: %s: expected an integer from -1000 to 1000", path, name);
                                 iso.has_oom = true;
                                 iso.oom_score_adj = (int)json_integer_value(value);
+                        } else if (!strcmp(name, ISO_MEMORY)) {
+                                if ((r = parse_resource(value, path, name, false, UINT64_MAX, "512Mi", &iso.memory_limit, err)) < 0)
+                                        return r;
+                                iso.has_memory = iso.memory_limit > 0;
+                        } else if (!strcmp(name, ISO_CPU)) {
+                                /* The quota is millicores × 100 µs: keep it within int64 (rkt's check). */
+                                if ((r = parse_resource(value, path, name, true, (uint64_t)INT64_MAX / 1000, "500m", &iso.cpu_millis, err)) < 0)
+                                        return r;
+                                iso.has_cpu = iso.cpu_millis > 0;
+                        } else if (!strcmp(name, ISO_CPU_SHARES)) {
+                                if (!json_is_integer(value) || json_integer_value(value) < 2 || json_integer_value(value) > 262144)
+                                        return pod_err_set(err, -EINVAL, "%s: %s: expected an integer from 2 to 262144", path, name);
+                                iso.has_cpu_shares = true;
+                                iso.cpu_shares = (uint64_t)json_integer_value(value);
                         } else if (!strcmp(name, ISO_SECCOMP_RETAIN) || !strcmp(name, ISO_SECCOMP_REMOVE)) {
                                 /* appc allows one seccomp isolator per app; rkt's message. */
                                 if (++n_seccomp > 1)
@@ -222,11 +306,6 @@ int isolators_parse(json_t *list, const char *path, struct isolators *ret, struc
                                 if ((r = parse_seccomp_set(value, path, name, &iso, err)) < 0)
                                         return r;
                         } else {
-                                for (size_t k = 0; k < ARRAY_SIZE(later) && !known; k++)
-                                        if (!strcmp(name, later[k])) {
-                                                note_unimplemented(&iso, name);
-                                                known = true;
-                                        }
                                 for (size_t k = 0; k < ARRAY_SIZE(ignored) && !known; k++)
                                         known = !strcmp(name, ignored[k]);
                                 if (!known)

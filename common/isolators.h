@@ -4,8 +4,8 @@
  *
  * Implemented: os/linux/capabilities-retain-set, os/linux/capabilities-remove-set,
  * os/linux/no-new-privileges, os/linux/oom-score-adj, os/linux/seccomp-retain-set,
- * os/linux/seccomp-remove-set.  Recognised but not implemented yet (a warning
- * when the pod starts): the resource (memory, cpu) and cpu-shares isolators.  rkt's ignored ones (selinux-context,
+ * os/linux/seccomp-remove-set, resource/memory, resource/cpu, os/linux/cpu-shares
+ * (the last three applied through the app's cgroup).  rkt's ignored ones (selinux-context,
  * sysctl, block/network bandwidth) are ignored here too.  Anything else is
  * an error: a typo must not silently run an app unconfined.
  */
@@ -23,6 +23,9 @@
 #define ISO_OOM_SCORE_ADJ "os/linux/oom-score-adj"
 #define ISO_SECCOMP_RETAIN "os/linux/seccomp-retain-set"
 #define ISO_SECCOMP_REMOVE "os/linux/seccomp-remove-set"
+#define ISO_MEMORY "resource/memory"
+#define ISO_CPU "resource/cpu"
+#define ISO_CPU_SHARES "os/linux/cpu-shares"
 
 /* The entries of one seccomp set, joined with ',' (docs/manifest.md: the limit). */
 #define SECCOMP_SET_MAX 4096
@@ -49,7 +52,12 @@ struct isolators {
         enum seccomp_mode seccomp;
         int seccomp_errno;      /* errno for filtered calls; 0: ENOSYS (default list) or kill (sets) */
         char seccomp_set[SECCOMP_SET_MAX];      /* the isolator's entries, ',' separated */
-        char unimplemented[192];        /* names of recognised isolators not applied yet */
+        bool has_memory;
+        uint64_t memory_limit;          /* resource/memory limit, bytes */
+        bool has_cpu;
+        uint64_t cpu_millis;            /* resource/cpu limit, millicores */
+        bool has_cpu_shares;
+        uint64_t cpu_shares;            /* os/linux/cpu-shares, 2..262144 */
 };
 
 /* Parse an appc isolator list (a JSON array; NULL or null: none). */
@@ -66,6 +74,13 @@ int caps_parse_list(const char *s, uint64_t *ret, struct pod_err *err);
  * @appc.io/all (retain) or @appc.io/empty (remove).
  */
 int sc_set_check(const char *set, bool retain, enum seccomp_mode *ret_mode, struct pod_err *err);
+/*
+ * A Kubernetes quantity ("128Mi", "1G", "0.5", "250m", "1e3") as an integer
+ * count of units, or of thousandths when millis (CPU: "1" -> 1000);
+ * fractions round up.  -EINVAL for garbage (negative included), -ERANGE
+ * past UINT64_MAX.
+ */
+int k8s_quantity_parse(const char *s, bool millis, uint64_t *ret);
 /* Highest capability number this kernel knows. */
 int caps_last(void);
 

@@ -203,6 +203,9 @@ static int parse_app_log(struct pod_app *a, const char *path, E *err)
 
         memset(&a->log, 0, sizeof(a->log));
         snprintf(where, sizeof(where), "%s.annotations", path);
+        if (rlimits_parse(a->annotations, a->n_annotations, where, &a->rlimits, err) < 0 ||
+            ann_count(a->annotations, a->n_annotations, where, ANN_PIDS_MAX, 1, POD_MAX_PIDS_MAX, &a->pids_max, err) < 0)
+                return -EINVAL;
         return log_spec_parse(a->annotations, a->n_annotations, where, &a->log, err);
 }
 

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "common/isolators.h"
+#include "common/rlimits.h"
 #include "common/util.h"
 
 /* Limits (DESIGN rule 6); each has a test that goes past it. */
@@ -45,6 +46,8 @@ enum io_stream_id { IO_STDIN, IO_STDOUT, IO_STDERR, IO_STREAMS };
 #define ANN_TTY_SIZE "podinit.io/tty-size"              /* "ROWSxCOLS", default 24x80 */
 #define ANN_SCROLLBACK "podinit.io/scrollback-bytes"    /* per output stream, default 65536 */
 #define ANN_LOG_ATTACHED "podinit.io/log-attached"     /* "true": stream/tty output is logged too */
+#define ANN_PIDS_MAX "podinit.io/pids-max"             /* the app cgroup's pids.max; default none */
+#define POD_MAX_PIDS_MAX 4194304
 /* The app's log file (docs/logging.md). */
 #define ANN_LOG_PATH "podinit.io/log-path"                 /* absolute host path; default in the pod */
 #define ANN_LOG_LINE_MAX "podinit.io/log-line-max"         /* split size of long lines, default 16 KiB */
@@ -114,6 +117,8 @@ struct pod_app {
         size_t scrollback;
         bool log_attached;
         struct log_spec log;
+        struct app_rlimits rlimits;     /* podinit.io/rlimit-* annotations */
+        uint64_t pids_max;              /* podinit.io/pids-max; 0: no limit */
 };
 
 struct pod_manifest {

@@ -152,8 +152,7 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
         p->nnp = iso->nnp;
         p->has_oom = iso->has_oom;
         p->oom_score_adj = iso->oom_score_adj;
-        if (iso->unimplemented[0])
-                log_warn("app %s: isolators not implemented yet, ignored: %s", a->spec->name, iso->unimplemented);
+        p->rlimits = a->spec->rlimits;
 
         /* Seccomp (docs/manifest.md "Isolators"): compiled once per profile. */
         p->seccomp = NULL;
@@ -199,6 +198,37 @@ fail:
         return pod_err_set(err, -EINVAL, "app \"%s\": preparing its capabilities: %s", a->spec->name, strerror(errno));
 }
 
+/*
+ * The app's cgroup: system.slice/<app>.service under the pod's, with its
+ * limits and device policy, created before fork so the child only has to
+ * join it (common/cgroup.h).  Devices are closed (rkt's DevicePolicy=closed)
+ * unless --disable-paths; the app's device volumes are added to the list.
+ */
+static int cgroup_prepare(struct app *a, struct pod_err *err)
+{
+        const struct isolators *iso = &a->spec->app.iso;
+        struct cg_limits lim = { 0 };
+        int r;
+
+        a->plan.cg = NULL;
+        if (a->pod->opt.cg.layout == CG_NONE)
+                return 0;
+        if (iso->has_memory)
+                lim.memory_max = iso->memory_limit;
+        if (iso->has_cpu)
+                lim.cpu_quota_us = iso->cpu_millis * 100;
+        if (iso->has_cpu_shares)
+                lim.cpu_shares = iso->cpu_shares;
+        lim.pids_max = a->spec->pids_max;
+        r = cg_app_create(&a->pod->opt.cg, a->spec->name, &lim, !a->pod->opt.paths_unrestricted,
+                          cg_default_devices, cg_n_default_devices, &a->cg, err);
+        if (r < 0)
+                return pod_err_prefix(err, "app \"%s\"", a->spec->name);
+        a->cg_ready = true;
+        a->plan.cg = &a->cg;
+        return 0;
+}
+
 int app_prepare(struct app *a, struct pod_err *err)
 {
         const struct app_spec *s = &a->spec->app;
@@ -222,7 +252,7 @@ int app_prepare(struct app *a, struct pod_err *err)
         }
         p->argv = strv_copy(s->exec);
         p->workdir = xstrdup(s->workdir ? s->workdir : "/");
-        if ((r = isolation_prepare(a, err)) < 0)
+        if ((r = isolation_prepare(a, err)) < 0 || (r = cgroup_prepare(a, err)) < 0)
                 return r;
 
         /* Defaults first (only where the manifest sets nothing), then the
@@ -471,6 +501,10 @@ int app_start(struct app *a)
         int r, fd;
 
         a->started_ns = now_real_ns();
+        a->oom_kills = 0;
+        a->oom_killed = false;
+        if (a->cg_ready && cg_app_oom_kills(&a->cg, &a->cg.oom_kills_at_start) < 0)
+                a->cg.oom_kills_at_start = 0;
         r = io_setup(a);
         if (r < 0) {
                 close_child_fds(&a->io);
@@ -500,6 +534,8 @@ int app_start(struct app *a)
  * every partial line is flushed, the log file is synced (log_finished), and
  * then the status is written and synced.
  */
+static void cgroup_app_kill_rest(struct app *a);
+
 static void log_finished(void *arg)
 {
         struct app *a = arg;
@@ -535,6 +571,7 @@ static void app_finalize(struct app *a)
         if (a->state == APP_EXITED || a->log_finishing)
                 return;
         a->log_finishing = true;
+        cgroup_app_kill_rest(a);
         if (a->drain_timer_init)
                 uv_timer_stop(&a->drain_timer);
         if (a->log_ready)
@@ -595,6 +632,38 @@ static void on_drain_timeout(uv_timer_t *t)
         app_finalize(a);
 }
 
+/*
+ * The main process is gone: what the memory cgroup says about OOM kills.
+ * The processes it left behind keep running while the app's output is
+ * drained (DESIGN rule 4: a grandchild may still write, up to the drain
+ * deadline); app_finalize then kills what is left in the cgroup, so nothing
+ * an app started outlives it, whatever session or process group it moved to.
+ */
+static void cgroup_app_ended(struct app *a)
+{
+        uint64_t n;
+
+        if (!a->cg_ready)
+                return;
+        if (cg_app_oom_kills(&a->cg, &n) == 0 && n > a->cg.oom_kills_at_start)
+                a->oom_kills = n - a->cg.oom_kills_at_start;
+        a->oom_killed = a->oom_kills > 0 && WIFSIGNALED(a->wstatus) && WTERMSIG(a->wstatus) == SIGKILL;
+        if (a->oom_killed)
+                log_warn("app %s: killed by the kernel's OOM killer: its memory limit (%llu bytes) was reached",
+                         a->spec->name, (unsigned long long)a->spec->app.iso.memory_limit);
+        else if (a->oom_kills)
+                log_warn("app %s: %llu of its processes were killed by the OOM killer", a->spec->name,
+                         (unsigned long long)a->oom_kills);
+}
+
+static void cgroup_app_kill_rest(struct app *a)
+{
+        unsigned count = 0;
+
+        if (a->cg_ready && cg_app_kill(&a->cg, SIGKILL, &count) == 0 && count)
+                log_debug("app %s: SIGKILL to %u processes it left behind", a->spec->name, count);
+}
+
 void app_on_exit(struct app *a, int wstatus)
 {
         report_consume(a);
@@ -602,6 +671,7 @@ void app_on_exit(struct app *a, int wstatus)
         a->exited_ns = now_real_ns();
         a->reaped = true;
         a->reaped_mono_ns = now_mono_ns();
+        cgroup_app_ended(a);
         if (a->log_ready && a->log.file)
                 log_file_finish_by(a->log.file, a->reaped_mono_ns + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull);
         if (a->io.outs_open == 0) {
@@ -666,6 +736,8 @@ void app_signal(struct app *a, int sig)
          * the child has not reached setsid yet. */
         kill(-a->pid, sig);
         kill(a->pid, sig);
+        if (sig == SIGKILL)
+                cgroup_app_kill_rest(a);        /* whatever left the process group */
         if (sig == SIGTERM) {
                 kill(-a->pid, SIGCONT);
                 kill(a->pid, SIGCONT);
@@ -728,6 +800,13 @@ json_t *app_status_json(const struct app *a)
                                                             "disconnectedSlow", (json_int_t)a->io.clients_disconnected));
                 if (a->io.tty)
                         json_object_set_new(j, "ttySize", json_pack("{s:i,s:i}", "rows", a->io.rows, "cols", a->io.cols));
+        }
+        if (a->cg_ready) {
+                _cleanup_free_ char *cg = xasprintf("/%s/system.slice/%s.service", a->pod->opt.cg.path, a->spec->name);
+                json_object_set_new(j, "cgroup", json_string(cg));
+                json_object_set_new(j, "oomKills", json_integer((json_int_t)a->oom_kills));
+                if (a->state == APP_EXITED)
+                        json_object_set_new(j, "oomKilled", json_boolean(a->oom_killed));
         }
         if (a->log_ready && a->log.file) {
                 struct log_file_stats st;

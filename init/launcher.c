@@ -24,7 +24,7 @@ struct launch {
         bool debug, interactive, mutable_pod, interactive_all;
         bool disable_caps, disable_paths, disable_seccomp;
         const char *net, *hostname, *ipc, *private_users, *mds_token, *local_config, *dns_mode;
-        const char *ready_fd, *max_clients, *max_message, *console_format;
+        const char *ready_fd, *max_clients, *max_message, *console_format, *cgroup_parent;
         const char *uuid;
         int clone_flags;
         bool new_net;
@@ -34,7 +34,7 @@ static void usage(void)
 {
         fprintf(stderr,
                 "usage: podinit [--debug] --net=none|host [--hostname=NAME] [--mutable] [--ipc=auto|private|parent]\n"
-                "               [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD] UUID\n"
+                "               [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD] [--cgroup-parent=PATH] UUID\n"
                 "Runs the pod whose directory is the current directory (rkt's stage1 `run` convention).\n"
                 "Normally started by `podctl run` or by rkt; see podinit(8).\n");
 }
@@ -185,6 +185,72 @@ static int open_log_dirs(const struct pod_manifest *m, struct pod_options *opt, 
         return 0;
 }
 
+/* Does some app ask for a limit only a cgroup can enforce? */
+static const char *app_needing_cgroup(const struct pod_manifest *m)
+{
+        for (size_t i = 0; i < m->n_apps; i++) {
+                const struct pod_app *a = &m->apps[i];
+                if (a->app.iso.has_memory || a->app.iso.has_cpu || a->app.iso.has_cpu_shares || a->pids_max)
+                        return a->name;
+        }
+        return NULL;
+}
+
+/*
+ * The pod's cgroup (common/cgroup.h), created before the pod's namespaces so
+ * that PID 1 and everything it starts is in it from the start: the
+ * launcher joins <pod>/init.scope itself and clone() inherits it.  Its path
+ * goes to $pod/subcgroup before the pid file, as rkt's stage1 does.
+ *
+ * A host without usable cgroups (no /sys/fs/cgroup, read-only, a
+ * container that was not delegated one) still runs pods, with a warning
+ * that the device policy is not enforced -- unless an app asks for a
+ * limit, which is an error: a limit must not be silently dropped.
+ */
+static int setup_cgroup(const struct launch *l, const struct pod_manifest *m, struct cg_pod *ret,
+                        struct pod_err *err)
+{
+        const char *needs = app_needing_cgroup(m), *parent = l->cgroup_parent ? l->cgroup_parent : CG_DEFAULT_PARENT;
+        _cleanup_free_ char *path = NULL;
+        struct pod_err why = { 0 };
+        enum cg_layout layout;
+        int r;
+
+        while (*parent == '/')
+                parent++;
+        if (strstr(parent, "..") || strchr(parent, '\n'))
+                return pod_err_set(err, -EINVAL, "--cgroup-parent=%s: expected a cgroup path without \"..\"", l->cgroup_parent);
+        path = cg_pod_path(parent, l->uuid);
+        r = cg_detect(CG_DEFAULT_MOUNT, &layout, &why);
+        if (r == 0 && layout != CG_NONE) {
+                r = cg_pod_create(CG_DEFAULT_MOUNT, layout, path, ret, &why);
+                if (r == 0 && (r = cg_pod_enter(ret, getpid(), &why)) < 0)
+                        cg_pod_close(ret);
+        } else if (r == 0) {
+                r = pod_err_set(&why, -ENOENT, "no cgroup hierarchy is mounted at %s", CG_DEFAULT_MOUNT);
+        }
+        if (r < 0) {
+                ret->layout = CG_NONE;
+                if (needs)
+                        return pod_err_set(err, r, "app \"%s\" has a resource limit, but the pod's cgroup cannot be created: %s",
+                                           needs, why.msg);
+                log_warn("running without a pod cgroup (%s): the device policy is not enforced and "
+                         "processes apps leave behind are not tracked", why.msg);
+                return 0;
+        }
+        if (*cg_pod_missing(ret))
+                log_warn("cgroup controllers not available: %s; limits that need them fail", cg_pod_missing(ret));
+        r = write_file_atomic(AT_FDCWD, "subcgroup", ret->path, strlen(ret->path), 0644, 0);
+        if (r < 0)
+                return pod_err_set(err, r, "writing subcgroup: %s", strerror(-r));
+        return 0;
+}
+
+static void cg_pod_closep(struct cg_pod **p)
+{
+        cg_pod_close(*p);
+}
+
 static void pod_manifest_freep(struct pod_manifest **m)
 {
         pod_manifest_free(*m);
@@ -303,6 +369,7 @@ int launcher_main(int argc, char **argv)
                 { "max-clients", OPT_STR, &l.max_clients },
                 { "max-message", OPT_STR, &l.max_message },
                 { "console-format", OPT_STR, &l.console_format },
+                { "cgroup-parent", OPT_STR, &l.cgroup_parent },
         };
 
         log_init("podinit", false);
@@ -379,8 +446,13 @@ int launcher_main(int argc, char **argv)
                 l.clone_flags |= CLONE_NEWNET;
         if (l.interactive)
                 l.interactive_all = true;
-        if (l.private_users)
-                log_warn("--private-users is not implemented; the pod runs without a user namespace");
+        if (l.private_users && *l.private_users) {
+                /* Running without the user namespace that was asked for would
+                 * be quietly less isolated than requested: refuse instead. */
+                log_error("--private-users=%s: user namespaces are not supported by podinit yet; run the pod without --private-users",
+                          l.private_users);
+                return EXIT_SETUP;
+        }
 
         if (get_lock(&lock_fd, l.uuid, &err) < 0 || load_manifest(&m, &err) < 0) {
                 log_error("%s", err.msg);
@@ -404,6 +476,13 @@ int launcher_main(int argc, char **argv)
         pod_dir = (char *)opt.pod_dir;
         log_dirfds = opt.log_dirfds;
         if (r < 0) {
+                log_error("%s", err.msg);
+                return EXIT_SETUP;
+        }
+        for (int h = 0; h < CG_NHIER; h++)
+                opt.cg.dirfd[h] = -1;
+        _cleanup_(cg_pod_closep) struct cg_pod *cg_owned = &opt.cg;     /* PID 1 has its own copy */
+        if (setup_cgroup(&l, m, &opt.cg, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
         }

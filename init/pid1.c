@@ -27,6 +27,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -291,6 +293,64 @@ static void mark_ready(struct pod *pod)
         }
 }
 
+/*
+ * PID 1 keeps only the capabilities it needs (docs/architecture.md
+ * "Capabilities").  Its bounding set becomes systemd-nspawn's default set
+ * plus every app's set, as rkt's stage1 has it (rkt's tests read PID 1's
+ * CapBnd): an app added later to a mutable pod cannot get more.  Its own
+ * permitted and effective sets keep what it uses -- mounts and seccomp
+ * (SYS_ADMIN), chroot, setuid/setgid, files it creates for apps, signals,
+ * device filters on cgroup v2 (BPF, NET_ADMIN), lowering OOM scores and
+ * raising limits (SYS_RESOURCE) -- plus the apps' sets, which a root app's
+ * child takes as its own.  Runs after every app is prepared, so the apps'
+ * sets are known.
+ */
+#define PID1_BOUNDING_NAMES                                                                        \
+        "CHOWN,DAC_OVERRIDE,DAC_READ_SEARCH,FOWNER,FSETID,IPC_OWNER,KILL,LEASE,LINUX_IMMUTABLE,"    \
+        "MKNOD,NET_BIND_SERVICE,NET_BROADCAST,NET_RAW,SETGID,SETFCAP,SETPCAP,SETUID,SYS_ADMIN,"    \
+        "SYS_BOOT,SYS_CHROOT,SYS_NICE,SYS_PTRACE,SYS_RESOURCE,SYS_TTY_CONFIG,AUDIT_CONTROL,AUDIT_WRITE"
+#define PID1_NEEDED_NAMES                                                                          \
+        "CHOWN,DAC_OVERRIDE,DAC_READ_SEARCH,FOWNER,FSETID,KILL,MKNOD,SETGID,SETUID,SETPCAP,"        \
+        "SYS_ADMIN,SYS_CHROOT,SYS_PTRACE,SYS_RESOURCE,NET_ADMIN"
+
+static int limit_own_caps(const struct pod *pod, struct pod_err *err)
+{
+        uint64_t bounding = 0, keep = 0, apps = 0;
+        cap_t cur;
+        int last = caps_last(), r = 0;
+
+        if (pod->opt.caps_unrestricted)
+                return 0;
+        (void)caps_parse_list(PID1_BOUNDING_NAMES, &bounding, NULL);
+        (void)caps_parse_list(PID1_NEEDED_NAMES, &keep, NULL);
+        keep |= 1ull << 39;     /* CAP_BPF, by number: newer than some libcap builds */
+        for (size_t i = 0; i < pod->n_apps; i++)
+                apps |= pod->apps[i].plan.caps_bounding;
+        bounding |= apps;
+        keep |= apps;
+        for (int c = 0; c <= last && c < 64; c++)
+                if (!(bounding & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        return pod_err_set(err, -errno, "dropping capability %d from PID 1's bounding set: %s", c,
+                                           strerror(errno));
+        cur = cap_get_proc();
+        if (!cur)
+                return pod_err_set(err, -errno, "reading PID 1's capabilities: %s", strerror(errno));
+        for (int c = 0; c <= last && c < 64; c++) {
+                cap_value_t v = c;
+                if (!(keep & (1ull << c)) &&
+                    (cap_set_flag(cur, CAP_PERMITTED, 1, &v, CAP_CLEAR) < 0 ||
+                     cap_set_flag(cur, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
+                     cap_set_flag(cur, CAP_INHERITABLE, 1, &v, CAP_CLEAR) < 0))
+                        r = -errno;
+        }
+        if (r == 0 && cap_set_proc(cur) < 0)
+                r = -errno;
+        cap_free(cur);
+        if (r < 0)
+                return pod_err_set(err, r, "dropping PID 1's unneeded capabilities: %s", strerror(-r));
+        return 0;
+}
+
 static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_options *opt,
                     struct pod_err *err)
 {
@@ -334,6 +394,8 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         for (size_t i = 0; i < m->n_apps; i++)
                 if ((r = app_prepare(&pod->apps[i], err)) < 0)
                         return r;
+        if ((r = limit_own_caps(pod, err)) < 0)
+                return r;
         return control_start(pod, S1_PODINIT_DIR "/" PROTO_SOCKET_NAME, err);
 }
 
@@ -376,7 +438,10 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
                                 io_out_done(&a->io.out[k]);
                 if (a->log_ready)
                         app_log_free(&a->log);
+                if (a->cg_ready)
+                        cg_app_close(&a->cg);   /* the cgroups stay until gc (rkt's rule) */
         }
+        cg_pod_close(&pod->opt.cg);
         console_free(pod->console);
         free(pod->apps);
         pidtab_done(&pod->pids);

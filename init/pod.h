@@ -18,6 +18,7 @@
 #include "common/proto.h"
 #include "common/status.h"
 #include "common/uuid.h"
+#include "common/cgroup.h"
 #include "init/spawn.h"
 #include "iomux/iomux.h"
 #include "logger/applog.h"
@@ -73,6 +74,10 @@ struct app {
         struct iottymux *iottymux;      /* rkt's raw attach sockets, if any */
         uv_timer_t drain_timer;
         bool drain_timer_init;
+        struct cg_app cg;               /* its cgroup, if cg_ready */
+        bool cg_ready;
+        uint64_t oom_kills;             /* OOM kills in its cgroup during its last run */
+        bool oom_killed;                /* its main process was one of them */
 };
 
 struct pod_options {
@@ -88,6 +93,7 @@ struct pod_options {
         bool paths_unrestricted;        /* --disable-paths: no read-only or hidden kernel paths */
         bool seccomp_disabled;          /* --disable-seccomp: no filter for any app */
         int *log_dirfds;                /* per app: its podinit.io/log-path directory, or -1 */
+        struct cg_pod cg;               /* the pod's cgroup (layout CG_NONE: none) */
 };
 
 struct control;

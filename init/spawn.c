@@ -1,4 +1,5 @@
 #include "init/spawn.h"
+#include "common/cgroup.h"
 #include "common/status.h"
 #include "common/util.h"
 
@@ -157,10 +158,24 @@ static void child_seccomp(const struct exec_plan *p, int fd)
                 child_fail(fd, SETUP_SECCOMP, "installing the seccomp filter", NULL);
 }
 
+/* Before setuid: raising a hard limit needs CAP_SYS_RESOURCE, which only PID 1's credentials may hold. */
+static void child_rlimits(const struct exec_plan *p, int fd)
+{
+        for (int r = 0; r < RLIMITS_N; r++)
+                if ((p->rlimits.set & (1u << r)) && setrlimit(r, &p->rlimits.lim[r]) < 0)
+                        child_fail(fd, SETUP_LIMITS, "setrlimit", rlimit_name(r));
+}
+
 static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
 {
         sigset_t all;
         struct sigaction sa;
+
+        /* The app's cgroup first, so that its limits (and the device policy)
+         * hold from the first thing the child does, and before close_range
+         * below closes the pre-opened cgroup.procs fds. */
+        if (p->cg && cg_app_join_child(p->cg) < 0)
+                child_fail(fd, SETUP_CGROUP, "joining the app's cgroup", NULL);
 
         /* Interactive: stay in the terminal's session (no setsid), become a
          * process group of our own and take the terminal's foreground, which
@@ -203,6 +218,7 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
          * PID 1's capabilities are still held (lowering needs CAP_SYS_RESOURCE). */
         if (p->has_oom)
                 child_oom_adjust(p->oom_score_adj, fd);
+        child_rlimits(p, fd);
         if (chroot(p->rootfs) < 0)
                 child_fail(fd, SETUP_CHROOT, "chroot", p->rootfs);
         if (chdir(p->workdir ? p->workdir : "/") < 0)

@@ -17,6 +17,10 @@
 #include <sys/types.h>
 #include <linux/filter.h>
 
+#include "common/rlimits.h"
+
+struct cg_app;
+
 struct exec_plan {
         char *rootfs;           /* chroot target, as PID 1 sees it */
         char **argv;            /* argv[0] is the program as given in the manifest */
@@ -41,6 +45,8 @@ struct exec_plan {
         const struct sock_fprog *seccomp;       /* installed last before execve; NULL: none (not owned: PID 1's cache) */
         bool has_oom;
         int oom_score_adj;
+        struct app_rlimits rlimits;     /* setrlimit() before setuid */
+        const struct cg_app *cg;        /* joined first thing in the child; NULL: no cgroup (not owned) */
 };
 
 struct spawn_report {

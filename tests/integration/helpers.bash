@@ -212,6 +212,8 @@ pod_teardown() {
         wait "$pid" 2>/dev/null || true
     done
     BG_PIDS=()
+    # The pods' cgroups outlive them until gc (rkt's rule): remove them.
+    [ -d "$D/pods" ] && timeout 20 "$PODCTL" --dir="$D" gc >/dev/null 2>&1 || true
 }
 
 # pod_lock_held DIR: true while some process holds the pod's flock.

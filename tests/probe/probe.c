@@ -47,7 +47,8 @@ static void usage(void)
 		"  exit N | kill-self SIG | sleep SECONDS | ignore-term [SECONDS]\n"
 		"  term-exit N | orphans N [LINGER_MS] | zombies | print TEXT...\n"
 		"  env | id | now | write-now FILE | pid | hostname | isatty | cwd\n"
-		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n",
+		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n"
+		"  alloc MIB | forks N\n",
 		prog);
 	exit(EXIT_USAGE);
 }
@@ -353,6 +354,54 @@ static int cmd_isatty(void)
 	return 0;
 }
 
+/* Touch MIB mebibytes, one at a time, saying how far it got (for memory limits). */
+static int cmd_alloc(long long mib)
+{
+	for (long long i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (!p)
+			die_sys("malloc");
+		memset(p, 0x5a, 1 << 20);
+		if ((i + 1) % 16 == 0 || i + 1 == mib) {
+			printf("allocated %lld MiB\n", i + 1);
+			flush_out();
+		}
+	}
+	return 0;
+}
+
+/* Fork up to N children that wait; print how many exist and why the next
+ * fork failed (for pids limits), then end them all. */
+static int cmd_forks(long long n)
+{
+	long long made = 0;
+	int err = 0;
+	pid_t *kids = calloc((size_t)n + 1, sizeof(pid_t));
+
+	if (!kids)
+		die_sys("calloc");
+	for (; made < n; made++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		kids[made] = pid;
+	}
+	printf("forked %lld%s%s\n", made, err ? " then " : "", err ? strerror(err) : "");
+	flush_out();
+	for (long long i = 0; i < made; i++)
+		kill(kids[i], SIGKILL);
+	for (long long i = 0; i < made; i++)
+		waitpid(kids[i], NULL, 0);
+	free(kids);
+	return 0;
+}
+
 static int cmd_setsid_child(double seconds)
 {
 	pid_t pid;
@@ -538,6 +587,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "flood")) {
 		need_args(argc, 1, 1);
 		rc = cmd_flood(parse_int(argv[0], 0, LLONG_MAX, "bad byte count"));
+	} else if (!strcmp(cmd, "alloc")) {
+		need_args(argc, 1, 1);
+		rc = cmd_alloc(parse_int(argv[0], 1, 1 << 20, "bad MiB count"));
+	} else if (!strcmp(cmd, "forks")) {
+		need_args(argc, 1, 1);
+		rc = cmd_forks(parse_int(argv[0], 1, 100000, "bad process count"));
 	} else if (!strcmp(cmd, "lines")) {
 		need_args(argc, 2, 3);
 		if (argc == 3 && strcmp(argv[2], "out") && strcmp(argv[2], "err"))

@@ -21,7 +21,7 @@ TEST(isolators_retain_remove_nnp_oom)
         ASSERT_EQ(0, parse("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[\"CAP_NET_ADMIN\",\"sys_time\",\"Kill\"]}}]",
                            &iso, &err));
         ASSERT_EQ((1ull << 12) | (1ull << 25) | (1ull << 5), isolators_bounding(&iso));
-        ASSERT(!iso.nnp && !iso.has_oom && !iso.unimplemented[0]);
+        ASSERT(!iso.nnp && !iso.has_oom && !iso.has_memory && !iso.has_cpu && !iso.has_cpu_shares);
 
         ASSERT_EQ(0, parse("[{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{\"set\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"]}}]",
                            &iso, &err));
@@ -39,17 +39,58 @@ TEST(isolators_retain_remove_nnp_oom)
         ASSERT_EQ(0xa80425fbull, isolators_bounding(&iso));
 }
 
-TEST(isolators_unimplemented_and_ignored)
+TEST(isolators_resources_and_ignored)
 {
         struct isolators iso;
         struct pod_err err;
 
+        /* The last of a repeated resource isolator wins; rkt's ignored ones are accepted. */
         ASSERT_EQ(0, parse("[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"1G\"}},"
                            "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{\"set\":[\"@rkt/default-whitelist\"]}},"
-                           "{\"name\":\"resource/memory\",\"value\":{\"limit\":\"2G\"}},"
+                           "{\"name\":\"resource/memory\",\"value\":{\"limit\":\"42Mi\",\"request\":\"1Mi\"}},"
+                           "{\"name\":\"resource/cpu\",\"value\":{\"limit\":\"800m\"}},"
+                           "{\"name\":\"os/linux/cpu-shares\",\"value\":12345},"
                            "{\"name\":\"os/unix/sysctl\",\"value\":{}}]", &iso, &err));
-        ASSERT_STREQ("resource/memory", iso.unimplemented);
+        ASSERT(iso.has_memory);
+        ASSERT_EQ(42ull << 20, iso.memory_limit);
+        ASSERT(iso.has_cpu);
+        ASSERT_EQ(800, (long)iso.cpu_millis);
+        ASSERT(iso.has_cpu_shares);
+        ASSERT_EQ(12345, (long)iso.cpu_shares);
         ASSERT_EQ(SECCOMP_RETAIN, iso.seccomp);
+
+        /* A request without a limit sets nothing. */
+        ASSERT_EQ(0, parse("[{\"name\":\"resource/cpu\",\"value\":{\"request\":\"1\"}}]", &iso, &err));
+        ASSERT(!iso.has_cpu);
+}
+
+TEST(isolators_k8s_quantities)
+{
+        static const struct { const char *s; bool millis; uint64_t want; } ok[] = {
+                { "1", false, 1 },          { "1024", false, 1024 },       { "1k", false, 1000 },
+                { "1Ki", false, 1024 },     { "42Mi", false, 42ull << 20 }, { "25M", false, 25000000 },
+                { "1G", false, 1000000000 }, { "1Gi", false, 1ull << 30 },  { "2Ti", false, 2ull << 40 },
+                { "1Ei", false, 1ull << 60 }, { "1e3", false, 1000 },       { "1E6", false, 1000000 },
+                { "0.5Gi", false, 1ull << 29 }, { "1.5k", false, 1500 },    { "100m", false, 1 },   /* rounded up */
+                { "800m", true, 800 },      { "1", true, 1000 },           { "0.5", true, 500 },
+                { "2.25", true, 2250 },     { "1500u", true, 2 },          { "250m", true, 250 },
+                { "0", false, 0 },          { "18446744073709551615", false, UINT64_MAX },
+        };
+        static const char *const bad[] = { "", "-1", "+1", "1.2.3", "Mi", "1 Mi", "1mi", "1KB", "1x", "0x10",
+                                           ".", "1e", "1e-3", "18446744073709551616", "16Ei", "1e40" };
+        for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+                uint64_t v = 7;
+                int r = k8s_quantity_parse(ok[i].s, ok[i].millis, &v);
+                if (r != 0 || v != ok[i].want)
+                        FAIL_AT("\"%s\"%s: r=%d v=%llu, want %llu", ok[i].s, ok[i].millis ? " (milli)" : "", r,
+                                (unsigned long long)v, (unsigned long long)ok[i].want);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                uint64_t v = 7;
+                if (k8s_quantity_parse(bad[i], false, &v) >= 0)
+                        FAIL_AT("accepted \"%s\" as %llu", bad[i], (unsigned long long)v);
+                ASSERT_EQ(7, (long)v);
+        }
 }
 
 TEST(isolators_errors_name_the_problem)
@@ -58,6 +99,14 @@ TEST(isolators_errors_name_the_problem)
                 const char *json, *msg;
         } bad[] = {
                 { "{}", "expected a list of isolators" },
+                { "[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"lots\"}}]", "limit \"lots\" is not a memory quantity above 0" },
+                { "[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"0\"}}]", "is not a memory quantity above 0" },
+                { "[{\"name\":\"resource/memory\",\"value\":{\"limit\":512}}]", "(not a string)" },
+                { "[{\"name\":\"resource/memory\",\"value\":\"1G\"}]", "expected {\"limit\"" },
+                { "[{\"name\":\"resource/cpu\",\"value\":{\"limit\":\"-1\"}}]", "is not a CPU quantity" },
+                { "[{\"name\":\"resource/cpu\",\"value\":{\"limit\":\"9223372036854776\"}}]", "is not a CPU quantity" },
+                { "[{\"name\":\"os/linux/cpu-shares\",\"value\":1}]", "from 2 to 262144" },
+                { "[{\"name\":\"os/linux/cpu-shares\",\"value\":\"12\"}]", "from 2 to 262144" },
                 { "[3]", "isolators[0]: expected {\"name\"" },
                 { "[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[]}}]", "at least one capability" },
                 { "[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":[\"CAP_KILL\"]}]", "expected {\"set\"" },
