@@ -38,6 +38,10 @@ struct app_args {
         const char *caps_retain, *caps_remove;
         char *log_path_abs;     /* a relative --log-path made absolute (log[0] points to it) */
         const char *seccomp;    /* --seccomp */
+        char **mounts;          /* --mount=volume=NAME,target=PATH */
+        bool readonly_rootfs;   /* --readonly-rootfs */
+        const char *memory, *cpu, *cpu_shares, *pids_max;       /* --memory, --cpu, --cpu-shares, --pids-max */
+        char **rlimits;         /* --rlimit=NAME=SOFT[:HARD] */
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
@@ -45,6 +49,8 @@ struct app_args {
 struct run_args {
         bool detach, debug, interactive;
         const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format;
+        char **volumes;         /* --volume=NAME,kind=...,... */
+        json_t *volumes_json;   /* the same, as the manifest's "volumes" */
         struct app_args *apps;
         size_t n_apps;
 };
@@ -166,12 +172,87 @@ static int set_seccomp_isolator(json_t *app, const struct app_args *a, struct po
         return 0;
 }
 
+/*
+ * --volume=NAME,kind=host,source=PATH[,readOnly=true][,recursive=false]
+ * --volume=NAME,kind=empty[,mode=0755][,uid=N][,gid=N][,readOnly=true]
+ * (rkt's syntax) as a volume object; the manifest parser checks the rest.
+ */
+static int volume_flag_parse(const char *v, json_t **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *copy = xstrdup(v);
+        char *save = NULL, *item = strtok_r(copy, ",", &save);
+        json_t *o = json_object();
+
+        if (!item || strchr(item, '=')) {
+                json_decref(o);
+                return pod_err_set(err, -EINVAL, "--volume=%s: expected NAME,kind=host|empty,...", v);
+        }
+        json_object_set_new(o, "name", json_string(item));
+        while ((item = strtok_r(NULL, ",", &save))) {
+                char *eq = strchr(item, '=');
+                char *end;
+                if (!eq)
+                        goto bad;
+                *eq++ = '\0';
+                if (!strcmp(item, "kind") || !strcmp(item, "source") || !strcmp(item, "mode")) {
+                        char cwd[PATH_MAX];
+                        _cleanup_free_ char *abs = NULL;
+                        /* A relative source is relative to where podctl runs. */
+                        if (!strcmp(item, "source") && eq[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                                json_object_set_new(o, item, json_string(abs = xasprintf("%s/%s", cwd, eq)));
+                        else
+                                json_object_set_new(o, item, json_string(eq));
+                } else if (!strcmp(item, "readOnly") || !strcmp(item, "recursive")) {
+                        if (strcmp(eq, "true") && strcmp(eq, "false"))
+                                goto bad;
+                        json_object_set_new(o, item, json_boolean(!strcmp(eq, "true")));
+                } else if (!strcmp(item, "uid") || !strcmp(item, "gid")) {
+                        long long n = strtoll(eq, &end, 10);
+                        if (!*eq || *end || n < 0 || n > 0xfffffffeLL)
+                                goto bad;
+                        json_object_set_new(o, item, json_integer(n));
+                } else {
+                        goto bad;
+                }
+        }
+        *ret = o;
+        return 0;
+bad:
+        json_decref(o);
+        return pod_err_set(err, -EINVAL, "--volume=%s: expected NAME,kind=host,source=PATH[,readOnly=true][,recursive=false] or NAME,kind=empty[,mode=0755][,uid=N][,gid=N]",
+                           v);
+}
+
+/* --mount=volume=NAME,target=PATH as an apps[].mounts entry. */
+static int mount_flag_parse(const char *v, json_t **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *copy = xstrdup(v);
+        char *save = NULL, *vol = NULL, *target = NULL;
+
+        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                if (!strncmp(item, "volume=", 7) && !vol)
+                        vol = item + 7;
+                else if (!strncmp(item, "target=", 7) && !target)
+                        target = item + 7;
+                else
+                        vol = target = NULL, item = NULL;
+                if (!item)
+                        break;
+        }
+        if (!vol || !*vol || !target || !*target)
+                return pod_err_set(err, -EINVAL, "--mount=%s: expected volume=NAME,target=PATH", v);
+        *ret = json_pack("{s:s,s:s}", "volume", vol, "path", target);
+        return 0;
+}
+
 static void usage(void)
 {
         fprintf(stderr,
                 "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
                 "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive]\n"
                 "                  [--console-format=raw|rkt|none]\n"
+                "                  [--volume=NAME,kind=host,source=PATH[,readOnly=true][,recursive=false]]...\n"
+                "                  [--volume=NAME,kind=empty[,mode=0755][,uid=N][,gid=N]]...\n"
                 "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]...\n"
                 "                        [--stdin=null|stream|tty|interactive] [--stdout=MODE] [--stderr=MODE] [--log-attached]\n"
                 "                        [--log-path=FILE] [--log-max-size=SIZE] [--log-max-files=N] [--log-policy=block|drop]\n"
@@ -179,6 +260,9 @@ static void usage(void)
                 "                        [--log-partial-timeout=DURATION]\n"
                 "                        [--caps-retain=CAP,...] [--caps-remove=CAP,...]\n"
                 "                        [--seccomp=default|unconfined|mode=retain|remove[,errno=EXXX],SYSCALL|@GROUP,...]\n"
+                "                        [--mount=volume=NAME,target=PATH]... [--readonly-rootfs]\n"
+                "                        [--memory=QUANTITY] [--cpu=MILLICORES] [--cpu-shares=N] [--pids-max=N]\n"
+                "                        [--rlimit=NAME=SOFT[:HARD]]...\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
                 "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n"
@@ -187,7 +271,11 @@ static void usage(void)
 
 static void run_args_done(struct run_args *ra)
 {
+        strv_free(ra->volumes);
+        json_decref(ra->volumes_json);
         for (size_t i = 0; i < ra->n_apps; i++) {
+                strv_free(ra->apps[i].mounts);
+                strv_free(ra->apps[i].rlimits);
                 strv_free(ra->apps[i].set_env);
                 strv_free(ra->apps[i].args);
                 free(ra->apps[i].log_path_abs);
@@ -207,6 +295,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 { "pod-manifest", OPT_STR, &ra->pod_manifest },
                 { "interactive", OPT_BOOL, &ra->interactive },
                 { "console-format", OPT_STR, &ra->console_format },
+                { "volume", OPT_STRV, &ra->volumes },
         };
         int i = 1, r;
 
@@ -240,6 +329,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { "caps-retain", OPT_STR, &a->caps_retain },
                                 { "caps-remove", OPT_STR, &a->caps_remove },
                                 { "seccomp", OPT_STR, &a->seccomp },
+                                { "mount", OPT_STRV, &a->mounts },
+                                { "readonly-rootfs", OPT_BOOL, &a->readonly_rootfs },
+                                { "memory", OPT_STR, &a->memory },
+                                { "cpu", OPT_STR, &a->cpu },
+                                { "cpu-shares", OPT_STR, &a->cpu_shares },
+                                { "pids-max", OPT_STR, &a->pids_max },
+                                { "rlimit", OPT_STRV, &a->rlimits },
                                 { log_flags[0].flag, OPT_STR, &a->log[0] },
                                 { log_flags[1].flag, OPT_STR, &a->log[1] },
                                 { log_flags[2].flag, OPT_STR, &a->log[2] },
@@ -536,6 +632,13 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                         set_caps_isolator(app, a);
                 if (r == 0 && a->seccomp)
                         r = set_seccomp_isolator(app, a, err);
+                if (r == 0 && a->memory)
+                        replace_isolator(app, ISO_MEMORY, ISO_MEMORY, ISO_MEMORY, json_pack("{s:s}", "limit", a->memory));
+                if (r == 0 && a->cpu)
+                        replace_isolator(app, ISO_CPU, ISO_CPU, ISO_CPU, json_pack("{s:s}", "limit", a->cpu));
+                if (r == 0 && a->cpu_shares)
+                        replace_isolator(app, ISO_CPU_SHARES, ISO_CPU_SHARES, ISO_CPU_SHARES,
+                                         json_integer(strtoll(a->cpu_shares, NULL, 10)));
                 if (r == 0) {
                         json_t *ann = json_array();
                         for (int k = 0; k < IO_STREAMS; k++) {
@@ -556,13 +659,27 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", log_flags[k].annotation,
                                                                      "value", v));
                         }
-                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:o}", "name", name, "image",
-                                                              "name", im->name, "app", app, "annotations", ann));
+                        if (a->pids_max)
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_PIDS_MAX, "value", a->pids_max));
+                        for (char **rl = a->rlimits; rl && *rl; rl++) {
+                                const char *eq = strchr(*rl, '=');
+                                _cleanup_free_ char *an = xasprintf("%s%.*s", ANN_RLIMIT_PREFIX, (int)(eq - *rl), *rl);
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", eq + 1));
+                        }
+                        json_t *jm = json_array(), *one;
+                        for (char **mv = a->mounts; mv && *mv; mv++)
+                                if (mount_flag_parse(*mv, &one, err) == 0)
+                                        json_array_append_new(jm, one);
+                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image",
+                                                              "name", im->name, "app", app, "annotations", ann,
+                                                              "mounts", jm, "readOnlyRootFS", a->readonly_rootfs));
                 }
                 image_manifest_free(im);
                 if (r < 0)
                         goto out;
         }
+        if (ra->volumes_json)
+                json_object_set(pod, "volumes", ra->volumes_json);
         if (ra->stop_timeout)
                 json_array_append_new(json_object_get(pod, "annotations"),
                                       json_pack("{s:s,s:s}", "name", ANN_STOP_TIMEOUT, "value", ra->stop_timeout));
@@ -572,6 +689,9 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
         for (size_t i = 0; r == 0 && i < m->n_apps; i++)
                 r = check_ids(podfd, &m->apps[i], err);
 out:
+        /* A mount of a volume that is not there is found now, not by podinit. */
+        if (r == 0 && m)
+                r = volumes_resolve(m, err);
         if (r == 0) {
                 *ret_json = json_dumps(pod, JSON_INDENT(2));
                 if (!*ret_json)
@@ -747,6 +867,65 @@ int cmd_run(int argc, char **argv)
                         json_decref(v);
                 }
         }
+        /* Volumes and the resource, mount and rlimit flags, each with its flag in the message. */
+        if (ra.volumes) {
+                struct volume *vols = NULL;
+                size_t nv = 0;
+                ra.volumes_json = json_array();
+                for (char **v = ra.volumes; *v; v++) {
+                        json_t *o;
+                        if (volume_flag_parse(*v, &o, &err) < 0)
+                                goto bad_flag;
+                        json_array_append_new(ra.volumes_json, o);
+                }
+                if (volume_list_parse(ra.volumes_json, "--volume", &vols, &nv, &err) < 0)
+                        goto bad_flag;
+                volumes_free(vols, nv);
+        }
+        for (size_t i = 0; i < ra.n_apps; i++) {
+                const struct app_args *a = &ra.apps[i];
+                uint64_t q;
+                long n;
+                for (char **mv = a->mounts; mv && *mv; mv++) {
+                        json_t *o;
+                        if (mount_flag_parse(*mv, &o, &err) < 0)
+                                goto bad_flag;
+                        json_decref(o);
+                }
+                if (a->memory && (k8s_quantity_parse(a->memory, false, &q) < 0 || q == 0)) {
+                        pod_err_set(&err, -EINVAL, "--memory=%s: expected a memory quantity above 0 such as 512Mi or 1G", a->memory);
+                        goto bad_flag;
+                }
+                if (a->cpu && (k8s_quantity_parse(a->cpu, true, &q) < 0 || q == 0 || q > (uint64_t)INT64_MAX / 1000)) {
+                        pod_err_set(&err, -EINVAL, "--cpu=%s: expected CPUs above 0 such as 500m or 2", a->cpu);
+                        goto bad_flag;
+                }
+                if (a->cpu_shares && parse_long(a->cpu_shares, 2, 262144, &n) < 0) {
+                        pod_err_set(&err, -EINVAL, "--cpu-shares=%s: expected a number from 2 to 262144", a->cpu_shares);
+                        goto bad_flag;
+                }
+                if (a->pids_max && parse_long(a->pids_max, 1, POD_MAX_PIDS_MAX, &n) < 0) {
+                        pod_err_set(&err, -EINVAL, "--pids-max=%s: expected a number from 1 to %d", a->pids_max, POD_MAX_PIDS_MAX);
+                        goto bad_flag;
+                }
+                for (char **rl = a->rlimits; rl && *rl; rl++) {
+                        const char *eq = strchr(*rl, '=');
+                        _cleanup_free_ char *nm = eq ? strndup(*rl, (size_t)(eq - *rl)) : NULL;
+                        struct rlimit lim;
+                        int res = nm ? rlimit_from_name(nm) : -EINVAL;
+                        if (res < 0 || rlimit_value_parse(res, eq + 1, &lim) < 0) {
+                                pod_err_set(&err, -EINVAL, "--rlimit=%s: expected NAME=SOFT[:HARD] (e.g. nofile=1024:4096; names as in docs/manifest.md)",
+                                            *rl);
+                                goto bad_flag;
+                        }
+                }
+        }
+        if (0) {
+bad_flag:
+                log_error("run: %s", err.msg);
+                run_args_done(&ra);
+                return 2;
+        }
         if (ra.pod_manifest)
                 for (size_t i = 0; i < ra.n_apps; i++)
                         if (ra.apps[i].name || ra.apps[i].exec || ra.apps[i].user || ra.apps[i].group ||
@@ -754,7 +933,9 @@ int cmd_run(int argc, char **argv)
                             ra.apps[i].io[2] || ra.apps[i].log_attached || ra.apps[i].log[0] || ra.apps[i].log[1] ||
                             ra.apps[i].log[2] || ra.apps[i].log[3] || ra.apps[i].log[4] || ra.apps[i].log[5] ||
                             ra.apps[i].log[6] || ra.apps[i].log[7] || ra.apps[i].log[8] || ra.apps[i].caps_retain ||
-                            ra.apps[i].caps_remove || ra.apps[i].seccomp) {
+                            ra.apps[i].caps_remove || ra.apps[i].seccomp || ra.apps[i].mounts || ra.apps[i].readonly_rootfs ||
+                            ra.apps[i].memory || ra.apps[i].cpu || ra.apps[i].cpu_shares || ra.apps[i].pids_max ||
+                            ra.apps[i].rlimits || ra.volumes) {
                                 log_error("run: app flags cannot be combined with --pod-manifest; put them in the manifest");
                                 run_args_done(&ra);
                                 return 2;

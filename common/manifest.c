@@ -302,6 +302,7 @@ void app_spec_done(struct app_spec *s)
         free(s->supp_gids);
         free(s->workdir);
         kv_free(s->env, s->n_env);
+        mount_points_free(s->mount_points, s->n_mount_points);
         memset(s, 0, sizeof(*s));
 }
 
@@ -461,6 +462,10 @@ static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *
                 snprintf(ip, sizeof(ip), "%s.isolators", path);
                 if ((r = isolators_parse(json_object_get(app, "isolators"), ip, &s->iso, err)) < 0)
                         return r;
+                snprintf(ip, sizeof(ip), "%s.mountPoints", path);
+                if ((r = mount_points_parse(json_object_get(app, "mountPoints"), ip, &s->mount_points,
+                                            &s->n_mount_points, err)) < 0)
+                        return r;
         }
         return parse_kv_list(app, "environment", path, true, &s->env, &s->n_env, err);
 }
@@ -509,10 +514,13 @@ void pod_manifest_free(struct pod_manifest *m)
                 free(m->apps[i].image_name);
                 free(m->apps[i].log.path);
                 app_spec_done(&m->apps[i].app);
+                app_mounts_spec_free(m->apps[i].mounts_spec, m->apps[i].n_mounts_spec);
+                app_mounts_free(m->apps[i].mounts, m->apps[i].n_mounts);
                 kv_free(m->apps[i].annotations, m->apps[i].n_annotations);
         }
         free(m->apps);
         kv_free(m->annotations, m->n_annotations);
+        volumes_free(m->volumes, m->n_volumes);
         free(m);
 }
 
@@ -585,6 +593,18 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
                                 goto fail;
                         }
                 }
+                {
+                        char mp[80];
+                        json_t *ro = json_object_get(it, "readOnlyRootFS");
+                        snprintf(mp, sizeof(mp), "%s.mounts", p);
+                        if ((r = app_mounts_parse(json_object_get(it, "mounts"), mp, &a->mounts_spec, &a->n_mounts_spec, err)) < 0)
+                                goto fail;
+                        if (ro && !json_is_null(ro) && !json_is_boolean(ro)) {
+                                r = pod_err_set(err, -EINVAL, "%s.readOnlyRootFS: expected true or false", p);
+                                goto fail;
+                        }
+                        a->read_only_rootfs = json_is_true(ro);
+                }
                 if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0 ||
                     (r = parse_app_io(a, p, err)) < 0 || (r = parse_app_log(a, p, err)) < 0)
                         goto fail;
@@ -603,7 +623,8 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
                                         goto fail;
                                 }
         }
-        if ((r = parse_kv_list(root, "annotations", "manifest", false, &m->annotations, &m->n_annotations, err)) < 0)
+        if ((r = parse_kv_list(root, "annotations", "manifest", false, &m->annotations, &m->n_annotations, err)) < 0 ||
+            (r = volume_list_parse(json_object_get(root, "volumes"), "manifest: volumes", &m->volumes, &m->n_volumes, err)) < 0)
                 goto fail;
         if ((v = kv_get(m->annotations, m->n_annotations, ANN_STOP_TIMEOUT))) {
                 if (parse_duration_ms(v, &m->stop_timeout_ms) < 0 || m->stop_timeout_ms > 24ull * 3600 * 1000) {
@@ -680,6 +701,8 @@ static void app_spec_copy(struct app_spec *dst, const struct app_spec *src)
         }
         dst->n_env = src->n_env;
         dst->iso = src->iso;
+        dst->mount_points = mount_points_copy(src->mount_points, src->n_mount_points);
+        dst->n_mount_points = src->n_mount_points;
 }
 
 int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, E *err)

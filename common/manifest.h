@@ -17,6 +17,7 @@
 
 #include "common/isolators.h"
 #include "common/rlimits.h"
+#include "common/volumes.h"
 #include "common/util.h"
 
 /* Limits (DESIGN rule 6); each has a test that goes past it. */
@@ -90,6 +91,8 @@ struct app_spec {
         struct kv *env;
         size_t n_env;
         struct isolators iso;   /* isolators (plain values) */
+        struct mount_point *mount_points;       /* mountPoints */
+        size_t n_mount_points;
 };
 
 enum log_policy { LOG_BLOCK, LOG_DROP };
@@ -119,6 +122,11 @@ struct pod_app {
         struct log_spec log;
         struct app_rlimits rlimits;     /* podinit.io/rlimit-* annotations */
         uint64_t pids_max;              /* podinit.io/pids-max; 0: no limit */
+        struct app_mount_spec *mounts_spec;     /* apps[].mounts */
+        size_t n_mounts_spec;
+        bool read_only_rootfs;          /* apps[].readOnlyRootFS */
+        struct app_mount *mounts;       /* resolved by volumes_resolve() */
+        size_t n_mounts;
 };
 
 struct pod_manifest {
@@ -128,6 +136,8 @@ struct pod_manifest {
         size_t n_annotations;
         uint64_t stop_timeout_ms;
         bool mutable_pod;
+        struct volume *volumes;
+        size_t n_volumes;
 };
 
 struct image_manifest {

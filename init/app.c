@@ -208,6 +208,8 @@ static int cgroup_prepare(struct app *a, struct pod_err *err)
 {
         const struct isolators *iso = &a->spec->app.iso;
         struct cg_limits lim = { 0 };
+        _cleanup_free_ struct cg_device *devs = NULL;
+        size_t n;
         int r;
 
         a->plan.cg = NULL;
@@ -220,8 +222,20 @@ static int cgroup_prepare(struct app *a, struct pod_err *err)
         if (iso->has_cpu_shares)
                 lim.cpu_shares = iso->cpu_shares;
         lim.pids_max = a->spec->pids_max;
-        r = cg_app_create(&a->pod->opt.cg, a->spec->name, &lim, !a->pod->opt.paths_unrestricted,
-                          cg_default_devices, cg_n_default_devices, &a->cg, err);
+        /* The default list, then the app's device volumes (read-only ones read only). */
+        devs = xcalloc(cg_n_default_devices + a->spec->n_mounts + 1, sizeof(*devs));
+        memcpy(devs, cg_default_devices, cg_n_default_devices * sizeof(*devs));
+        n = cg_n_default_devices;
+        for (size_t k = 0; k < a->spec->n_mounts; k++) {
+                const struct app_mount *m = &a->spec->mounts[k];
+                if (!m->dev_type)
+                        continue;
+                devs[n] = (struct cg_device){ m->dev_type, m->dev_major, m->dev_minor, "rw" };
+                if (m->read_only)
+                        snprintf(devs[n].access, sizeof(devs[n].access), "r");
+                n++;
+        }
+        r = cg_app_create(&a->pod->opt.cg, a->spec->name, &lim, !a->pod->opt.paths_unrestricted, devs, n, &a->cg, err);
         if (r < 0)
                 return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         a->cg_ready = true;
@@ -282,7 +296,7 @@ int app_prepare(struct app *a, struct pod_err *err)
         if ((r = write_env_file(a)) < 0)
                 return pod_err_set(err, r, "app \"%s\": writing %s/%s: %s", a->spec->name, S1_RKT_ENV,
                                    a->spec->name, strerror(-r));
-        if ((r = mounts_setup_app(p->rootfs, !a->pod->opt.paths_unrestricted, err)) < 0)
+        if ((r = mounts_setup_app(p->rootfs, (struct pod_app *)a->spec, !a->pod->opt.paths_unrestricted, err)) < 0)
                 return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         if ((r = log_prepare(a, err)) < 0)
                 return r;

@@ -1,5 +1,6 @@
 #include "init/launcher.h"
 #include "init/mounts.h"
+#include "init/volumes.h"
 #include "init/pod.h"
 #include "common/args.h"
 #include "common/fdutil.h"
@@ -120,6 +121,8 @@ static int load_manifest(struct pod_manifest **ret, struct pod_err *err)
                 if (r < 0)
                         goto fail;
         }
+        if ((r = volumes_resolve(m, err)) < 0)
+                goto fail;
         *ret = m;
         return 0;
 fail:
@@ -483,6 +486,12 @@ int launcher_main(int argc, char **argv)
                 opt.cg.dirfd[h] = -1;
         _cleanup_(cg_pod_closep) struct cg_pod *cg_owned = &opt.cg;     /* PID 1 has its own copy */
         if (setup_cgroup(&l, m, &opt.cg, &err) < 0) {
+                log_error("%s", err.msg);
+                return EXIT_SETUP;
+        }
+        /* Volumes are cloned now, while host paths are visible and a bad
+         * source is still a clean setup error (init/volumes.h). */
+        if (volumes_prepare(m, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
         }

@@ -1,4 +1,5 @@
 #include "init/mounts.h"
+#include "init/volumes.h"
 #include "common/fdutil.h"
 #include "common/podstate.h"
 
@@ -190,7 +191,7 @@ static int mask_paths(const char *rootfs, struct pod_err *err)
         return 0;
 }
 
-int mounts_setup_app(const char *rootfs, bool restrict_paths, struct pod_err *err)
+int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths, struct pod_err *err)
 {
         static const struct { const char *name; mode_t mode; } dirs[] = {
                 { "dev", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "tmp", 01777 }, { "etc", 0755 },
@@ -220,5 +221,14 @@ int mounts_setup_app(const char *rootfs, bool restrict_paths, struct pod_err *er
         snprintf(p, sizeof(p), "%s/sys", rootfs);
         if ((r = bind_ro("/sys", p, err)) < 0)
                 return r;
-        return restrict_paths ? mask_paths(rootfs, err) : 0;
+        if (restrict_paths && (r = mask_paths(rootfs, err)) < 0)
+                return r;
+        /* Volumes last: one at /dev/x, /sys or /tmp is what the app sees there. */
+        if (a->n_mounts || a->read_only_rootfs) {
+                _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root_fd < 0)
+                        return pod_err_set(err, -errno, "opening %s: %s", rootfs, strerror(errno));
+                return volumes_attach(a, root_fd, a->read_only_rootfs, rootfs, err);
+        }
+        return 0;
 }

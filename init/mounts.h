@@ -18,6 +18,7 @@ int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *er
 /* Bind the pod's /dev, /proc, /sys into an app rootfs (path in PID 1's root);
  * with restrict_paths, also make kernel interfaces under them read-only or
  * inaccessible (off with podinit --disable-paths). */
-int mounts_setup_app(const char *rootfs, bool restrict_paths, struct pod_err *err);
+struct pod_app;
+int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths, struct pod_err *err);
 
 #endif

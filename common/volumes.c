@@ -1,0 +1,365 @@
+#include "common/volumes.h"
+#include "common/log.h"
+#include "common/manifest.h"
+
+#include <jansson.h>
+
+static int opt_bool(json_t *obj, const char *key, const char *path, int *ret, struct pod_err *err)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_boolean(v))
+                return pod_err_set(err, -EINVAL, "%s.%s: expected true or false", path, key);
+        *ret = json_is_true(v);
+        return 0;
+}
+
+static int req_str(json_t *obj, const char *key, const char *path, bool required, const char **ret, struct pod_err *err)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v)) {
+                if (required)
+                        return pod_err_set(err, -EINVAL, "%s.%s: required", path, key);
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) || !*json_string_value(v))
+                return pod_err_set(err, -EINVAL, "%s.%s: expected a non-empty string", path, key);
+        *ret = json_string_value(v);
+        return 0;
+}
+
+static int id_field(json_t *obj, const char *key, const char *path, unsigned *ret, struct pod_err *err)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0xfffffffe)
+                return pod_err_set(err, -EINVAL, "%s.%s: expected an id from 0 to 4294967294", path, key);
+        *ret = (unsigned)json_integer_value(v);
+        return 0;
+}
+
+static void volume_done(struct volume *v)
+{
+        free(v->name);
+        free(v->source);
+        memset(v, 0, sizeof(*v));
+}
+
+/* One volume object; *v is filled (and owned by the caller) even on error. */
+static int volume_parse(json_t *it, const char *p, struct volume *v, struct pod_err *err)
+{
+        const char *name, *kind, *source, *mode;
+        unsigned uid = 0, gid = 0;
+        int recursive = 1, r;
+
+        v->read_only = -1;
+        if (!json_is_object(it))
+                return pod_err_set(err, -EINVAL, "%s: expected an object", p);
+        if ((r = req_str(it, "name", p, true, &name, err)) < 0 || (r = req_str(it, "kind", p, true, &kind, err)) < 0 ||
+            (r = req_str(it, "source", p, false, &source, err)) < 0 || (r = req_str(it, "mode", p, false, &mode, err)) < 0 ||
+            (r = opt_bool(it, "readOnly", p, &v->read_only, err)) < 0 ||
+            (r = opt_bool(it, "recursive", p, &recursive, err)) < 0 || (r = id_field(it, "uid", p, &uid, err)) < 0 ||
+            (r = id_field(it, "gid", p, &gid, err)) < 0)
+                return r;
+        v->name = xstrdup(name);
+        if (!acname_valid(name))
+                return pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid volume name (lower-case letters, digits and single dashes)",
+                                   p, name);
+        if (!strcmp(kind, "host")) {
+                v->kind = VOL_HOST;
+                if (!source)
+                        return pod_err_set(err, -EINVAL, "%s.source: required for a host volume (the host path to bind)", p);
+                if (source[0] != '/')
+                        return pod_err_set(err, -EINVAL, "%s.source: \"%s\" is not an absolute path", p, source);
+                v->source = xstrdup(source);
+        } else if (!strcmp(kind, "empty")) {
+                v->kind = VOL_EMPTY;
+        } else {
+                return pod_err_set(err, -EINVAL, "%s.kind: \"%s\" is not a volume kind (host or empty)", p, kind);
+        }
+        v->recursive = recursive;
+        v->mode = 0755;
+        if (mode) {
+                char *end;
+                unsigned long m = strtoul(mode, &end, 8);
+                if (*end || mode[0] < '0' || mode[0] > '7' || m > 07777)
+                        return pod_err_set(err, -EINVAL, "%s.mode: \"%s\" is not an octal mode such as \"0755\"", p, mode);
+                v->mode = (mode_t)m;
+        }
+        v->uid = uid;
+        v->gid = gid;
+        return 0;
+}
+
+static int check_list(json_t *arr, const char *path, struct pod_err *err)
+{
+        if (arr && !json_is_null(arr) && !json_is_array(arr))
+                return pod_err_set(err, -EINVAL, "%s: expected a list", path);
+        if (json_array_size(arr) > POD_MAX_VOLUMES)
+                return pod_err_set(err, -E2BIG, "%s: %zu entries, at most %u allowed", path, json_array_size(arr),
+                                   POD_MAX_VOLUMES);
+        return 0;
+}
+
+int volume_list_parse(json_t *arr, const char *path, struct volume **ret, size_t *ret_n, struct pod_err *err)
+{
+        struct volume *v;
+        json_t *it;
+        size_t i, n = 0;
+        int r;
+
+        if ((r = check_list(arr, path, err)) < 0)
+                return r;
+        v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
+        json_array_foreach(arr, i, it) {
+                char p[96];
+                snprintf(p, sizeof(p), "%s[%zu]", path, i);
+                n = i + 1;
+                if ((r = volume_parse(it, p, &v[i], err)) < 0)
+                        goto fail;
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(v[k].name, v[i].name)) {
+                                r = pod_err_set(err, -EINVAL, "%s.name: volume \"%s\" is defined twice", p, v[i].name);
+                                goto fail;
+                        }
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+fail:
+        volumes_free(v, n);
+        return r;
+}
+
+int mount_points_parse(json_t *arr, const char *path, struct mount_point **ret, size_t *ret_n, struct pod_err *err)
+{
+        struct mount_point *m;
+        json_t *it;
+        size_t i, n = 0;
+        int r;
+
+        if ((r = check_list(arr, path, err)) < 0)
+                return r;
+        m = xcalloc(json_array_size(arr) + 1, sizeof(*m));
+        json_array_foreach(arr, i, it) {
+                const char *name, *mp;
+                int ro = 0;
+                char p[128];
+
+                snprintf(p, sizeof(p), "%s[%zu]", path, i);
+                if (!json_is_object(it)) {
+                        r = pod_err_set(err, -EINVAL, "%s: expected an object", p);
+                        goto fail;
+                }
+                if ((r = req_str(it, "name", p, true, &name, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0 ||
+                    (r = opt_bool(it, "readOnly", p, &ro, err)) < 0)
+                        goto fail;
+                if (!acname_valid(name)) {
+                        r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid mount point name", p, name);
+                        goto fail;
+                }
+                m[i].name = xstrdup(name);
+                m[i].path = xstrdup(mp);
+                m[i].read_only = ro;
+                n = i + 1;
+        }
+        *ret = m;
+        *ret_n = n;
+        return 0;
+fail:
+        mount_points_free(m, n);
+        return r;
+}
+
+int app_mounts_parse(json_t *arr, const char *path, struct app_mount_spec **ret, size_t *ret_n, struct pod_err *err)
+{
+        struct app_mount_spec *m;
+        json_t *it;
+        size_t i, n = 0;
+        int r;
+
+        if ((r = check_list(arr, path, err)) < 0)
+                return r;
+        m = xcalloc(json_array_size(arr) + 1, sizeof(*m));
+        json_array_foreach(arr, i, it) {
+                const char *vol, *mp;
+                json_t *av;
+                char p[128];
+
+                snprintf(p, sizeof(p), "%s[%zu]", path, i);
+                n = i + 1;
+                if (!json_is_object(it)) {
+                        r = pod_err_set(err, -EINVAL, "%s: expected an object", p);
+                        goto fail;
+                }
+                if ((r = req_str(it, "volume", p, true, &vol, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0)
+                        goto fail;
+                m[i].volume = xstrdup(vol);
+                m[i].path = xstrdup(mp);
+                av = json_object_get(it, "appVolume");
+                if (av && !json_is_null(av)) {
+                        char ap[160];
+                        snprintf(ap, sizeof(ap), "%s.appVolume", p);
+                        m[i].app_volume = xcalloc(1, sizeof(struct volume));
+                        if ((r = volume_parse(av, ap, m[i].app_volume, err)) < 0)
+                                goto fail;
+                        if (strcmp(m[i].app_volume->name, vol)) {
+                                r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" differs from the mount's volume \"%s\"", ap,
+                                                m[i].app_volume->name, vol);
+                                goto fail;
+                        }
+                }
+        }
+        *ret = m;
+        *ret_n = n;
+        return 0;
+fail:
+        app_mounts_spec_free(m, n);
+        return r;
+}
+
+void volumes_free(struct volume *v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                volume_done(&v[i]);
+        free(v);
+}
+
+void mount_points_free(struct mount_point *m, size_t n)
+{
+        for (size_t i = 0; m && i < n; i++) {
+                free(m[i].name);
+                free(m[i].path);
+        }
+        free(m);
+}
+
+void app_mounts_spec_free(struct app_mount_spec *m, size_t n)
+{
+        for (size_t i = 0; m && i < n; i++) {
+                free(m[i].volume);
+                free(m[i].path);
+                if (m[i].app_volume)
+                        volume_done(m[i].app_volume);
+                free(m[i].app_volume);
+        }
+        free(m);
+}
+
+void app_mounts_free(struct app_mount *m, size_t n)
+{
+        for (size_t i = 0; m && i < n; i++) {
+                free(m[i].volume);
+                free(m[i].source);
+                free(m[i].target);
+                if (m[i].tree_fd >= 0)
+                        close(m[i].tree_fd);
+        }
+        free(m);
+}
+
+struct mount_point *mount_points_copy(const struct mount_point *m, size_t n)
+{
+        struct mount_point *c = xcalloc(n + 1, sizeof(*c));
+        for (size_t i = 0; i < n; i++) {
+                c[i].name = xstrdup(m[i].name);
+                c[i].path = xstrdup(m[i].path);
+                c[i].read_only = m[i].read_only;
+        }
+        return c;
+}
+
+static void add_mount(struct pod_app *a, const struct volume *v, const char *name, const char *target, bool ro)
+{
+        struct app_mount *m;
+
+        a->mounts = xrealloc(a->mounts, (a->n_mounts + 1) * sizeof(*a->mounts));
+        m = &a->mounts[a->n_mounts++];
+        memset(m, 0, sizeof(*m));
+        m->volume = xstrdup(name);
+        m->kind = v ? v->kind : VOL_EMPTY;
+        m->source = v && v->kind == VOL_HOST ? xstrdup(v->source) : NULL;
+        m->target = xstrdup(target);
+        m->read_only = ro;
+        m->recursive = v ? v->recursive : true;
+        m->mode = v ? v->mode : 0755;
+        m->uid = v ? v->uid : 0;
+        m->gid = v ? v->gid : 0;
+        m->tree_fd = -1;
+}
+
+/* Two targets name the same place ("/a/b" and "/a/b/", "a/b"): compared without slashes at the ends. */
+static bool same_target(const char *x, const char *y)
+{
+        size_t lx, ly;
+        while (*x == '/')
+                x++;
+        while (*y == '/')
+                y++;
+        lx = strlen(x);
+        ly = strlen(y);
+        while (lx && x[lx - 1] == '/')
+                lx--;
+        while (ly && y[ly - 1] == '/')
+                ly--;
+        return lx == ly && !strncmp(x, y, lx);
+}
+
+static const struct volume *find_volume(const struct pod_manifest *m, const char *name)
+{
+        for (size_t i = 0; i < m->n_volumes; i++)
+                if (!strcmp(m->volumes[i].name, name))
+                        return &m->volumes[i];
+        return NULL;
+}
+
+int volumes_resolve(struct pod_manifest *m, struct pod_err *err)
+{
+        for (size_t i = 0; i < m->n_apps; i++) {
+                struct pod_app *a = &m->apps[i];
+                const struct app_spec *s = &a->app;
+
+                app_mounts_free(a->mounts, a->n_mounts);
+                a->mounts = NULL;
+                a->n_mounts = 0;
+                for (size_t k = 0; k < a->n_mounts_spec; k++) {
+                        const struct app_mount_spec *ms = &a->mounts_spec[k];
+                        const struct volume *v = ms->app_volume ? ms->app_volume : find_volume(m, ms->volume);
+                        bool ro = false;
+
+                        if (!v)
+                                return pod_err_set(err, -ENOENT, "app \"%s\": mounts[%zu]: could not find volume \"%s\" (define it in the pod's volumes, e.g. --volume=%s,kind=empty)",
+                                                   a->name, k, ms->volume, ms->volume);
+                        for (size_t p = 0; p < s->n_mount_points; p++)
+                                if (!strcmp(s->mount_points[p].name, v->name))
+                                        ro = s->mount_points[p].read_only;
+                        if (v->read_only >= 0)
+                                ro = v->read_only;
+                        add_mount(a, v, v->name, ms->path, ro);
+                }
+                for (size_t p = 0; p < s->n_mount_points; p++) {
+                        const struct mount_point *mp = &s->mount_points[p];
+                        const struct volume *v;
+                        _cleanup_free_ char *implicit = NULL;
+                        bool covered = false, ro = mp->read_only;
+
+                        for (size_t k = 0; k < a->n_mounts && !covered; k++)
+                                covered = same_target(a->mounts[k].target, mp->path);
+                        if (covered)
+                                continue;
+                        v = find_volume(m, mp->name);
+                        if (!v) {
+                                implicit = xasprintf("%s-%s", a->name, mp->name);
+                                log_warn("app %s: no volume for its mount point \"%s\" (%s): using an empty volume \"%s\"",
+                                         a->name, mp->name, mp->path, implicit);
+                        } else if (v->read_only >= 0) {
+                                ro = v->read_only;
+                        }
+                        add_mount(a, v, v ? v->name : implicit, mp->path, ro);
+                }
+        }
+        return 0;
+}
