@@ -6,7 +6,9 @@
 # 1. Start latency of a one-app pod whose app is /probe (exit 0 / write-now):
 #    time to the app's exec and time until the whole command returns, for
 #    the floor (unshare + chroot), `crun run` of the same rootfs as an OCI
-#    bundle, podinit alone on an already prepared pod directory, and
+#    bundle (crun's default spec, and with podman's default seccomp
+#    profile), podinit alone on an already prepared pod directory (with its
+#    default isolation, and with seccomp, capabilities and paths off), and
 #    `podctl run` (image copy included) from a directory image, an .aci and
 #    with the state directory on tmpfs.  The variants are interleaved (their
 #    order rotates every iteration) so that load from elsewhere on the
@@ -45,6 +47,9 @@ for t in tini catatonit conmon crun hyperfine unshare chroot date sort mount umo
     command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg_of[$t]})")
 done
 [ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
+podman_seccomp=/usr/share/containers/seccomp.json
+[ -r "$podman_seccomp" ] || missing+=("$podman_seccomp (Debian package golang-github-containers-common)")
+command -v python3 >/dev/null 2>&1 || missing+=("python3 (Debian package python3)")
 if [ ${#missing[@]} -gt 0 ]; then
     printf '%s: missing tools:\n' "$prog" >&2
     printf '  %s\n' "${missing[@]}" >&2
@@ -258,20 +263,48 @@ make_config() {
 make_config cfg-now '"/probe", "write-now", "/t"'
 make_config cfg-true '"/probe", "exit", "0"'
 make_config cfg-sleep '"/probe", "sleep", "3600"'
+# The same with podman's default seccomp profile (Docker's format, from
+# containers-common), turned into the OCI form for this machine: rules for
+# other architectures, or for capabilities the container does not hold, go.
+python3 - "$podman_seccomp" "$bundle/cfg-now.json" "$bundle/cfg-now-seccomp.json" <<'PY'
+import json, os, sys
+prof, cfg = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+caps = set(cfg["process"]["capabilities"]["bounding"])
+archs = [a for m in prof.get("archMap", []) if m["architecture"] == "SCMP_ARCH_" + {"amd64": "X86_64", "arm64": "AARCH64"}.get(arch, arch.upper())
+         for a in [m["architecture"]] + m.get("subArchitectures", [])]
+rules = []
+for r in prof["syscalls"]:
+    inc, exc = r.get("includes") or {}, r.get("excludes") or {}
+    if inc.get("arches") and arch not in inc["arches"] or arch in (exc.get("arches") or []):
+        continue
+    if not set(inc.get("caps") or []) <= caps or set(exc.get("caps") or []) & caps:
+        continue
+    rule = {"names": r["names"], "action": r["action"]}
+    for k in ("args", "errnoRet"):
+        if r.get(k):
+            rule[k] = r[k]
+    rules.append(rule)
+sc = {"defaultAction": prof["defaultAction"], "architectures": archs, "syscalls": rules}
+if "defaultErrnoRet" in prof:
+    sc["defaultErrnoRet"] = prof["defaultErrnoRet"]
+cfg["linux"]["seccomp"] = sc
+json.dump(cfg, open(sys.argv[3], "w"), indent=1)
+PY
 mkdir -p "$crun_root"
 
-# crun refuses hybrid cgroup hierarchies whose v2 part has controllers,
-# even with cgroups disabled.  podinit creates no cgroups yet, so crun runs
-# with --cgroup-manager=disabled, and in our mount namespace (only) the v2
-# controller list reads as empty.
-crun_note="crun runs with --cgroup-manager=disabled (podinit creates no cgroups yet)"
+# crun refuses hybrid cgroup hierarchies whose v2 part has controllers, so
+# in our mount namespace (only) the v2 controller list reads as empty.  crun
+# creates its container's cgroups (--cgroup-manager=cgroupfs), as podinit
+# creates the pod's.
+crun_note="crun runs with --cgroup-manager=cgroupfs"
 cgc=/sys/fs/cgroup/unified/cgroup.controllers
 if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -e "$cgc" ] && [ -n "$(cat "$cgc")" ]; then
     : >"$work/empty"
     mount --bind "$work/empty" "$cgc"
     crun_note+="; hybrid cgroups: $cgc hidden in the benchmark's mount namespace"
 fi
-crun_g=(crun --cgroup-manager=disabled --root="$crun_root")
+crun_g=(crun --cgroup-manager=cgroupfs --root="$crun_root")
 
 mkdir -p "$tmpfs"
 mount -t tmpfs -o size=512m,mode=0700 podinit-bench "$tmpfs"
@@ -308,26 +341,31 @@ v_floor() {
 }
 
 crun_seq=0
-v_crun() {
-    local t0 t1 w rc=0 id=bench-$$-$((crun_seq++))
+# crun_variant NAME CONFIG
+crun_variant() {
+    local v=$1 t0 t1 w rc=0 id=bench-$$-$((crun_seq++))
     rm -f "$bundle/rootfs/t"
     sync
     t0=$(now_us)
-    "${crun_g[@]}" run -b "$bundle" -f "$bundle/cfg-now.json" "$id" >>"$log" 2>&1 || rc=$?
+    "${crun_g[@]}" run -b "$bundle" -f "$bundle/$2" "$id" >>"$log" 2>&1 || rc=$?
     t1=$(now_us)
     "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
-    [ $rc -eq 0 ] || fail_run "crun run" $rc
+    [ $rc -eq 0 ] || fail_run "crun run ($v)" $rc
     w=$(read_ns "$bundle/rootfs/t")
-    record crun exec $((w / 1000 - t0))
-    record crun total $((t1 - t0))
+    record "$v" exec $((w / 1000 - t0))
+    record "$v" total $((t1 - t0))
 }
+v_crun() { crun_variant crun cfg-now.json; }
+v_crun_sec() { crun_variant crunsec cfg-now-seccomp.json; }
 
 # podctl run with PODINIT=/bin/true: everything podctl does before it execs
 # podinit (image copy, manifest, checks).  The prepared pod is then run by
 # podinit alone (`podinit --net=none UUID` in the pod directory, exactly what
 # podctl would exec, minus the inherited lock).
-v_alone() {
-    local t0 t1 w rc=0 u
+# alone_variant NAME [PODINIT FLAGS...]
+alone_variant() {
+    local v=$1 t0 t1 w rc=0 u
+    shift
     "$podctl" --dir="$st_alone" gc >/dev/null
     sync
     t0=$(now_us)
@@ -339,15 +377,17 @@ v_alone() {
     cd "$st_alone/pods/run/$u"
     sync
     t0=$(now_us)
-    "$podinit" --net=none "$u" >>"$log" 2>&1 || rc=$?
+    "$podinit" --net=none "$@" "$u" >>"$log" 2>&1 || rc=$?
     t1=$(now_us)
     cd "$work"
-    [ $rc -eq 0 ] || fail_run "podinit on a prepared pod" $rc
+    [ $rc -eq 0 ] || fail_run "podinit on a prepared pod ($v)" $rc
     w=$(read_ns "$st_alone/pods/run/$u/stage1/rootfs/opt/stage2/bench/rootfs/t")
-    record alone exec $((w / 1000 - t0))
-    record alone total $((t1 - t0))
-    podinit_marks alone "$st_alone" "$u" "$t0"
+    record "$v" exec $((w / 1000 - t0))
+    record "$v" total $((t1 - t0))
+    podinit_marks "$v" "$st_alone" "$u" "$t0"
 }
+v_alone() { alone_variant alone; }
+v_alone_open() { alone_variant open --disable-seccomp --disable-capabilities-restriction --disable-paths; }
 
 # podctl_variant NAME STATE_DIR IMAGE
 podctl_variant() {
@@ -368,7 +408,7 @@ v_podctl() { podctl_variant podctl "$st_dir" "$img"; }
 v_aci() { podctl_variant aci "$st_aci" "$work/img.aci"; }
 v_tmpfs() { podctl_variant tmpfs "$st_tmp" "$img"; }
 
-variants=(v_floor v_crun v_alone v_podctl v_aci v_tmpfs)
+variants=(v_floor v_crun v_crun_sec v_alone v_alone_open v_podctl v_aci v_tmpfs)
 nv=${#variants[@]}
 say "start latency: $warmup warm-up + $runs measured rounds of ${nv} interleaved variants"
 started=$(now_us)
@@ -392,7 +432,7 @@ hf() {          # hf NAME PREPARE COMMAND
     awk '/"times": \[/ { on = 1; next } on && /\]/ { exit } on { gsub(/[ ,]/, ""); printf "%d\n", $0 * 1000000 }' \
         "$work/hf-$name.json" >"$samples/hf-$name.total"
 }
-crun_q="crun --cgroup-manager=disabled --root=$(q "$crun_root")"
+crun_q="crun --cgroup-manager=cgroupfs --root=$(q "$crun_root")"
 hf floor "sync" "unshare --fork --pid --mount --uts --ipc chroot $(q "$floor_root") /probe exit 0"
 hf crun "for c in \$($crun_q list -q); do $crun_q delete -f \"\$c\"; done; sync" \
     "exec $crun_q run -b $(q "$bundle") -f $(q "$bundle/cfg-true.json") \"hf-\${EPOCHREALTIME/./-}\""
@@ -533,14 +573,26 @@ echo
 echo "| runtime | exec median | exec p90 | exit median | exit p90 | exec ÷ floor | exec ÷ crun | exit ÷ floor | exit ÷ crun |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 row "floor: unshare --fork --pid --mount --uts --ipc chroot" floor
-row "crun run (OCI bundle, rootfs in place)" crun
-row "podinit alone (prepared pod dir, no copy)" alone
+row "crun run (OCI bundle, rootfs in place; crun spec's default: caps, no seccomp)" crun
+row "crun run + podman's default seccomp profile" crunsec
+row "podinit alone (prepared pod dir, no copy; default isolation: caps, seccomp, paths, cgroups)" alone
+row "podinit alone, --disable-seccomp --disable-capabilities-restriction --disable-paths" open
 row "**podctl run** (dir image, copies it)" podctl
 row "podctl run (.aci image)" aci
 row "podctl run (dir image, state on tmpfs)" tmpfs
 read -r pr pr90 < <(stats "$samples/prepare.total")
 printf '| podctl prepare only (PODINIT=/bin/true) | - | - | %s | %s | | | %s | %s |\n' "$pr" "$pr90" \
     "$(ratio "$pr" "$fl_t")" "$(ratio "$pr" "$cr_t")"
+read -r al_e _ < <(stats "$samples/alone.exec")
+read -r al_t _ < <(stats "$samples/alone.total")
+read -r op_e _ < <(stats "$samples/open.exec")
+read -r op_t _ < <(stats "$samples/open.total")
+read -r cs_e _ < <(stats "$samples/crunsec.exec")
+read -r cs_t _ < <(stats "$samples/crunsec.total")
+echo
+echo "Cost of isolation: podinit's default ÷ isolation off: exec $(ratio "$al_e" "$op_e"), exit $(ratio "$al_t" "$op_t");"
+echo "crun with the seccomp profile ÷ without: exec $(ratio "$cs_e" "$cr_e"), exit $(ratio "$cs_t" "$cr_t");"
+echo "podinit's default ÷ crun with the seccomp profile: exec $(ratio "$al_e" "$cs_e"), exit $(ratio "$al_t" "$cs_t")."
 echo
 echo "### Where the time goes (medians of per-run differences, ms)"
 echo

@@ -296,6 +296,7 @@ int app_prepare(struct app *a, struct pod_err *err)
         if ((r = write_env_file(a)) < 0)
                 return pod_err_set(err, r, "app \"%s\": writing %s/%s: %s", a->spec->name, S1_RKT_ENV,
                                    a->spec->name, strerror(-r));
+        /* The spec is the pod's own copy of the manifest: attaching a volume consumes its prepared tree fd. */
         if ((r = mounts_setup_app(p->rootfs, (struct pod_app *)a->spec, !a->pod->opt.paths_unrestricted, err)) < 0)
                 return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         if ((r = log_prepare(a, err)) < 0)
@@ -662,9 +663,12 @@ static void cgroup_app_ended(struct app *a)
         if (cg_app_oom_kills(&a->cg, &n) == 0 && n > a->cg.oom_kills_at_start)
                 a->oom_kills = n - a->cg.oom_kills_at_start;
         a->oom_killed = a->oom_kills > 0 && WIFSIGNALED(a->wstatus) && WTERMSIG(a->wstatus) == SIGKILL;
-        if (a->oom_killed)
+        if (a->oom_killed && a->spec->app.iso.has_memory)
                 log_warn("app %s: killed by the kernel's OOM killer: its memory limit (%llu bytes) was reached",
                          a->spec->name, (unsigned long long)a->spec->app.iso.memory_limit);
+        else if (a->oom_killed)
+                log_warn("app %s: killed by the kernel's OOM killer (it has no memory limit of its own: the host ran out)",
+                         a->spec->name);
         else if (a->oom_kills)
                 log_warn("app %s: %llu of its processes were killed by the OOM killer", a->spec->name,
                          (unsigned long long)a->oom_kills);

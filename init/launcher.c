@@ -227,8 +227,11 @@ static int setup_cgroup(const struct launch *l, const struct pod_manifest *m, st
         r = cg_detect(CG_DEFAULT_MOUNT, &layout, &why);
         if (r == 0 && layout != CG_NONE) {
                 r = cg_pod_create(CG_DEFAULT_MOUNT, layout, path, ret, &why);
-                if (r == 0 && (r = cg_pod_enter(ret, getpid(), &why)) < 0)
+                if (r == 0 && (r = cg_pod_enter(ret, getpid(), &why)) < 0) {
+                        struct pod_err ignored = { 0 };
                         cg_pod_close(ret);
+                        (void)cg_pod_remove(CG_DEFAULT_MOUNT, layout, path, &ignored);   /* no subcgroup names it */
+                }
         } else if (r == 0) {
                 r = pod_err_set(&why, -ENOENT, "no cgroup hierarchy is mounted at %s", CG_DEFAULT_MOUNT);
         }
