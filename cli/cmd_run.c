@@ -666,7 +666,7 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                                 _cleanup_free_ char *an = xasprintf("%s%.*s", ANN_RLIMIT_PREFIX, (int)(eq - *rl), *rl);
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", eq + 1));
                         }
-                        json_t *jm = json_array(), *one;
+                        json_t *jm = json_array(), *one = NULL;
                         for (char **mv = a->mounts; mv && *mv; mv++)
                                 if (mount_flag_parse(*mv, &one, err) == 0)
                                         json_array_append_new(jm, one);
@@ -873,7 +873,7 @@ int cmd_run(int argc, char **argv)
                 size_t nv = 0;
                 ra.volumes_json = json_array();
                 for (char **v = ra.volumes; *v; v++) {
-                        json_t *o;
+                        json_t *o = NULL;
                         if (volume_flag_parse(*v, &o, &err) < 0)
                                 goto bad_flag;
                         json_array_append_new(ra.volumes_json, o);
@@ -887,7 +887,7 @@ int cmd_run(int argc, char **argv)
                 uint64_t q;
                 long n;
                 for (char **mv = a->mounts; mv && *mv; mv++) {
-                        json_t *o;
+                        json_t *o = NULL;
                         if (mount_flag_parse(*mv, &o, &err) < 0)
                                 goto bad_flag;
                         json_decref(o);
