@@ -94,131 +94,136 @@ static int volume_parse(json_t *it, const char *p, struct volume *v, struct pod_
         return 0;
 }
 
-static int check_list(json_t *arr, const char *path, struct pod_err *err)
+/*
+ * A JSON list of objects into a calloc'ed array of size-byte elements, one()
+ * filling each; on failure release() frees what was filled (fields one() had
+ * not set yet are NULL).  Paths in messages are "<path>[i]".
+ */
+typedef int (*item_fn)(json_t *it, const char *p, void *elem, struct pod_err *err);
+
+static int parse_list(json_t *arr, const char *path, size_t size, item_fn one, void (*release)(void *, size_t),
+                      void **ret, size_t *ret_n, struct pod_err *err)
 {
+        char *v;
+        json_t *it;
+        size_t i, n = 0;
+        int r;
+
         if (arr && !json_is_null(arr) && !json_is_array(arr))
                 return pod_err_set(err, -EINVAL, "%s: expected a list", path);
         if (json_array_size(arr) > POD_MAX_VOLUMES)
                 return pod_err_set(err, -E2BIG, "%s: %zu entries, at most %u allowed", path, json_array_size(arr),
                                    POD_MAX_VOLUMES);
-        return 0;
-}
-
-int volume_list_parse(json_t *arr, const char *path, struct volume **ret, size_t *ret_n, struct pod_err *err)
-{
-        struct volume *v;
-        json_t *it;
-        size_t i, n = 0;
-        int r;
-
-        if ((r = check_list(arr, path, err)) < 0)
-                return r;
-        v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
+        v = xcalloc(json_array_size(arr) + 1, size);
         json_array_foreach(arr, i, it) {
-                char p[96];
+                char p[160];
                 snprintf(p, sizeof(p), "%s[%zu]", path, i);
                 n = i + 1;
-                if ((r = volume_parse(it, p, &v[i], err)) < 0)
+                if (!json_is_object(it)) {
+                        r = pod_err_set(err, -EINVAL, "%s: expected an object", p);
                         goto fail;
-                for (size_t k = 0; k < i; k++)
-                        if (!strcmp(v[k].name, v[i].name)) {
-                                r = pod_err_set(err, -EINVAL, "%s.name: volume \"%s\" is defined twice", p, v[i].name);
-                                goto fail;
-                        }
+                }
+                if ((r = one(it, p, v + i * size, err)) < 0)
+                        goto fail;
         }
         *ret = v;
         *ret_n = n;
         return 0;
 fail:
-        volumes_free(v, n);
+        release(v, n);
         return r;
+}
+
+static int volume_item(json_t *it, const char *p, void *elem, struct pod_err *err)
+{
+        return volume_parse(it, p, elem, err);
+}
+
+static void volumes_release(void *v, size_t n)
+{
+        volumes_free(v, n);
+}
+
+int volume_list_parse(json_t *arr, const char *path, struct volume **ret, size_t *ret_n, struct pod_err *err)
+{
+        struct volume *v = NULL;
+        size_t n = 0;
+        int r = parse_list(arr, path, sizeof(*v), volume_item, volumes_release, (void **)&v, &n, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(v[k].name, v[i].name)) {
+                                pod_err_set(err, -EINVAL, "%s[%zu].name: volume \"%s\" is defined twice", path, i, v[i].name);
+                                volumes_free(v, n);
+                                return -EINVAL;
+                        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int mount_point_item(json_t *it, const char *p, void *elem, struct pod_err *err)
+{
+        struct mount_point *m = elem;
+        const char *name, *mp;
+        int ro = 0, r;
+
+        if ((r = req_str(it, "name", p, true, &name, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0 ||
+            (r = opt_bool(it, "readOnly", p, &ro, err)) < 0)
+                return r;
+        if (!acname_valid(name))
+                return pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid mount point name", p, name);
+        m->name = xstrdup(name);
+        m->path = xstrdup(mp);
+        m->read_only = ro;
+        return 0;
+}
+
+static void mount_points_release(void *m, size_t n)
+{
+        mount_points_free(m, n);
 }
 
 int mount_points_parse(json_t *arr, const char *path, struct mount_point **ret, size_t *ret_n, struct pod_err *err)
 {
-        struct mount_point *m;
-        json_t *it;
-        size_t i, n = 0;
+        return parse_list(arr, path, sizeof(**ret), mount_point_item, mount_points_release, (void **)ret, ret_n, err);
+}
+
+static int app_mount_item(json_t *it, const char *p, void *elem, struct pod_err *err)
+{
+        struct app_mount_spec *m = elem;
+        const char *vol, *mp;
+        json_t *av;
         int r;
 
-        if ((r = check_list(arr, path, err)) < 0)
+        if ((r = req_str(it, "volume", p, true, &vol, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0)
                 return r;
-        m = xcalloc(json_array_size(arr) + 1, sizeof(*m));
-        json_array_foreach(arr, i, it) {
-                const char *name, *mp;
-                int ro = 0;
-                char p[128];
-
-                snprintf(p, sizeof(p), "%s[%zu]", path, i);
-                if (!json_is_object(it)) {
-                        r = pod_err_set(err, -EINVAL, "%s: expected an object", p);
-                        goto fail;
-                }
-                if ((r = req_str(it, "name", p, true, &name, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0 ||
-                    (r = opt_bool(it, "readOnly", p, &ro, err)) < 0)
-                        goto fail;
-                if (!acname_valid(name)) {
-                        r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid mount point name", p, name);
-                        goto fail;
-                }
-                m[i].name = xstrdup(name);
-                m[i].path = xstrdup(mp);
-                m[i].read_only = ro;
-                n = i + 1;
+        m->volume = xstrdup(vol);
+        m->path = xstrdup(mp);
+        av = json_object_get(it, "appVolume");
+        if (av && !json_is_null(av)) {
+                char ap[192];
+                snprintf(ap, sizeof(ap), "%s.appVolume", p);
+                m->app_volume = xcalloc(1, sizeof(struct volume));
+                if ((r = volume_parse(av, ap, m->app_volume, err)) < 0)
+                        return r;
+                if (strcmp(m->app_volume->name, vol))
+                        return pod_err_set(err, -EINVAL, "%s.name: \"%s\" differs from the mount's volume \"%s\"", ap,
+                                           m->app_volume->name, vol);
         }
-        *ret = m;
-        *ret_n = n;
         return 0;
-fail:
-        mount_points_free(m, n);
-        return r;
+}
+
+static void app_mounts_release(void *m, size_t n)
+{
+        app_mounts_spec_free(m, n);
 }
 
 int app_mounts_parse(json_t *arr, const char *path, struct app_mount_spec **ret, size_t *ret_n, struct pod_err *err)
 {
-        struct app_mount_spec *m;
-        json_t *it;
-        size_t i, n = 0;
-        int r;
-
-        if ((r = check_list(arr, path, err)) < 0)
-                return r;
-        m = xcalloc(json_array_size(arr) + 1, sizeof(*m));
-        json_array_foreach(arr, i, it) {
-                const char *vol, *mp;
-                json_t *av;
-                char p[128];
-
-                snprintf(p, sizeof(p), "%s[%zu]", path, i);
-                n = i + 1;
-                if (!json_is_object(it)) {
-                        r = pod_err_set(err, -EINVAL, "%s: expected an object", p);
-                        goto fail;
-                }
-                if ((r = req_str(it, "volume", p, true, &vol, err)) < 0 || (r = req_str(it, "path", p, true, &mp, err)) < 0)
-                        goto fail;
-                m[i].volume = xstrdup(vol);
-                m[i].path = xstrdup(mp);
-                av = json_object_get(it, "appVolume");
-                if (av && !json_is_null(av)) {
-                        char ap[160];
-                        snprintf(ap, sizeof(ap), "%s.appVolume", p);
-                        m[i].app_volume = xcalloc(1, sizeof(struct volume));
-                        if ((r = volume_parse(av, ap, m[i].app_volume, err)) < 0)
-                                goto fail;
-                        if (strcmp(m[i].app_volume->name, vol)) {
-                                r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" differs from the mount's volume \"%s\"", ap,
-                                                m[i].app_volume->name, vol);
-                                goto fail;
-                        }
-                }
-        }
-        *ret = m;
-        *ret_n = n;
-        return 0;
-fail:
-        app_mounts_spec_free(m, n);
-        return r;
+        return parse_list(arr, path, sizeof(**ret), app_mount_item, app_mounts_release, (void **)ret, ret_n, err);
 }
 
 void volumes_free(struct volume *v, size_t n)
