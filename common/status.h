@@ -27,6 +27,7 @@ enum setup_code {
         SETUP_CAPABILITIES = 218,
         SETUP_CGROUP = 219,
         SETUP_SETSID = 220,
+        SETUP_NAMESPACE = 226,
         SETUP_NO_NEW_PRIVILEGES = 227,
         SETUP_SECCOMP = 228,
 };

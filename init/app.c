@@ -153,6 +153,7 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
         p->has_oom = iso->has_oom;
         p->oom_score_adj = iso->oom_score_adj;
         p->rlimits = a->spec->rlimits;
+        p->own_mount_ns = !a->pod->opt.paths_unrestricted;     /* rkt: --disable-paths shares the pod's */
 
         /* Seccomp (docs/manifest.md "Isolators"): compiled once per profile. */
         p->seccomp = NULL;

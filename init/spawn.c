@@ -8,7 +8,9 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <termios.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
@@ -176,6 +178,10 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
          * below closes the pre-opened cgroup.procs fds. */
         if (p->cg && cg_app_join_child(p->cg) < 0)
                 child_fail(fd, SETUP_CGROUP, "joining the app's cgroup", NULL);
+        /* Its own mount namespace, receiving the pod's mount events but never
+         * sending its own: what the app mounts stays its own. */
+        if (p->own_mount_ns && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
+                child_fail(fd, SETUP_NAMESPACE, "creating the app's mount namespace", NULL);
 
         /* Interactive: stay in the terminal's session (no setsid), become a
          * process group of our own and take the terminal's foreground, which

@@ -36,6 +36,7 @@ struct exec_plan {
         int stderr_fd;          /* dup'ed to 2; -1 keeps PID 1's */
         int ctty_fd;            /* tty mode: pty slave, made the controlling terminal; -1 none */
         bool interactive;       /* use PID 1's terminal (fd 0) in the foreground instead of setsid */
+        bool own_mount_ns;      /* a mount namespace of its own, a slave of the pod's (rkt's apps had one) */
         /* Isolation (docs/manifest.md "Isolators"), prepared before fork. */
         bool caps_restrict;     /* false: --disable-capabilities-restriction, keep every capability */
         uint64_t caps_bounding; /* the bounding set */

@@ -187,6 +187,35 @@ leftover_cgroups() {
     assert_eq "$(count_procs "^/probe setsid-child 31.6 ")" 0 "daemons left after stop"
 }
 
+# ----------------------------------------------------- mount namespaces
+
+# app_host_pid: the host pid of the pod's one app (PID 1's only child).
+app_host_pid() { cat "/proc/$(pod_pid1)/task/$(pod_pid1)/children" | tr -d ' '; }
+
+@test "mount namespaces: each app has its own (rkt's TestMountNSApp); --disable-paths shares the pod's" {
+    run_detached "$IMG" --exec=/bin/sleep -- 60
+    wait_until 5 is_ready || fail "pod not ready"
+    local pid1 app
+    pid1=$(pod_pid1)
+    app=$(app_host_pid)
+    [ -n "$app" ] || fail "no app process under PID 1"
+    [ "$(readlink "/proc/$app/ns/mnt")" != "$(readlink "/proc/$pid1/ns/mnt")" ] ||
+        fail "the app shares PID 1's mount namespace"
+    run pc stop "$UUID"
+    assert_status 0
+
+    printf '#!/bin/sh\nexec %q --disable-paths "$@"\n' "$PODINIT_BIN_DIR/podinit" >"$BATS_TEST_TMPDIR/podinit-nopaths"
+    chmod +x "$BATS_TEST_TMPDIR/podinit-nopaths"
+    pc gc >/dev/null
+    PODINIT=$BATS_TEST_TMPDIR/podinit-nopaths run_detached "$IMG" --exec=/bin/sleep -- 60
+    wait_until 5 is_ready || fail "pod not ready"
+    pid1=$(pod_pid1)
+    app=$(app_host_pid)
+    assert_eq "$(readlink "/proc/$app/ns/mnt")" "$(readlink "/proc/$pid1/ns/mnt")" "mount namespace with --disable-paths"
+    run pc stop "$UUID"
+    assert_status 0
+}
+
 # ------------------------------------------------------------- PID 1's caps
 
 caps_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
