@@ -23,6 +23,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_reopen_log(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* poddir.c: pods on disk. */
 enum pod_dir_state { PODDIR_PREPARING, PODDIR_RUNNING, PODDIR_EXITED, PODDIR_GARBAGE };

@@ -334,6 +334,22 @@ int cmd_attach(int argc, char **argv)
                                 json_decref(d);
                                 break;
                         }
+                        case FRAME_EVENT: {
+                                /* A restart marker: the app's process ended and another run follows. */
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                const char *ev = json_string_value(json_object_get(d, "event")) ?: "";
+                                if (!strcmp(ev, "backoff"))
+                                        fprintf(stderr, "\r\npodctl: app %s exited (code %lld); restart %lld in %lld ms\r\n",
+                                                json_string_value(json_object_get(d, "app")) ?: "?",
+                                                (long long)json_integer_value(json_object_get(d, "code")),
+                                                (long long)json_integer_value(json_object_get(d, "restarts")),
+                                                (long long)json_integer_value(json_object_get(d, "backoffMs")));
+                                else if (!strcmp(ev, "restart"))
+                                        fprintf(stderr, "podctl: app %s restarted\r\n",
+                                                json_string_value(json_object_get(d, "app")) ?: "?");
+                                json_decref(d);
+                                break;
+                        }
                         case FRAME_RESPONSE: {
                                 json_t *d = json_loadb((const char *)pl, len, 0, NULL);
                                 const char *msg = json_string_value(json_object_get(json_object_get(d, "error"), "message"));

@@ -42,13 +42,14 @@ struct app_args {
         bool readonly_rootfs;   /* --readonly-rootfs */
         const char *memory, *cpu, *cpu_shares, *pids_max;       /* --memory, --cpu, --cpu-shares, --pids-max */
         char **rlimits;         /* --rlimit=NAME=SOFT[:HARD] */
+        const char *pol[16];    /* supervision flags: values of the policy_flags annotations */
         char **args;            /* after "--"; NULL if none given */
         bool has_args;
 };
 
 struct run_args {
         bool detach, debug, interactive;
-        const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format;
+        const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format, *exit_policy;
         char **volumes;         /* --volume=NAME,kind=...,... */
         json_t *volumes_json;   /* the same, as the manifest's "volumes" */
         struct app_args *apps;
@@ -68,6 +69,28 @@ static const struct {
         { "log-policy", ANN_LOG_POLICY },
         { "log-rate", ANN_LOG_RATE },
         { "log-burst", ANN_LOG_BURST },
+};
+
+/* podctl run's supervision flags, each the app annotation of the same meaning (docs/lifecycle.md). */
+static const struct {
+        const char *flag, *annotation;
+} policy_flags[16] = {
+        { "restart", ANN_RESTART },
+        { "restart-max", ANN_RESTART_MAX },
+        { "restart-backoff", ANN_RESTART_BACKOFF },
+        { "restart-backoff-max", ANN_RESTART_BACKOFF_MAX },
+        { "restart-reset-after", ANN_RESTART_RESET },
+        { "essential", ANN_ESSENTIAL },
+        { "exit-code-map", ANN_EXIT_CODE_MAP },
+        { "stop-signal", ANN_STOP_SIGNAL },
+        { "stop-timeout", ANN_APP_STOP_TIMEOUT },
+        { "ready", ANN_READY },
+        { "ready-probe", ANN_READY_PROBE },
+        { "ready-probe-interval", ANN_READY_PROBE_INTERVAL },
+        { "ready-probe-timeout", ANN_READY_PROBE_TIMEOUT },
+        { "after", ANN_AFTER },
+        { "requires", ANN_REQUIRES },
+        { "watchdog", ANN_WATCHDOG },
 };
 
 /* "A,B,C" as a JSON list of strings. */
@@ -296,6 +319,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 { "interactive", OPT_BOOL, &ra->interactive },
                 { "console-format", OPT_STR, &ra->console_format },
                 { "volume", OPT_STRV, &ra->volumes },
+                { "exit-policy", OPT_STR, &ra->exit_policy },
         };
         int i = 1, r;
 
@@ -316,7 +340,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 memset(a, 0, sizeof(*a));
                 a->image = argv[i++];
                 {
-                        const struct opt app_opts[] = {
+                        struct opt app_opts[64] = {
                                 { "name", OPT_STR, &a->name },
                                 { "exec", OPT_STR, &a->exec },
                                 { "user", OPT_STR, &a->user },
@@ -346,12 +370,17 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                                 { log_flags[7].flag, OPT_STR, &a->log[7] },
                                 { log_flags[8].flag, OPT_STR, &a->log[8] },
                         };
+                        size_t n_app_opts = 0;
+                        while (app_opts[n_app_opts].name)
+                                n_app_opts++;
+                        for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
+                                app_opts[n_app_opts++] = (struct opt){ policy_flags[k].flag, OPT_STR, &a->pol[k] };
                         /* "---" ends an app's flags too. */
                         int end = i;
                         while (end < argc && strcmp(argv[end], "---") && strcmp(argv[end], "--"))
                                 end++;
                         start = i;
-                        if ((r = args_parse(end, argv, &i, app_opts, ARRAY_SIZE(app_opts), err)) < 0)
+                        if ((r = args_parse(end, argv, &i, app_opts, n_app_opts, err)) < 0)
                                 return pod_err_prefix(err, "image %s", a->image);
                         (void)start;
                         if (i < argc && !strcmp(argv[i], "--")) {
@@ -661,6 +690,10 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
                         }
                         if (a->pids_max)
                                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_PIDS_MAX, "value", a->pids_max));
+                        for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
+                                if (a->pol[k])
+                                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", policy_flags[k].annotation,
+                                                                             "value", a->pol[k]));
                         for (char **rl = a->rlimits; rl && *rl; rl++) {
                                 const char *eq = strchr(*rl, '=');
                                 _cleanup_free_ char *an = xasprintf("%s%.*s", ANN_RLIMIT_PREFIX, (int)(eq - *rl), *rl);
@@ -683,6 +716,9 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
         if (ra->stop_timeout)
                 json_array_append_new(json_object_get(pod, "annotations"),
                                       json_pack("{s:s,s:s}", "name", ANN_STOP_TIMEOUT, "value", ra->stop_timeout));
+        if (ra->exit_policy)
+                json_array_append_new(json_object_get(pod, "annotations"),
+                                      json_pack("{s:s,s:s}", "name", ANN_EXIT_POLICY, "value", ra->exit_policy));
         s = json_dumps(pod, JSON_COMPACT);
         r = pod_manifest_parse(s, strlen(s), &m, err);
         free(s);
@@ -841,6 +877,31 @@ int cmd_run(int argc, char **argv)
                         }
                         free(spec.path);
                 }
+        /* The supervision flags, checked up front (exit 2), each app's together. */
+        for (size_t i = 0; i < ra.n_apps; i++) {
+                struct kv kvs[ARRAY_SIZE(policy_flags)];
+                struct app_policy pol;
+                size_t n = 0;
+                for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
+                        if (ra.apps[i].pol[k])
+                                kvs[n++] = (struct kv){ (char *)policy_flags[k].annotation, (char *)ra.apps[i].pol[k] };
+                _cleanup_free_ char *where = xasprintf("app %s: flags", ra.apps[i].name ? ra.apps[i].name : ra.apps[i].image);
+                if (app_policy_parse(kvs, n, where, &pol, &err) < 0) {
+                        log_error("run: %s (each --FLAG sets the annotation podinit.io/FLAG; see podctl(1))", err.msg);
+                        run_args_done(&ra);
+                        return 2;
+                }
+                app_policy_done(&pol);
+        }
+        if (ra.exit_policy) {
+                enum exit_policy ep;
+                _cleanup_free_ char *app = NULL;
+                if (exit_policy_parse(ra.exit_policy, &ep, &app, &err) < 0) {
+                        log_error("run: --exit-policy=%s: expected first-failure, highest or app:NAME", ra.exit_policy);
+                        run_args_done(&ra);
+                        return 2;
+                }
+        }
         for (size_t i = 0; i < ra.n_apps; i++) {
                 uint64_t mask;
                 const char *caps = ra.apps[i].caps_retain ? ra.apps[i].caps_retain : ra.apps[i].caps_remove;

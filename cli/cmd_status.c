@@ -46,7 +46,7 @@ int cmd_status(int argc, char **argv)
                 if (json_object_get(st, "exitReason"))
                         printf("reason   %s\n", str(st, "exitReason"));
                 printf("orphans  %lld reaped\n", (long long)json_integer_value(json_object_get(st, "orphansReaped")));
-                printf("\n%-20s  %-8s  %-7s  %-6s  %s\n", "APP", "STATE", "PID", "EXIT", "DETAIL");
+                printf("\n%-20s  %-8s  %-7s  %-6s  %-8s  %s\n", "APP", "STATE", "PID", "EXIT", "RESTARTS", "DETAIL");
                 json_array_foreach(json_object_get(st, "apps"), i, a) {
                         char pid[16] = "-", code[16] = "-";
                         const char *detail = "";
@@ -64,7 +64,10 @@ int cmd_status(int argc, char **argv)
                                 detail = dbuf;
                         } else if (json_is_true(json_object_get(a, "stoppedByPod")))
                                 detail = "stopped by the pod";
-                        printf("%-20s  %-8s  %-7s  %-6s  %s\n", str(a, "name"), str(a, "state"), pid, code, detail);
+                        if (!detail[0] && json_object_get(a, "statusText"))
+                                detail = str(a, "statusText");
+                        printf("%-20s  %-8s  %-7s  %-6s  %-8lld  %s\n", str(a, "name"), str(a, "state"), pid, code,
+                               (long long)json_integer_value(json_object_get(a, "restarts")), detail);
                 }
         }
         json_decref(st);

@@ -18,6 +18,7 @@ static const struct verb {
         { "status", cmd_status, "show a pod and its apps" },
         { "stop", cmd_stop, "stop a running pod (--force: kill at once)" },
         { "attach", cmd_attach, "attach to an app's tty or streams" },
+        { "events", cmd_events, "stream a pod's lifecycle events (restarts, readiness, exits)" },
         { "logs", cmd_logs, "print an app's log (-f: follow it)" },
         { "reopen-log", cmd_reopen_log, "reopen log files after an outside rename" },
         { "gc", cmd_gc, "remove exited pods" },

@@ -204,7 +204,8 @@ static int parse_app_log(struct pod_app *a, const char *path, E *err)
         memset(&a->log, 0, sizeof(a->log));
         snprintf(where, sizeof(where), "%s.annotations", path);
         if (rlimits_parse(a->annotations, a->n_annotations, where, &a->rlimits, err) < 0 ||
-            ann_count(a->annotations, a->n_annotations, where, ANN_PIDS_MAX, 1, POD_MAX_PIDS_MAX, &a->pids_max, err) < 0)
+            ann_count(a->annotations, a->n_annotations, where, ANN_PIDS_MAX, 1, POD_MAX_PIDS_MAX, &a->pids_max, err) < 0 ||
+            app_policy_parse(a->annotations, a->n_annotations, where, &a->pol, err) < 0)
                 return -EINVAL;
         return log_spec_parse(a->annotations, a->n_annotations, where, &a->log, err);
 }
@@ -517,11 +518,63 @@ void pod_manifest_free(struct pod_manifest *m)
                 app_mounts_spec_free(m->apps[i].mounts_spec, m->apps[i].n_mounts_spec);
                 app_mounts_free(m->apps[i].mounts, m->apps[i].n_mounts);
                 kv_free(m->apps[i].annotations, m->apps[i].n_annotations);
+                app_policy_done(&m->apps[i].pol);
         }
         free(m->apps);
+        free(m->exit_app);
         kv_free(m->annotations, m->n_annotations);
         volumes_free(m->volumes, m->n_volumes);
         free(m);
+}
+
+static struct pod_app *find_app(struct pod_manifest *m, const char *name)
+{
+        for (size_t i = 0; i < m->n_apps; i++)
+                if (!strcmp(m->apps[i].name, name))
+                        return &m->apps[i];
+        return NULL;
+}
+
+/* Depth-first walk of the "after" graph: 1 visiting, 2 done. */
+static int order_visit(struct pod_manifest *m, size_t i, unsigned char *mark, E *err)
+{
+        if (mark[i] == 2)
+                return 0;
+        if (mark[i] == 1)
+                return pod_err_set(err, -ELOOP, "manifest: apps: %s/%s make a cycle through app \"%s\"; no app of a cycle could ever start",
+                                   ANN_AFTER, ANN_REQUIRES, m->apps[i].name);
+        mark[i] = 1;
+        for (char **d = m->apps[i].pol.after; d && *d; d++) {
+                int r = order_visit(m, (size_t)(find_app(m, *d) - m->apps), mark, err);
+                if (r < 0)
+                        return r;
+        }
+        mark[i] = 2;
+        return 0;
+}
+
+int pod_manifest_check_order(struct pod_manifest *m, E *err)
+{
+        _cleanup_free_ unsigned char *mark = xcalloc(m->n_apps + 1, 1);
+
+        for (size_t i = 0; i < m->n_apps; i++)
+                for (char **d = m->apps[i].pol.after; d && *d; d++) {
+                        if (!strcmp(*d, m->apps[i].name))
+                                return pod_err_set(err, -EINVAL, "manifest: apps[%zu].annotations: %s: app \"%s\" cannot start after itself",
+                                                   i, ANN_AFTER, *d);
+                        if (!find_app(m, *d))
+                                return pod_err_set(err, -ENOENT, "manifest: apps[%zu].annotations: %s/%s: the pod has no app \"%s\"",
+                                                   i, ANN_AFTER, ANN_REQUIRES, *d);
+                }
+        for (size_t i = 0; i < m->n_apps; i++) {
+                int r = order_visit(m, i, mark, err);
+                if (r < 0)
+                        return r;
+        }
+        if (m->exit_policy == EXIT_APP && !find_app(m, m->exit_app))
+                return pod_err_set(err, -ENOENT, "manifest: annotations: %s: the pod has no app \"%s\"", ANN_EXIT_POLICY,
+                                   m->exit_app);
+        return 0;
 }
 
 int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, E *err)
@@ -635,6 +688,11 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
         }
         if ((v = kv_get(m->annotations, m->n_annotations, ANN_RKT_MUTABLE)))
                 m->mutable_pod = !strcmp(v, "true");
+        if ((v = kv_get(m->annotations, m->n_annotations, ANN_EXIT_POLICY)) &&
+            (r = exit_policy_parse(v, &m->exit_policy, &m->exit_app, err)) < 0)
+                goto fail;
+        if ((r = pod_manifest_check_order(m, err)) < 0)
+                goto fail;
         *ret = m;
         return 0;
 fail:

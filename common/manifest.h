@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "common/isolators.h"
+#include "common/policy.h"
 #include "common/rlimits.h"
 #include "common/volumes.h"
 #include "common/util.h"
@@ -127,6 +128,7 @@ struct pod_app {
         bool read_only_rootfs;          /* apps[].readOnlyRootFS */
         struct app_mount *mounts;       /* resolved by volumes_resolve() */
         size_t n_mounts;
+        struct app_policy pol;          /* supervision (common/policy.h) */
 };
 
 struct pod_manifest {
@@ -138,6 +140,8 @@ struct pod_manifest {
         bool mutable_pod;
         struct volume *volumes;
         size_t n_volumes;
+        enum exit_policy exit_policy;   /* podinit.io/exit-policy */
+        char *exit_app;                 /* EXIT_APP: the app whose code is the pod's */
 };
 
 struct image_manifest {
@@ -150,6 +154,9 @@ struct image_manifest {
 
 int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, struct pod_err *err);
 void pod_manifest_free(struct pod_manifest *m);
+/* Every podinit.io/after and requires names an app of the pod, none of them makes a cycle,
+ * and the exit policy's app exists. */
+int pod_manifest_check_order(struct pod_manifest *m, struct pod_err *err);
 int image_manifest_parse(const char *data, size_t len, struct image_manifest **ret, struct pod_err *err);
 void image_manifest_free(struct image_manifest *m);
 

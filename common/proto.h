@@ -32,6 +32,8 @@ enum frame_type {
         FRAME_CLOSE_STDIN = 0x15, /* client -> podinit: close the app's stdin (empty) */
         FRAME_EXIT = 0x16,      /* podinit -> client: JSON exit status; the last frame */
         FRAME_DROPPED = 0x17,   /* podinit -> client: JSON {"stream","bytes"} skipped for this client */
+        /* The events stream (after an "events" request), and restart markers to attach clients. */
+        FRAME_EVENT = 0x18,     /* podinit -> client: JSON event (docs/protocol.md "events") */
 };
 
 #define ATTACH_DEFAULT_QUEUE (4u << 20)     /* per client, bytes queued before the overflow policy */

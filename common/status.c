@@ -10,10 +10,56 @@ const char *app_state_name(enum app_state s)
                 [APP_CREATED] = "created",
                 [APP_STARTING] = "starting",
                 [APP_RUNNING] = "running",
+                [APP_READY] = "ready",
                 [APP_STOPPING] = "stopping",
                 [APP_EXITED] = "exited",
+                [APP_BACKOFF] = "backoff",
+                [APP_FAILED] = "failed",
         };
         return (unsigned)s < APP_STATE_COUNT ? names[s] : "unknown";
+}
+
+/*
+ * The app lifecycle table: the single place that says which transitions
+ * exist.  docs/lifecycle.md draws it; test_status.c checks every cell.
+ */
+#define _ -1
+#define S(x) APP_##x
+/* next[state][event]; _ = not valid in that state (ignored). */
+static const signed char next[APP_STATE_COUNT][APP_EVENT_COUNT] = {
+        /*               START        EXEC        READY     STOP          EXIT        CRASH         GIVE_UP      RESTART      DEP_FAILED */
+        [APP_CREATED]  = { S(STARTING), _,          _,        S(EXITED),    S(EXITED),  _,            _,           _,           S(FAILED) },
+        [APP_STARTING] = { _,           S(RUNNING), _,        S(STOPPING),  S(EXITED),  S(BACKOFF),   S(FAILED),   _,           _ },
+        [APP_RUNNING]  = { _,           _,          S(READY), S(STOPPING),  S(EXITED),  S(BACKOFF),   S(FAILED),   _,           _ },
+        [APP_READY]    = { _,           _,          _,        S(STOPPING),  S(EXITED),  S(BACKOFF),   S(FAILED),   _,           _ },
+        [APP_STOPPING] = { _,           _,          _,        _,            S(EXITED),  _,            S(EXITED),   _,           _ },
+        [APP_EXITED]   = { S(STARTING), _,          _,        _,            _,          _,            _,           _,           _ },
+        [APP_BACKOFF]  = { _,           _,          _,        S(STOPPING),  _,          _,            _,           S(STARTING), _ },
+        [APP_FAILED]   = { S(STARTING), _,          _,        _,            _,          _,            _,           _,           _ },
+};
+#undef _
+#undef S
+
+const char *app_event_name(enum app_event ev)
+{
+        static const char *const names[APP_EVENT_COUNT] = {
+                [EV_START] = "start", [EV_EXEC] = "exec", [EV_READY] = "ready", [EV_STOP] = "stop",
+                [EV_EXIT] = "exit", [EV_CRASH] = "backoff", [EV_GIVE_UP] = "give-up",
+                [EV_RESTART] = "restart", [EV_DEP_FAILED] = "dependency-failed",
+        };
+        return (unsigned)ev < APP_EVENT_COUNT ? names[ev] : "unknown";
+}
+
+bool app_state_final(enum app_state s)
+{
+        return s == APP_EXITED || s == APP_FAILED;
+}
+
+int app_next_state(enum app_state s, enum app_event ev)
+{
+        if ((unsigned)s >= APP_STATE_COUNT || (unsigned)ev >= APP_EVENT_COUNT)
+                return -1;
+        return next[s][ev];
 }
 
 int shell_code_from_wait(int wstatus)

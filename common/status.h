@@ -32,16 +32,40 @@ enum setup_code {
         SETUP_SECCOMP = 228,
 };
 
+/* An app's lifecycle (docs/lifecycle.md; the transitions are init/lifecycle.c's table). */
 enum app_state {
-        APP_CREATED,
+        APP_CREATED,    /* prepared, not started (or waiting for the apps it starts after) */
         APP_STARTING,   /* forked, exec not yet confirmed */
-        APP_RUNNING,    /* exec succeeded */
-        APP_STOPPING,   /* asked to stop, not yet reaped */
-        APP_EXITED,
+        APP_RUNNING,    /* exec succeeded, not yet ready */
+        APP_READY,      /* ready: at exec, or as its readiness protocol says */
+        APP_STOPPING,   /* asked to stop, not yet finished */
+        APP_EXITED,     /* finished, will not restart */
+        APP_BACKOFF,    /* finished, restarting after its backoff delay */
+        APP_FAILED,     /* gave up restarting, or a required app failed */
         APP_STATE_COUNT
 };
 
 const char *app_state_name(enum app_state s);
+
+/* What happens to an app; the state x event table is in status.c. */
+enum app_event {
+        EV_START,       /* started (pod start, ordering satisfied, or `app start`) */
+        EV_EXEC,        /* its program runs */
+        EV_READY,       /* it is ready (at exec, or by its readiness protocol) */
+        EV_STOP,        /* asked to stop */
+        EV_EXIT,        /* finished for good: output drained, status recorded */
+        EV_CRASH,       /* "backoff": its process ended and a restart is scheduled */
+        EV_GIVE_UP,     /* finished, and the restart limit was reached */
+        EV_RESTART,     /* the backoff delay passed: starting again */
+        EV_DEP_FAILED,  /* an app it requires failed before it could start */
+        APP_EVENT_COUNT
+};
+
+const char *app_event_name(enum app_event ev);
+/* Exited or failed: no process, no restart pending. */
+bool app_state_final(enum app_state s);
+/* The next state for ev in state s, or -1 if ev is not valid there. */
+int app_next_state(enum app_state s, enum app_event ev);
 
 /* Shell convention for a wait status: exit code, or 128+signal. */
 int shell_code_from_wait(int wstatus);

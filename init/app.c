@@ -294,6 +294,8 @@ int app_prepare(struct app *a, struct pod_err *err)
                 p->envp = xcalloc(1, sizeof(char *));
         p->path_env = xstrdup(env_get(p->envp, "PATH"));
 
+        if ((r = ready_prepare(a, err)) < 0)
+                return r;
         if ((r = write_env_file(a)) < 0)
                 return pod_err_set(err, r, "app \"%s\": writing %s/%s: %s", a->spec->name, S1_RKT_ENV,
                                    a->spec->name, strerror(-r));
@@ -306,15 +308,26 @@ int app_prepare(struct app *a, struct pod_err *err)
         return 0;
 }
 
-static void write_json_status(const struct app *a)
+void app_write_status(const struct app *a)
 {
         char path[512];
 
         snprintf(path, sizeof(path), "%s/apps/%s.json", S1_PODINIT_DIR, a->spec->name);
-        pod_write_json(path, app_status_json(a), a->state == APP_EXITED ? WRITE_SYNC : 0);
+        pod_write_json(path, app_status_json(a), app_state_final(a->state) ? WRITE_SYNC : 0);
 }
 
-static void report_consume(struct app *a)
+/* The app is ready (docs/lifecycle.md "Readiness"); status is the text it sent, if any. */
+void app_set_ready(struct app *a, const char *status)
+{
+        json_t *extra = status ? json_pack("{s:s}", "status", status) : NULL;
+
+        if (app_fire(a, EV_READY, extra) < 0)
+                return;
+        app_write_status(a);
+        pod_app_ready(a->pod, a);
+}
+
+void app_report_consume(struct app *a)
 {
         struct spawn_report rep;
         int r;
@@ -332,10 +345,13 @@ static void report_consume(struct app *a)
                 else
                         log_error("app %s: %s", a->spec->name, a->error);
         } else if (r == 0 && a->state == APP_STARTING) {
-                a->state = APP_RUNNING;
                 a->exec_ns = now_real_ns();
-                write_json_status(a);
+                app_fire(a, EV_EXEC, NULL);
+                ready_on_exec(a);
+                app_write_status(a);
                 pod_app_running(a->pod, a);
+                if (a->pol->ready == READY_EXEC && a->state == APP_RUNNING)
+                        app_set_ready(a, NULL);
         } else if (r == 0 && !a->exec_ns) {
                 a->exec_ns = now_real_ns();     /* exec'd, but a stop came first */
         }
@@ -350,7 +366,7 @@ static void report_consume(struct app *a)
 
 static void on_report(uv_poll_t *h, int status, int events)
 {
-        report_consume(container_of(h, struct app, report_poll));
+        app_report_consume(container_of(h, struct app, report_poll));
 }
 
 /*
@@ -425,6 +441,8 @@ static int io_setup(struct app *a)
         struct pod *pod = a->pod;
         int master = -1, slave = -1, r, pfd[2];
 
+        if (io->persistent)
+                return 0;       /* a restart: the same pipes, pty and clients (docs/lifecycle.md) */
         for (int i = 0; i < IO_STREAMS; i++)
                 io->child_fd[i] = -1;
         io->ctty_fd = -1;
@@ -509,14 +527,36 @@ static int io_setup(struct app *a)
         a->plan.stderr_fd = io->child_fd[IO_STDERR];
         a->plan.ctty_fd = io->ctty_fd;
         a->plan.interactive = pod_app_uses(a->spec, IO_INTERACTIVE);
+        io->persistent = a->keep_child_fds;
         return 0;
 }
 
-int app_start(struct app *a)
+
+static void app_proc_exit(struct pod_child *c, int wstatus)
+{
+        app_on_exit(container_of(c, struct app, proc), wstatus);
+}
+
+/*
+ * Start (or restart) the app.  A failure before the program runs (no fork,
+ * no pipe) is an exit with code 203, handled like any other exit: the
+ * restart policy applies and the status is recorded.
+ */
+void app_start(struct app *a)
 {
         int r, fd;
 
+        if (app_fire(a, a->state == APP_BACKOFF ? EV_RESTART : EV_START, NULL) < 0)
+                return;
+        a->pid = 0;
+        a->stop_requested = false;
         a->started_ns = now_real_ns();
+        a->exec_ns = 0;
+        a->wstatus = 0;
+        a->reaped = false;
+        a->give_up = false;
+        a->exited_by_pod = false;
+        a->error[0] = '\0';
         a->oom_kills = 0;
         a->oom_killed = false;
         if (a->cg_ready && cg_app_oom_kills(&a->cg, &a->cg.oom_kills_at_start) < 0)
@@ -524,24 +564,37 @@ int app_start(struct app *a)
         r = io_setup(a);
         if (r < 0) {
                 close_child_fds(&a->io);
-                return r;
+                goto failed;
+        }
+        if ((r = ready_before_fork(a)) < 0) {
+                snprintf(a->error, sizeof(a->error), "readiness pipe: %s", strerror(-r));
+                if (!a->keep_child_fds)
+                        close_child_fds(&a->io);
+                goto failed;
         }
         r = spawn_app(&a->plan, &a->pid, &fd);
-        close_child_fds(&a->io);        /* the child has its copies */
+        ready_after_fork(a);
+        if (!a->keep_child_fds)
+                close_child_fds(&a->io);        /* the child has its copies */
         if (r < 0) {
                 snprintf(a->error, sizeof(a->error), "fork: %s", strerror(-r));
-                return r;
+                a->pid = 0;
+                goto failed;
         }
-        pidtab_put(&a->pod->pids, a->pid, a);
+        a->proc.on_exit = app_proc_exit;
+        pidtab_put(&a->pod->pids, a->pid, &a->proc);
         a->report_fd = fd;
-        if ((r = iottymux_open(a)) < 0)
+        if (!a->iottymux && (r = iottymux_open(a)) < 0)
                 log_warn("app %s: rkt attach endpoints unavailable: %s", a->spec->name, strerror(-r));
-        a->state = APP_STARTING;
         if (uv_poll_init(&a->pod->loop, &a->report_poll, fd) == 0) {
                 a->report_poll_active = true;
                 uv_poll_start(&a->report_poll, UV_READABLE | UV_DISCONNECT, on_report);
         }
-        return 0;
+        app_write_status(a);
+        return;
+failed:
+        log_error("app %s: %s", a->spec->name, a->error);
+        app_on_exit(a, SETUP_EXEC << 8);
 }
 
 /*
@@ -556,9 +609,10 @@ static void log_finished(void *arg)
 {
         struct app *a = arg;
         char path[512];
+        json_t *extra;
         int r;
 
-        if (a->state == APP_EXITED)
+        if (app_state_final(a->state))
                 return;
         if (a->io.in_used && a->io.in.own)
                 io_in_close(&a->io.in);
@@ -571,20 +625,27 @@ static void log_finished(void *arg)
                 a->rkt_code = WTERMSIG(a->wstatus);
         else
                 a->rkt_code = WEXITSTATUS(a->wstatus);
-        a->state = APP_EXITED;
+        uv_timer_stop(&a->stop_timer);
+        extra = app_exit_json(a);
+        if (a->give_up)
+                json_object_set_new(extra, "restarts", json_integer(a->restarts));
+        if (app_fire(a, a->give_up ? EV_GIVE_UP : EV_EXIT, extra) < 0) {
+                /* Not reachable from the table's states that own a process; be safe. */
+                a->state = a->give_up ? APP_FAILED : APP_EXITED;
+        }
 
         snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
         r = rkt_status_write(AT_FDCWD, path, a->rkt_code);
         if (r < 0)
                 log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
         control_app_exited(a->pod, a);
-        write_json_status(a);
+        app_write_status(a);
         pod_app_exited(a->pod, a);
 }
 
 static void app_finalize(struct app *a)
 {
-        if (a->state == APP_EXITED || a->log_finishing)
+        if (app_state_final(a->state) || a->log_finishing)
                 return;
         a->log_finishing = true;
         cgroup_app_kill_rest(a);
@@ -619,7 +680,7 @@ static void on_drain_timeout(uv_timer_t *t)
         for (int k = 0; k < 2; k++)
                 if (a->io.out_used[k])
                         io_out_read_now(&a->io.out[k]);
-        if (a->state == APP_EXITED || a->log_finishing)
+        if (app_state_final(a->state) || a->log_finishing)
                 return;                 /* that reached the end of every stream */
 
         /* A stream paused by the log's backpressure still has data to give:
@@ -683,14 +744,13 @@ static void cgroup_app_kill_rest(struct app *a)
                 log_debug("app %s: SIGKILL to %u processes it left behind", a->spec->name, count);
 }
 
-void app_on_exit(struct app *a, int wstatus)
+/* Wait for the app's output to end (or the drain deadline), then finalize. */
+static void app_drain(struct app *a)
 {
-        report_consume(a);
-        a->wstatus = wstatus;
-        a->exited_ns = now_real_ns();
-        a->reaped = true;
-        a->reaped_mono_ns = now_mono_ns();
-        cgroup_app_ended(a);
+        if (a->keep_child_fds) {
+                close_child_fds(&a->io);        /* no next run: EOF once the last writer is gone */
+                a->io.persistent = false;
+        }
         if (a->log_ready && a->log.file)
                 log_file_finish_by(a->log.file, a->reaped_mono_ns + (uint64_t)LOG_FINISH_DEADLINE_MS * 1000000ull);
         if (a->io.outs_open == 0) {
@@ -705,6 +765,161 @@ void app_on_exit(struct app *a, int wstatus)
          * reaped many apps: the deadline counts from now. */
         uv_update_time(&a->pod->loop);
         uv_timer_start(&a->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+}
+
+json_t *app_exit_json(const struct app *a)
+{
+        json_t *j = json_pack("{s:i,s:i}", "shellCode", shell_code_from_wait(a->wstatus), "code", a->final_code);
+
+        if (WIFEXITED(a->wstatus))
+                json_object_set_new(j, "exitCode", json_integer(WEXITSTATUS(a->wstatus)));
+        if (WIFSIGNALED(a->wstatus))
+                json_object_set_new(j, "signal", json_integer(WTERMSIG(a->wstatus)));
+        if (a->error[0])
+                json_object_set_new(j, "error", json_string(a->error));
+        return j;
+}
+
+bool app_failed(const struct app *a)
+{
+        return a->final_code != 0;
+}
+
+/*
+ * The restart policy (docs/lifecycle.md "Restarts"): whether this exit is
+ * followed by another run.  A run of at least reset_ms ends a crash loop:
+ * the backoff starts again from its first delay.
+ */
+static bool restart_wanted(struct app *a)
+{
+        const struct app_policy *p = a->pol;
+        uint64_t ran_ms = a->exec_ns && a->exited_ns > a->exec_ns ? (a->exited_ns - a->exec_ns) / 1000000ull : 0;
+
+        if (a->stop_requested || a->state == APP_STOPPING ||
+            (a->pod->state != POD_STARTING && a->pod->state != POD_RUNNING))
+                return false;
+        if (p->restart == RESTART_NEVER || (p->restart == RESTART_ON_FAILURE && !app_failed(a)))
+                return false;
+        if (ran_ms >= p->reset_ms)
+                a->crash_streak = 0;
+        if (p->restart_max && a->crash_streak >= p->restart_max) {
+                a->give_up = true;
+                log_warn("app %s: exited (code %d) after %u restarts in a row; giving up (%s=%u)", a->spec->name,
+                         a->final_code, a->crash_streak, ANN_RESTART_MAX, p->restart_max);
+                return false;
+        }
+        return true;
+}
+
+static void on_restart_timer(uv_timer_t *t)
+{
+        struct app *a = container_of(t, struct app, restart_timer);
+
+        if (a->state == APP_BACKOFF)
+                app_start(a);
+}
+
+/*
+ * The process ended and another run follows.  What it wrote and is still
+ * in the pipe is read first, its last partial line ends, anything it left
+ * in its cgroup is killed; its streams stay open for the next run, and
+ * attached clients get the event as a restart marker.
+ */
+static void app_schedule_restart(struct app *a)
+{
+        json_t *extra = app_exit_json(a);
+        uint64_t delay;
+
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k])
+                        io_out_read_now(&a->io.out[k]);
+        if (a->log_ready)
+                app_log_break(&a->log);
+        cgroup_app_kill_rest(a);
+        a->crash_streak++;
+        a->restarts++;
+        delay = policy_backoff_ms(a->pol, a->crash_streak);
+        a->last_backoff_ms = delay;
+        json_object_set_new(extra, "restarts", json_integer(a->restarts));
+        json_object_set_new(extra, "backoffMs", json_integer((json_int_t)delay));
+        log_info("app %s: exited (code %d); restart %u in %llu ms", a->spec->name, a->final_code, a->restarts,
+                 (unsigned long long)delay);
+        app_fire(a, EV_CRASH, extra);
+        /* +1: the loop's clock counts whole milliseconds, and the delay is a minimum. */
+        uv_update_time(&a->pod->loop);
+        uv_timer_start(&a->restart_timer, on_restart_timer, delay + 1, 0);
+        app_write_status(a);
+}
+
+void app_on_exit(struct app *a, int wstatus)
+{
+        app_report_consume(a);
+        a->wstatus = wstatus;
+        a->exited_ns = now_real_ns();
+        a->reaped = true;
+        a->reaped_mono_ns = now_mono_ns();
+        ready_on_exit(a);
+        cgroup_app_ended(a);
+        a->final_code = app_policy_map_code(a->pol, a->error[0] && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+                                                                                  : shell_code_from_wait(wstatus));
+        if (restart_wanted(a)) {
+                app_schedule_restart(a);
+                return;
+        }
+        app_drain(a);
+}
+
+/*
+ * Stop one app (docs/lifecycle.md "Stopping"): its stop signal to its
+ * process group, SIGKILL to it and whatever it left in its cgroup after its
+ * stop timeout.  The stop ends as soon as the process is reaped.  An app
+ * waiting to restart is finished at once; one never started just exits.
+ */
+static void on_app_stop_timeout(uv_timer_t *t)
+{
+        struct app *a = container_of(t, struct app, stop_timer);
+
+        if (a->state == APP_STOPPING && !a->reaped) {
+                log_warn("app %s did not stop within %llu ms of %s; killing it", a->spec->name,
+                         (unsigned long long)(a->pol->stop_timeout_ms ?: a->pod->opt.stop_timeout_ms),
+                         sigabbrev_np(a->pol->stop_signal) ?: "its stop signal");
+                app_signal(a, SIGKILL);
+        }
+}
+
+void app_stop(struct app *a, bool force)
+{
+        a->stop_requested = true;
+        switch (a->state) {
+        case APP_CREATED:
+                app_fire(a, EV_STOP, NULL);
+                app_write_status(a);
+                return;
+        case APP_BACKOFF:
+                uv_timer_stop(&a->restart_timer);
+                app_fire(a, EV_STOP, NULL);
+                app_drain(a);
+                return;
+        case APP_STARTING:
+        case APP_RUNNING:
+        case APP_READY:
+                app_fire(a, EV_STOP, json_pack("{s:b}", "force", force));
+                app_write_status(a);
+                break;
+        case APP_STOPPING:
+                if (!force)
+                        return;
+                break;
+        default:
+                return;
+        }
+        if (a->reaped)
+                return;
+        app_signal(a, force ? SIGKILL : a->pol->stop_signal);
+        if (!force) {
+                uv_update_time(&a->pod->loop);
+                uv_timer_start(&a->stop_timer, on_app_stop_timeout, a->pol->stop_timeout_ms ?: a->pod->opt.stop_timeout_ms, 0);
+        }
 }
 
 int app_tty_resize(struct app *a, unsigned short rows, unsigned short cols)
@@ -733,7 +948,8 @@ int app_send_signal(struct app *a, int sig)
         uv_os_fd_t fd;
         pid_t fg = -1;
 
-        if (a->reaped || (a->state != APP_RUNNING && a->state != APP_STARTING && a->state != APP_STOPPING))
+        if (a->reaped || (a->state != APP_RUNNING && a->state != APP_READY && a->state != APP_STARTING &&
+                          a->state != APP_STOPPING))
                 return -ESRCH;
         if (a->io.tty && a->io.out_used[0] && a->io.out[0].open &&
             uv_fileno((uv_handle_t *)&a->io.out[0].pipe, &fd) == 0)
@@ -746,9 +962,9 @@ int app_send_signal(struct app *a, int sig)
 
 void app_signal(struct app *a, int sig)
 {
-        if (a->reaped)
+        if (a->reaped || a->pid <= 0)
                 return;
-        if (a->state != APP_STARTING && a->state != APP_RUNNING && a->state != APP_STOPPING)
+        if (a->state != APP_STARTING && a->state != APP_RUNNING && a->state != APP_READY && a->state != APP_STOPPING)
                 return;
         /* The app is a session and process-group leader (setsid in the child);
          * signal the group so its helpers go too, and the pid itself in case
@@ -757,7 +973,7 @@ void app_signal(struct app *a, int sig)
         kill(a->pid, sig);
         if (sig == SIGKILL)
                 cgroup_app_kill_rest(a);        /* whatever left the process group */
-        if (sig == SIGTERM) {
+        if (sig != SIGKILL && sig != SIGCONT) {
                 kill(-a->pid, SIGCONT);
                 kill(a->pid, SIGCONT);
         }
@@ -782,7 +998,7 @@ json_t *app_status_json(const struct app *a)
                 format_rfc3339(a->exec_ns, ts, sizeof(ts));
                 json_object_set_new(j, "execAt", json_string(ts));
         }
-        if (a->state == APP_EXITED) {
+        if ((app_state_final(a->state) || a->state == APP_BACKOFF) && a->exited_ns) {
                 format_rfc3339(a->exited_ns, ts, sizeof(ts));
                 json_object_set_new(j, "exitedAt", json_string(ts));
                 if (WIFEXITED(a->wstatus))
@@ -793,12 +1009,29 @@ json_t *app_status_json(const struct app *a)
                                                                          ? sigabbrev_np(WTERMSIG(a->wstatus)) : "?"));
                 }
                 json_object_set_new(j, "shellCode", json_integer(shell_code_from_wait(a->wstatus)));
-                json_object_set_new(j, "rktStatus", json_integer(a->rkt_code));
+                json_object_set_new(j, "code", json_integer(a->final_code));
+                if (a->state != APP_BACKOFF)
+                        json_object_set_new(j, "rktStatus", json_integer(a->rkt_code));
                 json_object_set_new(j, "stoppedByPod", json_boolean(a->exited_by_pod));
         }
         if (a->error[0])
                 json_object_set_new(j, "error", json_string(a->error));
-        json_object_set_new(j, "restarts", json_integer(0));
+        json_object_set_new(j, "restarts", json_integer(a->restarts));
+        json_object_set_new(j, "restartPolicy", json_string(restart_policy_name(a->pol->restart)));
+        if (a->state == APP_BACKOFF)
+                json_object_set_new(j, "backoffMs", json_integer((json_int_t)a->last_backoff_ms));
+        json_object_set_new(j, "ready", json_boolean(a->state == APP_READY));
+        json_object_set_new(j, "readiness", json_string(ready_mode_name(a->pol->ready)));
+        if (a->status_text[0])
+                json_object_set_new(j, "statusText", json_string(a->status_text));
+        if (a->stopping_self)
+                json_object_set_new(j, "stoppingSelf", json_true());
+        if (a->pol->ready == READY_PROBE)
+                json_object_set_new(j, "probesFailed", json_integer(a->probes_failed));
+        if (a->pol->watchdog_ms)
+                json_object_set_new(j, "watchdogTimeouts", json_integer((json_int_t)a->watchdog_timeouts));
+        if (a->pol->essential != ESSENTIAL_DEFAULT)
+                json_object_set_new(j, "essential", json_boolean(a->pol->essential == ESSENTIAL_YES));
         {
                 json_t *io = json_object(), *streams = json_object();
                 for (int i = 0; i < IO_STREAMS; i++)
@@ -824,7 +1057,7 @@ json_t *app_status_json(const struct app *a)
                 _cleanup_free_ char *cg = xasprintf("/%s/system.slice/%s.service", a->pod->opt.cg.path, a->spec->name);
                 json_object_set_new(j, "cgroup", json_string(cg));
                 json_object_set_new(j, "oomKills", json_integer((json_int_t)a->oom_kills));
-                if (a->state == APP_EXITED)
+                if (app_state_final(a->state) || a->state == APP_BACKOFF)
                         json_object_set_new(j, "oomKilled", json_boolean(a->oom_killed));
         }
         if (a->log_ready && a->log.file) {
@@ -852,6 +1085,7 @@ json_t *app_status_json(const struct app *a)
 
 void app_close_handles(struct app *a)
 {
+        ready_close_handles(a);
         iottymux_close(a);
         for (int k = 0; k < 2; k++)
                 if (a->io.out_used[k])
@@ -865,6 +1099,13 @@ void app_close_handles(struct app *a)
         a->io.in_used = false;
         if (a->drain_timer_init && !uv_is_closing((uv_handle_t *)&a->drain_timer))
                 uv_close((uv_handle_t *)&a->drain_timer, NULL);
+        if (a->timers_init) {
+                uv_close((uv_handle_t *)&a->restart_timer, NULL);
+                uv_close((uv_handle_t *)&a->stop_timer, NULL);
+                uv_close((uv_handle_t *)&a->probe_timer, NULL);
+                uv_close((uv_handle_t *)&a->watchdog_timer, NULL);
+                a->timers_init = false;
+        }
         if (a->log_ready)
                 app_log_close(&a->log);
         if (a->report_poll_active) {

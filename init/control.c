@@ -43,6 +43,7 @@ struct client {
         struct client *next, *prev;
         bool closing;
         bool attached;
+        bool events;                    /* streams the pod's events */
         bool shutting_down;
         struct attach at;
         uv_shutdown_t shutdown_req;
@@ -413,7 +414,7 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
         } else {
                 return error_response(id, "bad-request", "this pod has %zu apps: say which one (\"app\")", pod->n_apps);
         }
-        if (a->state == APP_EXITED || a->reaped)
+        if (app_state_final(a->state) || (a->reaped && !a->io.persistent))
                 return error_response(id, "exited", "app %s has exited (%s %d); there is nothing to attach to",
                                       a->spec->name, WIFSIGNALED(a->wstatus) ? "signal" : "code",
                                       WIFSIGNALED(a->wstatus) ? WTERMSIG(a->wstatus) : WEXITSTATUS(a->wstatus));
@@ -538,6 +539,73 @@ static void attach_frame(struct client *c, uint8_t type, const uint8_t *p, size_
         }
 }
 
+/* ---- events ----------------------------------------------------------- */
+
+static void send_event(struct client *c, json_t *ev)
+{
+        char *s;
+
+        if (c->closing || c->shutting_down)
+                return;
+        if (client_queued(c) > CLIENT_MAX_QUEUED) {
+                log_warn("events client does not read its events; disconnecting it");
+                client_close(c);
+                return;
+        }
+        s = json_dumps(ev, JSON_COMPACT);
+        if (s) {
+                send_frame(c, FRAME_EVENT, s, strlen(s));
+                free(s);
+        }
+}
+
+void control_event(struct pod *pod, json_t *ev)
+{
+        struct control *ctl = pod->control;
+        const char *app = json_string_value(json_object_get(ev, "app"));
+        const char *name = json_string_value(json_object_get(ev, "event"));
+        bool marker = app && name && (!strcmp(name, "backoff") || !strcmp(name, "restart"));
+        struct client *c, *next;
+
+        if (!ctl)
+                return;
+        for (c = ctl->clients; c; c = next) {
+                next = c->next;
+                if (c->events || (marker && c->attached && !strcmp(c->at.app->spec->name, app)))
+                        send_event(c, ev);
+        }
+}
+
+/*
+ * events {since?}: the events kept newer than seq `since` (all kept if 0),
+ * then every new one as it happens, as EVENT frames, until the pod exits
+ * (its "exited" event is the last frame) or the client hangs up.
+ */
+static json_t *op_events(struct control *ctl, json_t *id, json_t *req, struct client *c)
+{
+        json_t *v = json_object_get(req, "since"), *list, *ev, *j;
+        uint64_t since = 0, missed;
+        size_t i;
+
+        if (c->attached || c->events)
+                return error_response(id, "bad-request", "this connection is already streaming");
+        if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+                return error_response(id, "bad-request", "events: \"since\" must be an event sequence number (0 for all kept)");
+        if (v)
+                since = (uint64_t)json_integer_value(v);
+        list = event_log_since(&ctl->pod->events, since, &missed);
+        j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)ctl->pod->events.seq,
+                                                   "replayed", (json_int_t)json_array_size(list),
+                                                   "missed", (json_int_t)missed));
+        send_json_frame(c, FRAME_RESPONSE, j);
+        json_array_foreach(list, i, ev)
+                send_event(c, ev);
+        json_decref(list);
+        c->events = true;
+        return NULL;
+}
+
 static const struct {
         const char *name;
         json_t *(*fn)(struct control *, json_t *, json_t *);
@@ -573,8 +641,9 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                 resp = error_response(id, "bad-request", "request has no \"op\" string");
                 goto out;
         }
-        if (!strcmp(json_string_value(op), "attach")) {
-                resp = op_attach(c->ctl, id, req, c);
+        if (!strcmp(json_string_value(op), "attach") || !strcmp(json_string_value(op), "events")) {
+                resp = !strcmp(json_string_value(op), "attach") ? op_attach(c->ctl, id, req, c)
+                                                                : op_events(c->ctl, id, req, c);
                 if (!resp) {
                         json_decref(req);
                         return;
@@ -587,7 +656,7 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                         break;
                 }
         if (!resp)
-                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach, reopen-log)",
+                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach, events, reopen-log)",
                                       json_string_value(op));
 out:
         send_json_frame(c, FRAME_RESPONSE, resp);
@@ -786,6 +855,15 @@ void control_close(struct pod *pod)
         pod->control = NULL;
         for (c = ctl->clients; c; c = next) {
                 next = c->next;
+                if (c->events && !c->closing && !c->shutting_down) {
+                        /* The "exited" event is queued: end the stream after it. */
+                        uv_read_stop((uv_stream_t *)&c->pipe);
+                        c->shutting_down = true;
+                        if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe, on_shutdown) < 0) {
+                                client_close(c);
+                                continue;
+                        }
+                }
                 if (c->shutting_down && !c->closing)
                         lingering = true;
                 else

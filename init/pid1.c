@@ -95,13 +95,48 @@ static void write_pod_json(struct pod *pod)
                        pod->state == POD_EXITED ? WRITE_SYNC : 0);
 }
 
+/*
+ * The pod's exit code (docs/lifecycle.md "Exit codes"): a forced stop says
+ * 137; otherwise the pod's exit policy picks among the apps' codes (after
+ * each app's map).  An app stopped by the pod counts as 0, as rkt has it.
+ */
+static int pod_exit_code(const struct pod *pod)
+{
+        const struct app *first = NULL;
+        int code = 0;
+
+        if (pod->exit_code_set)
+                return pod->exit_code;
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                const struct app *a = &pod->apps[i];
+                int c = a->exited_by_pod || !app_state_final(a->state) || !a->final_seq ? 0 : a->final_code;
+                switch (pod->manifest->exit_policy) {
+                case EXIT_FIRST_FAILURE:
+                        if (c && (!first || a->final_seq < first->final_seq))
+                                first = a;
+                        break;
+                case EXIT_HIGHEST:
+                        if (c > code)
+                                code = c;
+                        break;
+                case EXIT_APP:
+                        if (!strcmp(a->spec->name, pod->manifest->exit_app))
+                                code = c;
+                        break;
+                }
+        }
+        return first ? first->final_code : code;
+}
+
 static void pod_finish(struct pod *pod)
 {
         if (pod->state == POD_EXITED)
                 return;
         pod->state = POD_EXITED;
         pod->exited_ns = now_real_ns();
+        pod->exit_code = pod_exit_code(pod);
         unlink(SUPERVISOR_STATUS);
+        pod_event(pod, "exited", json_pack("{s:i}", "exitCode", pod->exit_code));
         write_pod_json(pod);
         log_debug("pod finished, exit code %d", pod->exit_code);
 
@@ -112,7 +147,6 @@ static void pod_finish(struct pod *pod)
         uv_close((uv_handle_t *)&pod->sig_term, NULL);
         uv_close((uv_handle_t *)&pod->sig_int, NULL);
         uv_close((uv_handle_t *)&pod->sig_hup, NULL);
-        uv_close((uv_handle_t *)&pod->stop_timer, NULL);
         for (size_t i = 0; i < pod->n_apps; i++)
                 app_close_handles(&pod->apps[i]);
 }
@@ -120,7 +154,7 @@ static void pod_finish(struct pod *pod)
 static bool all_apps_exited(const struct pod *pod)
 {
         for (size_t i = 0; i < pod->n_apps; i++)
-                if (pod->apps[i].state != APP_EXITED && pod->apps[i].state != APP_CREATED)
+                if (!app_state_final(pod->apps[i].state) && pod->apps[i].state != APP_CREATED)
                         return false;
         return true;
 }
@@ -133,17 +167,37 @@ static void check_done(struct pod *pod)
                 pod_finish(pod);
 }
 
-static void on_stop_timeout(uv_timer_t *t)
+static bool strv_contains(char *const *v, const char *s)
 {
-        struct pod *pod = container_of(t, struct pod, stop_timer);
+        for (; v && *v; v++)
+                if (!strcmp(*v, s))
+                        return true;
+        return false;
+}
 
+/* Does an app that starts after a still run?  Then a stops after it (reverse order). */
+static bool has_running_dependents(const struct pod *pod, const struct app *a)
+{
         for (size_t i = 0; i < pod->n_apps; i++) {
+                const struct app *b = &pod->apps[i];
+                if (b != a && !app_state_final(b->state) && b->state != APP_CREATED &&
+                    strv_contains(b->pol->after, a->spec->name))
+                        return true;
+        }
+        return false;
+}
+
+/* Stop every app whose dependents are gone (all of them if force). */
+static void pod_stop_next(struct pod *pod, bool force)
+{
+        for (size_t i = 0; i < pod->n_apps && pod->state == POD_STOPPING; i++) {
                 struct app *a = &pod->apps[i];
-                if (a->state != APP_EXITED && a->state != APP_CREATED && !a->reaped) {
-                        log_warn("app %s did not stop within %llu ms; killing it", a->spec->name,
-                                 (unsigned long long)pod->opt.stop_timeout_ms);
-                        app_signal(a, SIGKILL);
-                }
+                if (app_state_final(a->state) || (a->state == APP_STOPPING && !force))
+                        continue;
+                if (!force && has_running_dependents(pod, a))
+                        continue;
+                a->exited_by_pod = true;
+                app_stop(a, force);
         }
 }
 
@@ -163,32 +217,25 @@ void pod_request_stop(struct pod *pod, bool force, const char *why)
         if (pod->state != POD_STOPPING) {
                 pod->state = POD_STOPPING;
                 unlink(SUPERVISOR_STATUS);
+                pod_event(pod, "stopping", json_pack("{s:s,s:b}", "reason", why, "force", force));
                 write_pod_json(pod);
-                if (!force)
-                        uv_timer_start(&pod->stop_timer, on_stop_timeout, pod->opt.stop_timeout_ms, 0);
         }
-        for (size_t i = 0; i < pod->n_apps; i++) {
-                struct app *a = &pod->apps[i];
-                if (a->state == APP_EXITED || a->state == APP_CREATED)
-                        continue;
-                a->exited_by_pod = true;
-                a->state = APP_STOPPING;
-                app_signal(a, force ? SIGKILL : SIGTERM);
-        }
+        pod_stop_next(pod, force);
         check_done(pod);
 }
 
 /*
- * The pod is ready once every app has exec'd its program (rkt marks it at
- * fork; waiting for exec means `podctl run -d` returns only when the apps
- * really run, and an app that cannot start fails the pod instead).
+ * The pod is ready once every app it starts has exec'd its program (rkt
+ * marks it at fork; waiting for exec means `podctl run -d` returns only when
+ * the apps really run, and an app that cannot start fails the pod instead).
  */
 static void maybe_ready(struct pod *pod)
 {
         if (pod->state != POD_STARTING)
                 return;
         for (size_t i = 0; i < pod->n_apps; i++)
-                if (pod->apps[i].state == APP_STARTING || pod->apps[i].state == APP_CREATED)
+                if (pod->apps[i].want_start &&
+                    (pod->apps[i].state == APP_STARTING || pod->apps[i].state == APP_CREATED))
                         return;
         mark_ready(pod);
 }
@@ -206,31 +253,109 @@ void pod_app_running(struct pod *pod, struct app *a)
         maybe_ready(pod);
 }
 
-static bool app_failed(const struct app *a)
+void pod_app_ready(struct pod *pod, struct app *a)
 {
-        return a->error[0] || !WIFEXITED(a->wstatus) || WEXITSTATUS(a->wstatus) != 0;
+        pod_start_ready_apps(pod);
+        maybe_ready(pod);
+}
+
+/* A required app failed before a could start: a fails without running. */
+static void app_dependency_failed(struct pod *pod, struct app *a, const struct app *dep)
+{
+        char path[512];
+
+        snprintf(a->error, sizeof(a->error), "requires app %s, which %s", dep->spec->name,
+                 dep->state == APP_FAILED ? "failed" : "exited with a failure");
+        log_error("app %s: not started: %s", a->spec->name, a->error);
+        a->wstatus = 1 << 8;
+        a->final_code = 1;
+        a->rkt_code = 1;
+        a->exited_ns = now_real_ns();
+        app_fire(a, EV_DEP_FAILED, json_pack("{s:s,s:s}", "requires", dep->spec->name, "error", a->error));
+        snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
+        (void)rkt_status_write(AT_FDCWD, path, a->rkt_code);
+        pod_app_exited(pod, a);
+}
+
+/*
+ * Ordering (docs/lifecycle.md "Ordering"): an app starts once every app it
+ * starts after is ready or has exited successfully.  One it only starts
+ * after may also have failed; one it requires may not: then it fails too.
+ */
+void pod_start_ready_apps(struct pod *pod)
+{
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                struct app *a = &pod->apps[i];
+                const struct app *failed_dep = NULL;
+                bool waiting = false;
+
+                if (pod->state != POD_STARTING && pod->state != POD_RUNNING)
+                        return;
+                if (!a->want_start || a->state != APP_CREATED)
+                        continue;
+                for (char **d = a->pol->after; d && *d && !failed_dep; d++) {
+                        const struct app *b = pod_find_app(pod, *d);
+                        bool ok = b->state == APP_READY || (b->state == APP_EXITED && !app_failed(b));
+                        if (ok)
+                                continue;
+                        if (app_state_final(b->state) && strv_contains(a->pol->requires, *d))
+                                failed_dep = b;
+                        else if (!app_state_final(b->state))
+                                waiting = true;
+                }
+                if (failed_dep)
+                        app_dependency_failed(pod, a, failed_dep);
+                else if (!waiting)
+                        app_start(a);
+        }
 }
 
 void pod_app_exited(struct pod *pod, struct app *a)
 {
-        if (!a->exited_by_pod && app_failed(a) && !pod->opt.mutable_pod &&
-            (pod->state == POD_STARTING || pod->state == POD_RUNNING)) {
+        bool failed = app_failed(a), stop;
+
+        a->final_seq = ++pod->final_seq;
+        if (pod->state == POD_STOPPING) {
+                pod_stop_next(pod, pod->stop_forced);
+                check_done(pod);
+                return;
+        }
+        if (pod->state == POD_EXITED)
+                return;
+        if (a->pol->essential == ESSENTIAL_YES)
+                stop = true;
+        else if (a->pol->essential == ESSENTIAL_NO)
+                stop = false;
+        else
+                stop = failed && !a->exited_by_pod && !a->stop_requested && !pod->opt.mutable_pod;     /* rkt's policy */
+        if (stop) {
                 char why[256];
-                pod->exit_code_set = true;
-                pod->exit_code = a->error[0] && WIFEXITED(a->wstatus) ? WEXITSTATUS(a->wstatus)
-                                                                      : shell_code_from_wait(a->wstatus);
                 if (a->error[0])
                         snprintf(why, sizeof(why), "app %s could not start: %s", a->spec->name, a->error);
+                else if (a->give_up)
+                        snprintf(why, sizeof(why), "app %s gave up after %u restarts (last exit code %d)", a->spec->name,
+                                 a->restarts, a->final_code);
                 else if (WIFSIGNALED(a->wstatus))
                         snprintf(why, sizeof(why), "app %s was killed by signal %d (%s)", a->spec->name,
                                  WTERMSIG(a->wstatus), sigabbrev_np(WTERMSIG(a->wstatus)) ?: "?");
                 else
-                        snprintf(why, sizeof(why), "app %s exited with code %d", a->spec->name,
-                                 WEXITSTATUS(a->wstatus));
+                        snprintf(why, sizeof(why), "%sapp %s exited with code %d", a->pol->essential == ESSENTIAL_YES ? "essential " : "",
+                                 a->spec->name, WEXITSTATUS(a->wstatus));
                 snprintf(pod->exit_reason, sizeof(pod->exit_reason), "%s", why);
                 pod_request_stop(pod, false, why);
                 return;
         }
+        /* Apps that require a failed app stop with it (systemd's Requires=). */
+        if (failed)
+                for (size_t i = 0; i < pod->n_apps; i++) {
+                        struct app *b = &pod->apps[i];
+                        if (b != a && b->state != APP_CREATED && !app_state_final(b->state) &&
+                            strv_contains(b->pol->requires, a->spec->name)) {
+                                log_warn("app %s: stopping it: it requires app %s, which failed", b->spec->name, a->spec->name);
+                                app_stop(b, false);
+                        }
+                }
+        pod_start_ready_apps(pod);
         check_done(pod);
 }
 
@@ -241,13 +366,13 @@ static void on_sigchld(uv_signal_t *h, int signum)
         for (;;) {
                 int st;
                 pid_t pid = waitpid(-1, &st, WNOHANG);
-                struct app *a;
+                struct pod_child *c;
 
                 if (pid <= 0)
                         break;
-                a = pidtab_take(&pod->pids, pid);
-                if (a)
-                        app_on_exit(a, st);
+                c = pidtab_take(&pod->pids, pid);
+                if (c)
+                        c->on_exit(c, st);
                 else
                         pod->orphans_reaped++;
         }
@@ -283,6 +408,7 @@ static void mark_ready(struct pod *pod)
 {
         pod->state = POD_RUNNING;
         pod->ready_ns = now_real_ns();
+        pod_event(pod, "running", NULL);
         if (symlink("ready", SUPERVISOR_STATUS) < 0 && errno != EEXIST)
                 log_warn("creating %s: %s", SUPERVISOR_STATUS, strerror(errno));
         write_pod_json(pod);
@@ -367,7 +493,6 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         uv_signal_init(&pod->loop, &pod->sig_term);
         uv_signal_init(&pod->loop, &pod->sig_int);
         uv_signal_init(&pod->loop, &pod->sig_hup);
-        uv_timer_init(&pod->loop, &pod->stop_timer);
         pod->sig_term.data = pod->sig_int.data = pod;
         /* Signal watchers before any child exists, so no exit can be missed. */
         uv_signal_start(&pod->sig_chld, on_sigchld, SIGCHLD);
@@ -389,6 +514,15 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
                 a->spec = &m->apps[i];
                 a->state = APP_CREATED;
                 a->report_fd = -1;
+                a->pol = &a->spec->pol;
+                a->want_start = true;
+                a->keep_child_fds = a->pol->restart != RESTART_NEVER;
+                uv_timer_init(&pod->loop, &a->restart_timer);
+                uv_timer_init(&pod->loop, &a->stop_timer);
+                uv_timer_init(&pod->loop, &a->probe_timer);
+                uv_timer_init(&pod->loop, &a->watchdog_timer);
+                a->timers_init = true;
+                a->notify_fd = a->ready_pipe = a->ready_pipe_child = -1;
                 exec_plan_done(&a->plan);
         }
         for (size_t i = 0; i < m->n_apps; i++)
@@ -410,17 +544,9 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
                 log_error("%s", err.msg);
                 return 254;
         }
+        pod_event(pod, "starting", NULL);
         write_pod_json(pod);
-        for (size_t i = 0; i < pod->n_apps && pod->state == POD_STARTING; i++) {
-                struct app *a = &pod->apps[i];
-                if (app_start(a) < 0) {
-                        log_error("app %s: %s", a->spec->name, a->error);
-                        a->state = APP_EXITED;
-                        a->wstatus = SETUP_EXEC << 8;   /* exited with 203 */
-                        a->exited_ns = now_real_ns();
-                        pod_app_exited(pod, a);
-                }
-        }
+        pod_start_ready_apps(pod);
         maybe_ready(pod);
         check_done(pod);
 
@@ -432,6 +558,7 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
         for (size_t i = 0; i < pod->n_apps; i++) {
                 struct app *a = &pod->apps[i];
                 exec_plan_done(&a->plan);
+                ready_free(a);
                 iottymux_free(a);
                 for (int k = 0; k < 2; k++)
                         if (a->io.out_used[k])
@@ -442,6 +569,7 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
                         cg_app_close(&a->cg);   /* the cgroups stay until gc (rkt's rule) */
         }
         cg_pod_close(&pod->opt.cg);
+        event_log_done(&pod->events);
         console_free(pod->console);
         free(pod->apps);
         pidtab_done(&pod->pids);

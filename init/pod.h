@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "common/uuid.h"
 #include "common/cgroup.h"
+#include "init/lifecycle.h"
 #include "init/spawn.h"
 #include "iomux/iomux.h"
 #include "logger/applog.h"
@@ -34,6 +35,7 @@ struct app_io {
         bool out_used[2];
         struct io_in in;
         bool in_used;
+        bool persistent;                /* kept across restarts (restartable app) */
         int child_fd[IO_STREAMS];       /* the child's ends, closed in PID 1 after fork */
         bool child_fd_owned[IO_STREAMS];        /* created for this app (not /dev/null, not fd 0-2) */
         int ctty_fd;                    /* pty slave, closed in PID 1 after fork */
@@ -42,6 +44,11 @@ struct app_io {
         unsigned clients;               /* attached now */
         uint64_t clients_total, clients_disconnected;
         unsigned short rows, cols;      /* current tty size */
+};
+
+/* A process PID 1 forked, as the reaper's table holds it. */
+struct pod_child {
+        void (*on_exit)(struct pod_child *c, int wstatus);
 };
 
 enum pod_state {
@@ -78,6 +85,37 @@ struct app {
         bool cg_ready;
         uint64_t oom_kills;             /* OOM kills in its cgroup during its last run */
         bool oom_killed;                /* its main process was one of them */
+        /* Supervision (docs/lifecycle.md). */
+        const struct app_policy *pol;   /* &spec->pol */
+        uint64_t state_mono_ns;         /* when it entered its state */
+        bool want_start;                /* the pod starts it once the apps it starts after are ready */
+        bool keep_child_fds;            /* restartable: PID 1 keeps the child's stream ends for the next run */
+        bool give_up;                   /* this exit reached the restart limit */
+        bool stop_requested;            /* stopped by request (app stop, pod stop, a required app) */
+        unsigned restarts;              /* restarts so far */
+        unsigned crash_streak;          /* restarts in a row without a run of pol->reset_ms */
+        uint64_t last_backoff_ms;
+        uint64_t final_seq;             /* order among final exits, for the pod's exit code */
+        int final_code;                 /* shell code after the exit-code map */
+        uv_timer_t restart_timer, stop_timer;
+        bool timers_init;
+        struct pod_child proc;          /* the app's main process in the reaper's table */
+        /* Readiness (init/ready.c). */
+        int notify_fd;                  /* NOTIFY_SOCKET datagram socket, -1 if none */
+        uv_poll_t notify_poll;
+        bool notify_poll_active;
+        int ready_pipe;                 /* fd:N readiness: PID 1's read end for this run, -1 if none */
+        int ready_pipe_child;           /* the child's end, closed after fork */
+        uv_poll_t ready_pipe_poll;
+        bool ready_pipe_poll_active;
+        uv_timer_t probe_timer, watchdog_timer;
+        struct pod_child probe_proc;
+        pid_t probe_pid;                /* a readiness probe running now, 0 if none */
+        uint64_t probe_started_mono_ns;
+        unsigned probes_failed;
+        uint64_t watchdog_timeouts;
+        char status_text[256];          /* the last STATUS= it sent */
+        bool stopping_self;             /* it sent STOPPING=1 */
 };
 
 struct pod_options {
@@ -103,7 +141,6 @@ struct iottymux;
 struct pod {
         uv_loop_t loop;
         uv_signal_t sig_chld, sig_term, sig_int, sig_hup;
-        uv_timer_t stop_timer;
         struct pidtab pids;
         struct pod_manifest *manifest;
         struct app *apps;
@@ -117,10 +154,32 @@ struct pod {
         uint64_t orphans_reaped;
         uint64_t created_ns, ready_ns, exited_ns;
         int devnull_fd;
+        uint64_t final_seq;             /* final app exits so far */
+        struct event_log events;
         struct control *control;
         struct console *console;
         bool closing;
 };
+
+/* ready.c: readiness protocols (docs/lifecycle.md "Readiness"). */
+/* Before the first start: the notify socket and the environment it needs. */
+int ready_prepare(struct app *a, struct pod_err *err);
+/* Right before fork: this run's notification pipe (fd:N). */
+int ready_before_fork(struct app *a);
+/* After fork (the child has its copies). */
+void ready_after_fork(struct app *a);
+/* The program runs: start probing / the watchdog. */
+void ready_on_exec(struct app *a);
+/* The run ended: stop probes, the watchdog and this run's pipe. */
+void ready_on_exit(struct app *a);
+void ready_close_handles(struct app *a);
+/* After the loop: close the notify socket. */
+void ready_free(struct app *a);
+/* The app is ready (status: the text it sent, or NULL). */
+void app_set_ready(struct app *a, const char *status);
+/* Read the exec report now (a readiness message may come before it is seen). */
+void app_report_consume(struct app *a);
+void app_write_status(const struct app *a);
 
 /* pid1.c */
 int pid1_main(struct pod_manifest *m, const struct pod_options *opt);
@@ -132,9 +191,17 @@ struct json_t *pod_status_json(const struct pod *pod);
 
 /* app.c */
 int app_prepare(struct app *a, struct pod_err *err);
-int app_start(struct app *a);
+void app_start(struct app *a);
 void app_on_exit(struct app *a, int wstatus);
+/* The last exit as JSON: shellCode, code (after the app's map), exitCode or signal, error. */
+struct json_t *app_exit_json(const struct app *a);
+/* Did its last run fail (its code, after the app's map, is not 0)? */
+bool app_failed(const struct app *a);
 void app_signal(struct app *a, int sig);
+/* Stop one app: its stop signal, SIGKILL after its stop timeout (or at once if force). */
+void app_stop(struct app *a, bool force);
+/* Run the pod's start policy: start every wanted app whose ordering is satisfied. */
+void pod_start_ready_apps(struct pod *pod);
 struct json_t *app_status_json(const struct app *a);
 void app_close_handles(struct app *a);
 
@@ -148,9 +215,13 @@ struct app *pod_find_app(struct pod *pod, const char *name);
 void control_stdin_drained(struct app *a);
 /* control.c hook: an app finished (status recorded); attached clients get the exit. */
 void control_app_exited(struct pod *pod, struct app *a);
+/* control.c hook: an event (docs/protocol.md "events") for `events` clients, and for
+ * the clients attached to its app when it is a restart marker. */
+void control_event(struct pod *pod, struct json_t *ev);
 
 /* pod lifecycle hooks called by app.c */
 void pod_app_running(struct pod *pod, struct app *a);
+void pod_app_ready(struct pod *pod, struct app *a);
 void pod_app_exited(struct pod *pod, struct app *a);
 
 #endif

@@ -28,6 +28,7 @@ void exec_plan_done(struct exec_plan *p)
                 cap_free(p->caps);
         memset(p, 0, sizeof(*p));
         p->stdin_fd = p->stdout_fd = p->stderr_fd = p->ctty_fd = -1;
+        p->ready_fd_src = p->join_mnt_ns_fd = -1;
         p->interactive = false;
 }
 
@@ -180,8 +181,12 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
                 child_fail(fd, SETUP_CGROUP, "joining the app's cgroup", NULL);
         /* Its own mount namespace, receiving the pod's mount events but never
          * sending its own: what the app mounts stays its own. */
-        if (p->own_mount_ns && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
+        if (p->join_mnt_ns_fd >= 0) {
+                if (setns(p->join_mnt_ns_fd, CLONE_NEWNS) < 0)
+                        child_fail(fd, SETUP_NAMESPACE, "joining the app's mount namespace", NULL);
+        } else if (p->own_mount_ns && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)) {
                 child_fail(fd, SETUP_NAMESPACE, "creating the app's mount namespace", NULL);
+        }
 
         /* Interactive: stay in the terminal's session (no setsid), become a
          * process group of our own and take the terminal's foreground, which
@@ -213,12 +218,34 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
             (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) ||
             (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0))
                 child_fail(fd, SETUP_STDIN, "dup2", NULL);
+        /* The readiness notification fd (s6's notification-fd) at the number
+         * the app expects; the report pipe moves out of its way first. */
+        if (p->ready_fd_src >= 0) {
+                if (fd == p->ready_fd_target && (fd = fcntl(fd, F_DUPFD_CLOEXEC, p->ready_fd_target + 1)) < 0)
+                        _exit(SETUP_STDIN);
+                if (dup2(p->ready_fd_src, p->ready_fd_target) < 0)
+                        child_fail(fd, SETUP_STDIN, "dup2 (readiness fd)", NULL);
+        }
         /* No fd of PID 1 (control sockets, lock fd, other apps' pipes) reaches
          * the app: everything from 3 up is closed except the report pipe,
-         * which is CLOEXEC and goes away at exec. */
-        if (fd > 3)
-                syscall(SYS_close_range, 3u, (unsigned)fd - 1, 0u);
-        syscall(SYS_close_range, (unsigned)fd + 1, ~0u, 0u);
+         * which is CLOEXEC and goes away at exec, and the readiness fd. */
+        {
+                unsigned keep[2] = { (unsigned)fd, p->ready_fd_src >= 0 ? (unsigned)p->ready_fd_target : ~0u };
+                unsigned lo = 3;
+                if (keep[1] < keep[0]) {
+                        unsigned t = keep[0];
+                        keep[0] = keep[1];
+                        keep[1] = t;
+                }
+                for (int k = 0; k < 2; k++) {
+                        if (keep[k] == ~0u)
+                                break;
+                        if (keep[k] > lo)
+                                syscall(SYS_close_range, lo, keep[k] - 1, 0u);
+                        lo = keep[k] + 1;
+                }
+                syscall(SYS_close_range, lo, ~0u, 0u);
+        }
 
         /* Before chroot (the app's /proc is not ours to trust) and while
          * PID 1's capabilities are still held (lowering needs CAP_SYS_RESOURCE). */

@@ -48,6 +48,9 @@ struct exec_plan {
         int oom_score_adj;
         struct app_rlimits rlimits;     /* setrlimit() before setuid */
         const struct cg_app *cg;        /* joined first thing in the child; NULL: no cgroup (not owned) */
+        int ready_fd_src;               /* fd:N readiness: dup'ed to ready_fd_target; -1 none */
+        int ready_fd_target;
+        int join_mnt_ns_fd;             /* >= 0: setns into this mount namespace (a probe in its app's) */
 };
 
 struct spawn_report {

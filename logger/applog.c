@@ -142,6 +142,23 @@ static void on_partial_timeout(uv_timer_t *t)
         flush(s);       /* at most one line's bytes; the next read honours the push-back */
 }
 
+void app_log_break(struct app_log *al)
+{
+        struct stamp st;
+
+        make_stamp(al, &st);
+        for (int k = 0; k < 2; k++) {
+                struct log_stream *s = &al->s[k];
+                if (!s->used || !s->len)
+                        continue;
+                uv_timer_stop(&s->partial_timer);
+                emit(s, &st, s->line, s->len, false);
+                s->len = 0;
+                s->mid_line = false;
+                flush(s);
+        }
+}
+
 /*
  * Cut into lines.  A line's first piece decides rate limiting; pieces of
  * line_max bytes become P records; a newline ends the line with an F record.

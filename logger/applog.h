@@ -72,6 +72,9 @@ void app_log_init(struct app_log *al, uv_loop_t *loop, const char *app, const pi
                   const struct log_spec *spec, struct log_file *file, struct console *con);
 /* The sink for one output stream (IO_STDOUT or IO_STDERR). */
 struct io_sink *app_log_sink(struct app_log *al, int stream);
+/* The app's process ended and another run follows: a line waiting for its
+ * newline ends here (an F record), so two runs never share a line. */
+void app_log_break(struct app_log *al);
 /* Once every logged stream has ended: write the rest, sync, then done(arg). */
 void app_log_finish(struct app_log *al, void (*done)(void *arg), void *arg);
 /* Close the timers (in the loop); app_log_free() after the loop has ended. */

@@ -305,7 +305,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     tmux_wait "detached"
     tmux_wait "attach-rc:0"
     tmux_wait "tty-state: cooked"
-    assert_eq "$(pod_field "$UUID" apps.0.state)" running "app state after detaching"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state after detaching"
     wait_attached 0 0
     assert_eq "$(tmux_screen | grep -c '^marker42 *$')" 1 "marker42 output lines before re-attaching"
 

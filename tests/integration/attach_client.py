@@ -45,6 +45,7 @@ Summary (stdout), one item per line:
   dropped-frames N          DROPPED frames received
   dropped-bytes STREAM N    their byte counts, summed per stream
   response JSON             any RESPONSE frame after the attach response
+  event NAME JSON           an EVENT frame (a restart marker: backoff, restart)
   exit JSON | exit none     the EXIT frame
   frames-after-exit N       frames that came after EXIT (should be 0)
   end eof|timeout|detached|reset
@@ -64,7 +65,7 @@ import threading
 import time
 
 STDIN, STDOUT, STDERR = 0x10, 0x11, 0x12
-RESIZE, SIGNAL, CLOSE_STDIN, EXIT, DROPPED = 0x13, 0x14, 0x15, 0x16, 0x17
+RESIZE, SIGNAL, CLOSE_STDIN, EXIT, DROPPED, EVENT = 0x13, 0x14, 0x15, 0x16, 0x17, 0x18
 REQUEST, RESPONSE = 0x01, 0x02
 KEEP_MAX = 8 << 20      # bytes of STDOUT kept in memory for expect:
 
@@ -96,6 +97,7 @@ class Attach:
         self.dropped_frames = 0
         self.dropped = {}
         self.responses = []
+        self.events = []
         self.exit = None
         self.after_exit = 0
         self.ended = None           # "eof" / "reset" once the reader stops
@@ -147,6 +149,8 @@ class Attach:
                 self.dropped[d.get("stream")] = self.dropped.get(d.get("stream"), 0) + int(d.get("bytes", 0))
             elif ftype == EXIT:
                 self.exit = json.loads(payload)
+            elif ftype == EVENT:
+                self.events.append(json.loads(payload))
             elif ftype == RESPONSE:
                 self.responses.append(payload.decode("utf-8", "replace"))
             else:
@@ -199,6 +203,8 @@ class Attach:
                 print("dropped-bytes %s %d" % (name, self.dropped[name]))
             for r in self.responses:
                 print("response %s" % r)
+            for e in self.events:
+                print("event %s %s" % (e.get("event"), json.dumps(e, sort_keys=True)))
             print("exit %s" % (json.dumps(self.exit, sort_keys=True) if self.exit is not None else "none"))
             print("frames-after-exit %d" % self.after_exit)
             print("end %s" % end)

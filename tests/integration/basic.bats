@@ -115,7 +115,7 @@ teardown() { pod_teardown; }
     POD=$D/pods/run/$UUID
     [ -d "$POD" ] || fail "no pod dir for $UUID"
     is_ready || fail "pod not ready when run -d returned"
-    assert_eq "$(pod_field "$UUID" apps.0.state)" running "app state"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state"
     wait_until 5 grep -q detached-err "$POD/stage1/rootfs/rkt/logs/busybox.log" || fail "no app stderr in the log"
     assert_eq "$(pc logs "$UUID" 2>&1 >/dev/null)" detached-err "podctl logs: stderr"
     assert_eq "$(pc logs "$UUID" 2>/dev/null)" detached-out "podctl logs: stdout"
@@ -148,7 +148,7 @@ assert [a["name"] for a in e["apps"]] == ["busybox"], e
 assert r["state"] == "running", r
 assert "exitCode" not in r, r
 assert [a["name"] for a in r["apps"]] == ["web"], r
-assert r["apps"][0]["state"] == "running", r
+assert r["apps"][0]["state"] == "ready", r
 ' "$exited" "$UUID" || { _dump_run; fail "list --json content is wrong"; }
 }
 

@@ -174,7 +174,7 @@ leftover_cgroups() {
     wait_until 5 eval '[ "$(count_procs "^/probe setsid-child 31.5 ")" -eq 0 ]' ||
         fail "the daemonised probe outlived its app"
     assert_eq "$(pod_field "$UUID" apps.0.exitCode)" 0 "exit code of d"
-    assert_eq "$(pod_field "$UUID" apps.1.state)" running "app keep"
+    assert_eq "$(pod_field "$UUID" apps.1.state)" ready "app keep"
     run pc stop "$UUID"
     assert_status 0
 }

@@ -96,7 +96,7 @@ for n, line in enumerate(sys.stdin.read().split("\n")):
     assert_eq "$(field 0 result.state)" running "result.state"
     assert_eq "$(field 0 result.clients)" 1 "result.clients"
     assert_eq "$(field 0 result.apps.0.name)" busybox "result.apps[0].name"
-    assert_eq "$(field 0 result.apps.0.state)" running "result.apps[0].state"
+    assert_eq "$(field 0 result.apps.0.state)" ready "result.apps[0].state"
     assert_eq "$(field 0 result.apps.0.pid)" 2 "result.apps[0].pid"
     [ -n "$(field 0 result.readyAt)" ] || fail "no readyAt while running"
 }
@@ -105,7 +105,7 @@ for n, line in enumerate(sys.stdin.read().split("\n")):
     ctl_run 'call:{"op":"list"}'
     assert_status 0
     assert_eq "$(field 0 ok)" true "ok"
-    assert_eq "$(field 0 result.apps)" '[{"name": "busybox", "state": "running"}]' "result.apps"
+    assert_eq "$(field 0 result.apps)" '[{"name": "busybox", "state": "ready"}]' "result.apps"
 }
 
 @test "an unknown op gets unknown-op and the connection stays usable" {

@@ -39,7 +39,7 @@ teardown() { pod_teardown; }
     is_ready || fail "the running pod lost its supervisor-status"
     [ -S "$POD/stage1/rootfs/rkt/podinit/control.sock" ] || fail "the running pod lost its control socket"
     assert_eq "$(pod_field "$running" state)" running "running pod state"
-    assert_eq "$(pod_field "$running" apps.0.state)" running "running pod's app state"
+    assert_eq "$(pod_field "$running" apps.0.state)" ready "running pod's app state"
     run pc list
     assert_status 0
     assert_output_contains "$running"

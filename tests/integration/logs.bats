@@ -241,7 +241,7 @@ EOF
     b2=$(pod_field "$UUID" apps.0.streams.stdout.bytes)
     assert_eq "$b2" "$b1" "output read from the blocked app over 1.2 s (bytes)"
     assert_lt "$b1" 2000000 "output read while the disk is full"
-    assert_eq "$(pod_field "$UUID" apps.0.state)" running "the blocked app's state"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "the blocked app's state"
     assert_eq "$(log_field 0 droppedBytes)" 0 "log.droppedBytes while blocked"
     assert_eq "$(log_field 0 lastError)" "No space left on device" "log.lastError"
     cri_valid "$MNT/app.log"        # whole records even with the disk full

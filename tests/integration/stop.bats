@@ -13,7 +13,7 @@ teardown() { pod_teardown; }
     is_ready || fail "supervisor-status symlink missing after run -d returned"
     assert_eq "$(readlink "$POD/stage1/rootfs/rkt/supervisor-status")" ready "supervisor-status target"
     assert_eq "$(pod_field "$UUID" state)" running "pod state"
-    assert_eq "$(pod_field "$UUID" apps.0.state)" running "app state"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state"
     assert_eq "$(pod_field "$UUID" apps.0.pid)" 2 "app pid in the pod"
     assert_eq "$(pod_field "$UUID" stopTimeoutMs)" 10000 "default stop timeout"
     run pc list

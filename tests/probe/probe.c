@@ -28,6 +28,10 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <poll.h>
+#include <stddef.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,7 +52,7 @@ static void usage(void)
 		"  term-exit N | orphans N [LINGER_MS] | zombies | print TEXT...\n"
 		"  env | id | now | write-now FILE | pid | hostname | isatty | cwd\n"
 		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n"
-		"  alloc MIB | forks N\n",
+		"  alloc MIB | forks N | notify VAR=VALUE... (sd_notify to $NOTIFY_SOCKET)\n",
 		prog);
 	exit(EXIT_USAGE);
 }
@@ -508,6 +512,67 @@ static void need_args(int argc, int min, int max)
 		usage();
 }
 
+/* sd_notify by hand: the arguments, one per line, in one datagram to $NOTIFY_SOCKET. */
+static int cmd_notify(int argc, char **argv)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[4096] = "";
+	size_t len = 0, plen;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "probe notify: NOTIFY_SOCKET is not set\n");
+		return 101;
+	}
+	for (int i = 0; i < argc; i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", i ? "\n" : "", argv[i]);
+	plen = strlen(path);
+	memcpy(sa.sun_path, path, plen);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, len, 0, (struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen)) < 0) {
+		perror("probe notify");
+		return 101;
+	}
+	/* sd_notify_barrier: a second datagram carrying a pipe's write end; the
+	 * receiver closes it once it has read (and authenticated, while this
+	 * process still lives) everything sent before. */
+	{
+		int p[2];
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { "BARRIER=1", 9 };
+		struct msghdr mh = { .msg_name = &sa,
+				     .msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen),
+				     .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		struct pollfd pf;
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return 101;
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+		if (sendmsg(fd, &mh, 0) < 0) {
+			perror("probe notify: barrier");
+			return 101;
+		}
+		close(p[1]);
+		pf.fd = p[0];
+		pf.events = 0;
+		if (poll(&pf, 1, 5000) != 1) {
+			fprintf(stderr, "probe notify: no answer to the barrier within 5 s\n");
+			return 101;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -522,6 +587,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "exit")) {
 		need_args(argc, 1, 1);
 		exit((int)parse_int(argv[0], 0, 255, "bad exit code"));
+	} else if (!strcmp(cmd, "notify")) {
+		return cmd_notify(argc, argv);
 	} else if (!strcmp(cmd, "kill-self")) {
 		need_args(argc, 1, 1);
 		cmd_kill_self(parse_signal(argv[0]));
