@@ -24,6 +24,9 @@ int cmd_gc(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_reopen_log(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_app(int argc, char **argv);
+/* cmd_run.c: podctl app add (shares run's image and flag handling). */
+int cmd_app_add(int argc, char **argv);
 
 /* poddir.c: pods on disk. */
 enum pod_dir_state { PODDIR_PREPARING, PODDIR_RUNNING, PODDIR_EXITED, PODDIR_GARBAGE };
@@ -57,6 +60,10 @@ ssize_t ctl_read_some(struct ctl_conn *c);
 /* No receive timeout (attach waits for output indefinitely). */
 void ctl_no_timeout(struct ctl_conn *c);
 int cmd_attach(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+/* cmd_attach.c: relay an attach or exec stream until its EXIT (or a detach); the exit code to use. */
+int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned char *keys, size_t n_keys,
+                  const char *app, bool is_exec);
 /* Block until podinit closes the connection (the pod has finished). */
 int ctl_wait_closed(struct ctl_conn *c);
 void ctl_close(struct ctl_conn *c);

@@ -164,6 +164,192 @@ static void print_list(json_t *status)
         json_decref(out);
 }
 
+/*
+ * The attach stream (docs/protocol.md), after a successful attach or exec
+ * response: output to stdout/stderr, stdin (with the detach keys, if any)
+ * to the pod, window size on SIGWINCH.  Returns the exit code to use: the
+ * app's or command's shell code from its EXIT frame, 0 after a detach.
+ */
+int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned char *keys, size_t n_keys,
+                  const char *app, bool is_exec)
+{
+        bool stdin_eof = false, have_exit = false;
+        size_t matched = 0;
+        int code = 1, sfd = -1;
+        sigset_t mask;
+
+        ctl_no_timeout(c);
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (tty_mode && in_on && isatty(STDIN_FILENO) && make_raw() < 0)
+                log_warn("attach: cannot put the terminal in raw mode: %s", strerror(errno));
+
+        for (;;) {
+                struct pollfd pf[3];
+                uint8_t type;
+                const uint8_t *pl;
+                size_t len;
+                int r, np = 0;
+
+                /* Everything already buffered first. */
+                while ((r = ctl_buffered_frame(c, &type, &pl, &len)) == 1) {
+                        switch (type) {
+                        case FRAME_STDOUT:
+                                write_all(STDOUT_FILENO, pl, len);
+                                break;
+                        case FRAME_STDERR:
+                                write_all(STDERR_FILENO, pl, len);
+                                break;
+                        case FRAME_DROPPED: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                fprintf(stderr, "\r\npodctl: %lld bytes of %s were dropped: this client fell behind\r\n",
+                                        (long long)json_integer_value(json_object_get(d, "bytes")),
+                                        json_string_value(json_object_get(d, "stream")) ?: "output");
+                                json_decref(d);
+                                break;
+                        }
+                        case FRAME_EXIT: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                code = (int)json_integer_value(json_object_get(d, "shellCode"));
+                                have_exit = true;
+                                if (is_exec && json_is_string(json_object_get(d, "error")))
+                                        fprintf(stderr, "\r\npodctl: exec: %s\r\n", json_string_value(json_object_get(d, "error")));
+                                json_decref(d);
+                                break;
+                        }
+                        case FRAME_EVENT: {
+                                /* A restart marker: the app's process ended and another run follows. */
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                const char *ev = json_string_value(json_object_get(d, "event")) ?: "";
+                                if (!strcmp(ev, "backoff"))
+                                        fprintf(stderr, "\r\npodctl: app %s exited (code %lld); restart %lld in %lld ms\r\n",
+                                                json_string_value(json_object_get(d, "app")) ?: "?",
+                                                (long long)json_integer_value(json_object_get(d, "code")),
+                                                (long long)json_integer_value(json_object_get(d, "restarts")),
+                                                (long long)json_integer_value(json_object_get(d, "backoffMs")));
+                                else if (!strcmp(ev, "restart"))
+                                        fprintf(stderr, "podctl: app %s restarted\r\n",
+                                                json_string_value(json_object_get(d, "app")) ?: "?");
+                                json_decref(d);
+                                break;
+                        }
+                        case FRAME_RESPONSE: {
+                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
+                                const char *msg = json_string_value(json_object_get(json_object_get(d, "error"), "message"));
+                                if (msg)
+                                        fprintf(stderr, "\r\npodctl: %s\r\n", msg);
+                                json_decref(d);
+                                break;
+                        }
+                        default:
+                                break;
+                        }
+                }
+                if (r < 0) {
+                        restore_terminal();
+                        log_error("attach: bad frame from the pod");
+                        code = 1;
+                        goto out;
+                }
+                pf[np++] = (struct pollfd){ .fd = ctl_fd(c), .events = POLLIN };
+                pf[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                if (in_on && !stdin_eof)
+                        pf[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+                if (poll(pf, (nfds_t)np, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pf[0].revents) {
+                        ssize_t n = ctl_read_some(c);
+                        if (n <= 0) {
+                                /* Drain what is buffered, then leave. */
+                                while (ctl_buffered_frame(c, &type, &pl, &len) == 1)
+                                        if (type == FRAME_STDOUT)
+                                                write_all(STDOUT_FILENO, pl, len);
+                                        else if (type == FRAME_STDERR)
+                                                write_all(STDERR_FILENO, pl, len);
+                                restore_terminal();
+                                if (!have_exit) {
+                                        log_error("%s: the pod closed the connection", is_exec ? "exec" : "attach");
+                                        code = 1;
+                                }
+                                goto out;
+                        }
+                }
+                if (pf[1].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                                if (si.ssi_signo == SIGWINCH) {
+                                        send_winsize(c);
+                                } else if (si.ssi_signo != SIGPIPE) {
+                                        restore_terminal();
+                                        if (is_exec)
+                                                fprintf(stderr, "\npodctl: exec: signal %d; the command is killed\n",
+                                                        si.ssi_signo);
+                                        else
+                                                fprintf(stderr, "\npodctl: detached (signal %d); app %s keeps running\n",
+                                                        si.ssi_signo, app);
+                                        code = 128 + (int)si.ssi_signo;
+                                        goto out;
+                                }
+                        }
+                }
+                if (np > 2 && pf[2].revents) {
+                        unsigned char buf[32768], outb[32768 + 8];
+                        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+                        size_t o = 0;
+
+                        if (n <= 0) {
+                                stdin_eof = true;
+                                ctl_send_frame(c, FRAME_CLOSE_STDIN, NULL, 0);
+                                continue;
+                        }
+                        /* Detach keys: hold a matching prefix; send it if the sequence breaks. */
+                        for (ssize_t i = 0; i < n; i++) {
+                                if (n_keys && buf[i] == keys[matched]) {
+                                        if (++matched == n_keys) {
+                                                if (o)
+                                                        ctl_send_frame(c, FRAME_STDIN, outb, o);
+                                                restore_terminal();
+                                                fprintf(stderr, "\npodctl: detached; app %s keeps running\n", app);
+                                                code = 0;
+                                                goto out;
+                                        }
+                                        continue;
+                                }
+                                if (matched) {
+                                        memcpy(outb + o, keys, matched);
+                                        o += matched;
+                                        matched = 0;
+                                        if (n_keys && buf[i] == keys[0]) {
+                                                matched = 1;
+                                                continue;
+                                        }
+                                }
+                                outb[o++] = buf[i];
+                        }
+                        if (o && ctl_send_frame(c, FRAME_STDIN, outb, o) < 0) {
+                                restore_terminal();
+                                log_error("attach: writing to the pod: %s", strerror(errno));
+                                goto out;
+                        }
+                }
+        }
+out:
+        restore_terminal();
+        if (sfd >= 0)
+                close(sfd);
+        return code;
+}
+
 int cmd_attach(int argc, char **argv)
 {
         struct pod_err err = { 0 };
@@ -172,13 +358,12 @@ int cmd_attach(int argc, char **argv)
         const char *app = NULL, *mode = "auto", *detach = "ctrl-p,ctrl-q", *replay_s = NULL;
         const char *queue_s = NULL, *overflow = NULL;
         long queue = -1;
-        bool no_stdin = false, tty_mode = false, in_on, stdin_eof = false, have_exit = false;
+        bool no_stdin = false, tty_mode = false, in_on;
         unsigned char keys[8];
-        size_t n_keys = 0, matched = 0;
-        int idx = 1, code = 1, sfd = -1;
+        size_t n_keys = 0;
+        int idx = 1, code = 1;
         long replay = -1;
         json_t *status = NULL, *req, *resp = NULL, *res;
-        sigset_t mask;
         const struct opt opts[] = {
                 { "app", OPT_STR, &app },
                 { "mode", OPT_STR, &mode },
@@ -290,169 +475,9 @@ int cmd_attach(int argc, char **argv)
         }
         tty_mode = json_is_true(json_object_get(res, "tty"));
         in_on = json_is_true(json_object_get(res, "stdin"));
-        ctl_no_timeout(c);
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGWINCH);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGPIPE);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (tty_mode && in_on && isatty(STDIN_FILENO) && make_raw() < 0)
-                log_warn("attach: cannot put the terminal in raw mode: %s", strerror(errno));
-
-        for (;;) {
-                struct pollfd pf[3];
-                uint8_t type;
-                const uint8_t *pl;
-                size_t len;
-                int r, np = 0;
-
-                /* Everything already buffered first. */
-                while ((r = ctl_buffered_frame(c, &type, &pl, &len)) == 1) {
-                        switch (type) {
-                        case FRAME_STDOUT:
-                                write_all(STDOUT_FILENO, pl, len);
-                                break;
-                        case FRAME_STDERR:
-                                write_all(STDERR_FILENO, pl, len);
-                                break;
-                        case FRAME_DROPPED: {
-                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
-                                fprintf(stderr, "\r\npodctl: %lld bytes of %s were dropped: this client fell behind\r\n",
-                                        (long long)json_integer_value(json_object_get(d, "bytes")),
-                                        json_string_value(json_object_get(d, "stream")) ?: "output");
-                                json_decref(d);
-                                break;
-                        }
-                        case FRAME_EXIT: {
-                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
-                                code = (int)json_integer_value(json_object_get(d, "shellCode"));
-                                have_exit = true;
-                                json_decref(d);
-                                break;
-                        }
-                        case FRAME_EVENT: {
-                                /* A restart marker: the app's process ended and another run follows. */
-                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
-                                const char *ev = json_string_value(json_object_get(d, "event")) ?: "";
-                                if (!strcmp(ev, "backoff"))
-                                        fprintf(stderr, "\r\npodctl: app %s exited (code %lld); restart %lld in %lld ms\r\n",
-                                                json_string_value(json_object_get(d, "app")) ?: "?",
-                                                (long long)json_integer_value(json_object_get(d, "code")),
-                                                (long long)json_integer_value(json_object_get(d, "restarts")),
-                                                (long long)json_integer_value(json_object_get(d, "backoffMs")));
-                                else if (!strcmp(ev, "restart"))
-                                        fprintf(stderr, "podctl: app %s restarted\r\n",
-                                                json_string_value(json_object_get(d, "app")) ?: "?");
-                                json_decref(d);
-                                break;
-                        }
-                        case FRAME_RESPONSE: {
-                                json_t *d = json_loadb((const char *)pl, len, 0, NULL);
-                                const char *msg = json_string_value(json_object_get(json_object_get(d, "error"), "message"));
-                                if (msg)
-                                        fprintf(stderr, "\r\npodctl: %s\r\n", msg);
-                                json_decref(d);
-                                break;
-                        }
-                        default:
-                                break;
-                        }
-                }
-                if (r < 0) {
-                        restore_terminal();
-                        log_error("attach: bad frame from the pod");
-                        code = 1;
-                        goto out;
-                }
-                pf[np++] = (struct pollfd){ .fd = ctl_fd(c), .events = POLLIN };
-                pf[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-                if (in_on && !stdin_eof)
-                        pf[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-                if (poll(pf, (nfds_t)np, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (pf[0].revents) {
-                        ssize_t n = ctl_read_some(c);
-                        if (n <= 0) {
-                                /* Drain what is buffered, then leave. */
-                                while (ctl_buffered_frame(c, &type, &pl, &len) == 1)
-                                        if (type == FRAME_STDOUT)
-                                                write_all(STDOUT_FILENO, pl, len);
-                                        else if (type == FRAME_STDERR)
-                                                write_all(STDERR_FILENO, pl, len);
-                                restore_terminal();
-                                if (!have_exit) {
-                                        log_error("attach: the pod closed the connection");
-                                        code = 1;
-                                }
-                                goto out;
-                        }
-                }
-                if (pf[1].revents) {
-                        struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                                if (si.ssi_signo == SIGWINCH) {
-                                        send_winsize(c);
-                                } else if (si.ssi_signo != SIGPIPE) {
-                                        restore_terminal();
-                                        fprintf(stderr, "\npodctl: detached (signal %d); app %s keeps running\n",
-                                                si.ssi_signo, app);
-                                        code = 128 + (int)si.ssi_signo;
-                                        goto out;
-                                }
-                        }
-                }
-                if (np > 2 && pf[2].revents) {
-                        unsigned char buf[32768], outb[32768 + 8];
-                        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-                        size_t o = 0;
-
-                        if (n <= 0) {
-                                stdin_eof = true;
-                                ctl_send_frame(c, FRAME_CLOSE_STDIN, NULL, 0);
-                                continue;
-                        }
-                        /* Detach keys: hold a matching prefix; send it if the sequence breaks. */
-                        for (ssize_t i = 0; i < n; i++) {
-                                if (n_keys && buf[i] == keys[matched]) {
-                                        if (++matched == n_keys) {
-                                                if (o)
-                                                        ctl_send_frame(c, FRAME_STDIN, outb, o);
-                                                restore_terminal();
-                                                fprintf(stderr, "\npodctl: detached; app %s keeps running\n", app);
-                                                code = 0;
-                                                goto out;
-                                        }
-                                        continue;
-                                }
-                                if (matched) {
-                                        memcpy(outb + o, keys, matched);
-                                        o += matched;
-                                        matched = 0;
-                                        if (n_keys && buf[i] == keys[0]) {
-                                                matched = 1;
-                                                continue;
-                                        }
-                                }
-                                outb[o++] = buf[i];
-                        }
-                        if (o && ctl_send_frame(c, FRAME_STDIN, outb, o) < 0) {
-                                restore_terminal();
-                                log_error("attach: writing to the pod: %s", strerror(errno));
-                                goto out;
-                        }
-                }
-        }
+        code = attach_stream(c, tty_mode, in_on, keys, n_keys, app, false);
 out:
         restore_terminal();
-        if (sfd >= 0)
-                close(sfd);
         json_decref(resp);
         json_decref(status);
         ctl_close(c);

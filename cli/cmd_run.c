@@ -49,6 +49,7 @@ struct app_args {
 
 struct run_args {
         bool detach, debug, interactive;
+        bool mutable_pod;       /* --mutable (podctl app sandbox): apps are added and removed later */
         const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format, *exit_policy;
         char **volumes;         /* --volume=NAME,kind=...,... */
         json_t *volumes_json;   /* the same, as the manifest's "volumes" */
@@ -320,6 +321,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 { "console-format", OPT_STR, &ra->console_format },
                 { "volume", OPT_STRV, &ra->volumes },
                 { "exit-policy", OPT_STR, &ra->exit_policy },
+                { "mutable", OPT_BOOL, &ra->mutable_pod },
         };
         int i = 1, r;
 
@@ -392,8 +394,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                         }
                 }
         }
-        if (ra->n_apps == 0 && !ra->pod_manifest)
-                return pod_err_set(err, -EINVAL, "no IMAGE given");
+        if (ra->n_apps == 0 && !ra->pod_manifest && !ra->mutable_pod)
+                return pod_err_set(err, -EINVAL, "no IMAGE given (an empty pod is `podctl app sandbox`)");
         return 0;
 }
 
@@ -620,6 +622,73 @@ static int unpack_for_manifest(int podfd, const char *podpath, const struct run_
 }
 
 /* Build and validate the pod manifest; images are unpacked on the way. */
+/* Unpack one app's image into the pod and build its apps[] entry from its flags. */
+static int build_app_entry(int podfd, const char *podpath, const struct run_args *ra, const struct app_args *a,
+                           json_t **ret, struct pod_err *err)
+{
+        struct image_manifest *im = NULL;
+        _cleanup_free_ char *name = NULL, *mpath = NULL;
+        json_t *app = NULL;
+        int r = 0;
+
+        if ((r = unpack_app(podfd, podpath, a->image, a->name, &name, &im, err)) < 0)
+                return r;
+        mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
+        r = build_app_json(a, mpath, &app, err);
+        if (r == 0 && (a->caps_retain || a->caps_remove))
+                set_caps_isolator(app, a);
+        if (r == 0 && a->seccomp)
+                r = set_seccomp_isolator(app, a, err);
+        if (r == 0 && a->memory)
+                replace_isolator(app, ISO_MEMORY, ISO_MEMORY, ISO_MEMORY, json_pack("{s:s}", "limit", a->memory));
+        if (r == 0 && a->cpu)
+                replace_isolator(app, ISO_CPU, ISO_CPU, ISO_CPU, json_pack("{s:s}", "limit", a->cpu));
+        if (r == 0 && a->cpu_shares)
+                replace_isolator(app, ISO_CPU_SHARES, ISO_CPU_SHARES, ISO_CPU_SHARES,
+                                 json_integer(strtoll(a->cpu_shares, NULL, 10)));
+        if (r == 0) {
+                json_t *ann = json_array();
+                for (int k = 0; k < IO_STREAMS; k++) {
+                        char an[64];
+                        const char *mode = a->io[k] ? a->io[k] : ra->interactive ? "interactive" : NULL;
+                        if (!mode)
+                                continue;
+                        snprintf(an, sizeof(an), ANN_IO_PREFIX "%s", io_stream_name(k));
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", mode));
+                }
+                if (a->log_attached)
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED,
+                                                             "value", "true"));
+                for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
+                        const char *v = a->log[k];
+                        if (!v)
+                                continue;
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", log_flags[k].annotation,
+                                                             "value", v));
+                }
+                if (a->pids_max)
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_PIDS_MAX, "value", a->pids_max));
+                for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
+                        if (a->pol[k])
+                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", policy_flags[k].annotation,
+                                                                     "value", a->pol[k]));
+                for (char **rl = a->rlimits; rl && *rl; rl++) {
+                        const char *eq = strchr(*rl, '=');
+                        _cleanup_free_ char *an = xasprintf("%s%.*s", ANN_RLIMIT_PREFIX, (int)(eq - *rl), *rl);
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", eq + 1));
+                }
+                json_t *jm = json_array(), *one = NULL;
+                for (char **mv = a->mounts; mv && *mv; mv++)
+                        if (mount_flag_parse(*mv, &one, err) == 0)
+                                json_array_append_new(jm, one);
+                *ret = (json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image",
+                                                      "name", im->name, "app", app, "annotations", ann,
+                                                      "mounts", jm, "readOnlyRootFS", a->readonly_rootfs));
+        }
+        image_manifest_free(im);
+        return r;
+}
+
 static int prepare_apps(int podfd, const char *podpath, const struct run_args *ra, char **ret_json,
                         struct pod_err *err)
 {
@@ -645,71 +714,14 @@ static int prepare_apps(int podfd, const char *podpath, const struct run_args *r
 
         pod = json_pack("{s:s,s:s,s:[],s:[],s:n,s:[{s:s,s:s}]}", "acVersion", "1.30.0", "acKind",
                         "PodManifest", "apps", "volumes", "isolators", "annotations", "name",
-                        ANN_RKT_MUTABLE, "value", "false");
+                        ANN_RKT_MUTABLE, "value", ra->mutable_pod ? "true" : "false");
         apps = json_object_get(pod, "apps");
         for (size_t i = 0; i < ra->n_apps; i++) {
-                const struct app_args *a = &ra->apps[i];
-                struct image_manifest *im = NULL;
-                _cleanup_free_ char *name = NULL, *mpath = NULL;
-                json_t *app = NULL;
+                json_t *entry = NULL;
 
-                if ((r = unpack_app(podfd, podpath, a->image, a->name, &name, &im, err)) < 0)
+                if ((r = build_app_entry(podfd, podpath, ra, &ra->apps[i], &entry, err)) < 0)
                         goto out;
-                mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
-                r = build_app_json(a, mpath, &app, err);
-                if (r == 0 && (a->caps_retain || a->caps_remove))
-                        set_caps_isolator(app, a);
-                if (r == 0 && a->seccomp)
-                        r = set_seccomp_isolator(app, a, err);
-                if (r == 0 && a->memory)
-                        replace_isolator(app, ISO_MEMORY, ISO_MEMORY, ISO_MEMORY, json_pack("{s:s}", "limit", a->memory));
-                if (r == 0 && a->cpu)
-                        replace_isolator(app, ISO_CPU, ISO_CPU, ISO_CPU, json_pack("{s:s}", "limit", a->cpu));
-                if (r == 0 && a->cpu_shares)
-                        replace_isolator(app, ISO_CPU_SHARES, ISO_CPU_SHARES, ISO_CPU_SHARES,
-                                         json_integer(strtoll(a->cpu_shares, NULL, 10)));
-                if (r == 0) {
-                        json_t *ann = json_array();
-                        for (int k = 0; k < IO_STREAMS; k++) {
-                                char an[64];
-                                const char *mode = a->io[k] ? a->io[k] : ra->interactive ? "interactive" : NULL;
-                                if (!mode)
-                                        continue;
-                                snprintf(an, sizeof(an), ANN_IO_PREFIX "%s", io_stream_name(k));
-                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", mode));
-                        }
-                        if (a->log_attached)
-                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED,
-                                                                     "value", "true"));
-                        for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
-                                const char *v = a->log[k];
-                                if (!v)
-                                        continue;
-                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", log_flags[k].annotation,
-                                                                     "value", v));
-                        }
-                        if (a->pids_max)
-                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_PIDS_MAX, "value", a->pids_max));
-                        for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
-                                if (a->pol[k])
-                                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", policy_flags[k].annotation,
-                                                                             "value", a->pol[k]));
-                        for (char **rl = a->rlimits; rl && *rl; rl++) {
-                                const char *eq = strchr(*rl, '=');
-                                _cleanup_free_ char *an = xasprintf("%s%.*s", ANN_RLIMIT_PREFIX, (int)(eq - *rl), *rl);
-                                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", an, "value", eq + 1));
-                        }
-                        json_t *jm = json_array(), *one = NULL;
-                        for (char **mv = a->mounts; mv && *mv; mv++)
-                                if (mount_flag_parse(*mv, &one, err) == 0)
-                                        json_array_append_new(jm, one);
-                        json_array_append_new(apps, json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image",
-                                                              "name", im->name, "app", app, "annotations", ann,
-                                                              "mounts", jm, "readOnlyRootFS", a->readonly_rootfs));
-                }
-                image_manifest_free(im);
-                if (r < 0)
-                        goto out;
+                json_array_append_new(apps, entry);
         }
         if (ra->volumes_json)
                 json_object_set(pod, "volumes", ra->volumes_json);
@@ -796,6 +808,157 @@ static int start_detached(const char *podinit, char **argv, int podfd, const cha
         }
 }
 
+/* Every flag that can be checked before the pod exists (exit 2 in podctl run and app add). */
+static int check_run_args(struct run_args *ra, struct pod_err *err)
+{
+        uint64_t ms;
+
+        if (ra->net && strcmp(ra->net, "none") && strcmp(ra->net, "host")) {
+                return pod_err_set(err, -EINVAL, "--net=%s: only none and host are available (CNI networks are not implemented yet)", ra->net);
+        }
+        for (size_t i = 0; i < ra->n_apps; i++)
+                for (int k = 0; k < IO_STREAMS; k++) {
+                        enum io_mode m;
+                        if (ra->apps[i].io[k] && io_mode_parse(ra->apps[i].io[k], k, &m) < 0) {
+                                return pod_err_set(err, -EINVAL, "--%s=%s: expected %s", io_stream_name(k), ra->apps[i].io[k],
+                                          k == IO_STDIN ? "null, stream, tty or interactive"
+                                                        : "null, log, stream, tty or interactive");
+                        }
+                }
+        if (ra->interactive && (ra->detach || ra->n_apps != 1)) {
+                return pod_err_set(err, -EINVAL, "--interactive needs one app and a foreground run (no -d)");
+        }
+        if (ra->console_format && strcmp(ra->console_format, "raw") && strcmp(ra->console_format, "rkt") &&
+            strcmp(ra->console_format, "none")) {
+                return pod_err_set(err, -EINVAL, "--console-format=%s: expected raw, rkt or none", ra->console_format);
+        }
+        if (ra->hostname && (!*ra->hostname || strlen(ra->hostname) > HOST_NAME_MAX)) {
+                return pod_err_set(err, -EINVAL, "--hostname: must be 1 to %d characters long (it is %zu)", HOST_NAME_MAX,
+                          strlen(ra->hostname));
+        }
+        if (ra->stop_timeout && (parse_duration_ms(ra->stop_timeout, &ms) < 0 || ms > 24ull * 3600 * 1000)) {
+                return pod_err_set(err, -EINVAL, "--stop-timeout=%s: expected a duration up to 24h such as 10s, 500ms or 2m", ra->stop_timeout);
+        }
+        /* The --log-* flags, one by one, so the message names the flag and the app. */
+        for (size_t i = 0; i < ra->n_apps; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
+                        struct kv one = { (char *)log_flags[k].annotation, (char *)ra->apps[i].log[k] };
+                        struct log_spec spec = { 0 };
+                        char cwd[PATH_MAX];
+                        if (!one.value)
+                                continue;
+                        /* A relative --log-path is relative to where podctl runs. */
+                        if (k == 0 && one.value[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                                ra->apps[i].log[0] = one.value = ra->apps[i].log_path_abs =
+                                        xasprintf("%s/%s", cwd, one.value);
+                        _cleanup_free_ char *where = xasprintf("--%s", log_flags[k].flag);
+                        if (log_spec_parse(&one, 1, where, &spec, err) < 0) {
+                                free(spec.path);
+                                return pod_err_prefix(err, "app %s", ra->apps[i].name ? ra->apps[i].name : ra->apps[i].image);
+                        }
+                        free(spec.path);
+                }
+        /* The supervision flags, checked up front (exit 2), each app's together. */
+        for (size_t i = 0; i < ra->n_apps; i++) {
+                struct kv kvs[ARRAY_SIZE(policy_flags)];
+                struct app_policy pol;
+                size_t n = 0;
+                for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
+                        if (ra->apps[i].pol[k])
+                                kvs[n++] = (struct kv){ (char *)policy_flags[k].annotation, (char *)ra->apps[i].pol[k] };
+                _cleanup_free_ char *where = xasprintf("app %s: flags", ra->apps[i].name ? ra->apps[i].name : ra->apps[i].image);
+                if (app_policy_parse(kvs, n, where, &pol, err) < 0) {
+                        char m[sizeof(err->msg)];
+                        snprintf(m, sizeof(m), "%s", err->msg);
+                        return pod_err_set(err, -EINVAL, "%.400s (each --FLAG sets the annotation podinit.io/FLAG; see podctl(1))", m);
+                }
+                app_policy_done(&pol);
+        }
+        if (ra->exit_policy) {
+                enum exit_policy ep;
+                _cleanup_free_ char *app = NULL;
+                if (exit_policy_parse(ra->exit_policy, &ep, &app, err) < 0) {
+                        return pod_err_set(err, -EINVAL, "--exit-policy=%s: expected first-failure, highest or app:NAME", ra->exit_policy);
+                }
+        }
+        for (size_t i = 0; i < ra->n_apps; i++) {
+                uint64_t mask;
+                const char *caps = ra->apps[i].caps_retain ? ra->apps[i].caps_retain : ra->apps[i].caps_remove;
+                if (ra->apps[i].caps_retain && ra->apps[i].caps_remove) {
+                        return pod_err_set(err, -EINVAL, "image %s: --caps-retain and --caps-remove cannot be used together", ra->apps[i].image);
+                }
+                if (caps && !*caps)
+                        return pod_err_set(err, -EINVAL, "image %s: --caps-%s: give at least one capability", ra->apps[i].image,
+                                           ra->apps[i].caps_retain ? "retain" : "remove");
+                if (caps && caps_parse_list(caps, &mask, err) < 0)
+                        return pod_err_prefix(err, "image %s: --caps-%s", ra->apps[i].image,
+                                              ra->apps[i].caps_retain ? "retain" : "remove");
+                if (ra->apps[i].seccomp) {
+                        const char *n;
+                        json_t *v = NULL;
+                        if (seccomp_flag_parse(ra->apps[i].seccomp, &n, &v, err) < 0)
+                                return pod_err_prefix(err, "image %s", ra->apps[i].image);
+                        json_decref(v);
+                }
+        }
+        /* Volumes and the resource, mount and rlimit flags, each with its flag in the message. */
+        if (ra->volumes) {
+                struct volume *vols = NULL;
+                size_t nv = 0;
+                ra->volumes_json = json_array();
+                for (char **v = ra->volumes; *v; v++) {
+                        json_t *o = NULL;
+                        if (volume_flag_parse(*v, &o, err) < 0)
+                                goto bad_flag;
+                        json_array_append_new(ra->volumes_json, o);
+                }
+                if (volume_list_parse(ra->volumes_json, "--volume", &vols, &nv, err) < 0)
+                        goto bad_flag;
+                volumes_free(vols, nv);
+        }
+        for (size_t i = 0; i < ra->n_apps; i++) {
+                const struct app_args *a = &ra->apps[i];
+                uint64_t q;
+                long n;
+                for (char **mv = a->mounts; mv && *mv; mv++) {
+                        json_t *o = NULL;
+                        if (mount_flag_parse(*mv, &o, err) < 0)
+                                goto bad_flag;
+                        json_decref(o);
+                }
+                if (a->memory && (k8s_quantity_parse(a->memory, false, &q) < 0 || q == 0)) {
+                        pod_err_set(err, -EINVAL, "--memory=%s: expected a memory quantity above 0 such as 512Mi or 1G", a->memory);
+                        goto bad_flag;
+                }
+                if (a->cpu && (k8s_quantity_parse(a->cpu, true, &q) < 0 || q == 0 || q > (uint64_t)INT64_MAX / 1000)) {
+                        pod_err_set(err, -EINVAL, "--cpu=%s: expected CPUs above 0 such as 500m or 2", a->cpu);
+                        goto bad_flag;
+                }
+                if (a->cpu_shares && parse_long(a->cpu_shares, 2, 262144, &n) < 0) {
+                        pod_err_set(err, -EINVAL, "--cpu-shares=%s: expected a number from 2 to 262144", a->cpu_shares);
+                        goto bad_flag;
+                }
+                if (a->pids_max && parse_long(a->pids_max, 1, POD_MAX_PIDS_MAX, &n) < 0) {
+                        pod_err_set(err, -EINVAL, "--pids-max=%s: expected a number from 1 to %d", a->pids_max, POD_MAX_PIDS_MAX);
+                        goto bad_flag;
+                }
+                for (char **rl = a->rlimits; rl && *rl; rl++) {
+                        const char *eq = strchr(*rl, '=');
+                        _cleanup_free_ char *nm = eq ? strndup(*rl, (size_t)(eq - *rl)) : NULL;
+                        struct rlimit lim;
+                        int res = nm ? rlimit_from_name(nm) : -EINVAL;
+                        if (res < 0 || rlimit_value_parse(res, eq + 1, &lim) < 0) {
+                                pod_err_set(err, -EINVAL, "--rlimit=%s: expected NAME=SOFT[:HARD] (e.g. nofile=1024:4096; names as in docs/manifest.md)",
+                                            *rl);
+                                goto bad_flag;
+                        }
+                }
+        }
+        return 0;
+bad_flag:
+        return -EINVAL;
+}
+
 int cmd_run(int argc, char **argv)
 {
         struct run_args ra = { 0 };
@@ -804,7 +967,6 @@ int cmd_run(int argc, char **argv)
         _cleanup_strv_ char **largv = NULL;
         char uuid[UUID_STR_LEN], lockenv[32];
         const char *podinit;
-        uint64_t ms;
         int podfd = -1, r;
 
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -817,172 +979,7 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
-        if (ra.net && strcmp(ra.net, "none") && strcmp(ra.net, "host")) {
-                log_error("run: --net=%s: only none and host are available (CNI networks are not implemented yet)", ra.net);
-                run_args_done(&ra);
-                return 2;
-        }
-        for (size_t i = 0; i < ra.n_apps; i++)
-                for (int k = 0; k < IO_STREAMS; k++) {
-                        enum io_mode m;
-                        if (ra.apps[i].io[k] && io_mode_parse(ra.apps[i].io[k], k, &m) < 0) {
-                                log_error("run: --%s=%s: expected %s", io_stream_name(k), ra.apps[i].io[k],
-                                          k == IO_STDIN ? "null, stream, tty or interactive"
-                                                        : "null, log, stream, tty or interactive");
-                                run_args_done(&ra);
-                                return 2;
-                        }
-                }
-        if (ra.interactive && (ra.detach || ra.n_apps != 1)) {
-                log_error("run: --interactive needs one app and a foreground run (no -d)");
-                run_args_done(&ra);
-                return 2;
-        }
-        if (ra.console_format && strcmp(ra.console_format, "raw") && strcmp(ra.console_format, "rkt") &&
-            strcmp(ra.console_format, "none")) {
-                log_error("run: --console-format=%s: expected raw, rkt or none", ra.console_format);
-                run_args_done(&ra);
-                return 2;
-        }
-        if (ra.hostname && (!*ra.hostname || strlen(ra.hostname) > HOST_NAME_MAX)) {
-                log_error("run: --hostname: must be 1 to %d characters long (it is %zu)", HOST_NAME_MAX,
-                          strlen(ra.hostname));
-                run_args_done(&ra);
-                return 2;
-        }
-        if (ra.stop_timeout && (parse_duration_ms(ra.stop_timeout, &ms) < 0 || ms > 24ull * 3600 * 1000)) {
-                log_error("run: --stop-timeout=%s: expected a duration up to 24h such as 10s, 500ms or 2m", ra.stop_timeout);
-                run_args_done(&ra);
-                return 2;
-        }
-        /* The --log-* flags, one by one, so the message names the flag and the app. */
-        for (size_t i = 0; i < ra.n_apps; i++)
-                for (size_t k = 0; k < ARRAY_SIZE(log_flags); k++) {
-                        struct kv one = { (char *)log_flags[k].annotation, (char *)ra.apps[i].log[k] };
-                        struct log_spec spec = { 0 };
-                        char cwd[PATH_MAX];
-                        if (!one.value)
-                                continue;
-                        /* A relative --log-path is relative to where podctl runs. */
-                        if (k == 0 && one.value[0] != '/' && getcwd(cwd, sizeof(cwd)))
-                                ra.apps[i].log[0] = one.value = ra.apps[i].log_path_abs =
-                                        xasprintf("%s/%s", cwd, one.value);
-                        _cleanup_free_ char *where = xasprintf("--%s", log_flags[k].flag);
-                        if (log_spec_parse(&one, 1, where, &spec, &err) < 0) {
-                                log_error("run: app %s: %s", ra.apps[i].name ? ra.apps[i].name : ra.apps[i].image,
-                                          err.msg);
-                                free(spec.path);
-                                run_args_done(&ra);
-                                return 2;
-                        }
-                        free(spec.path);
-                }
-        /* The supervision flags, checked up front (exit 2), each app's together. */
-        for (size_t i = 0; i < ra.n_apps; i++) {
-                struct kv kvs[ARRAY_SIZE(policy_flags)];
-                struct app_policy pol;
-                size_t n = 0;
-                for (size_t k = 0; k < ARRAY_SIZE(policy_flags); k++)
-                        if (ra.apps[i].pol[k])
-                                kvs[n++] = (struct kv){ (char *)policy_flags[k].annotation, (char *)ra.apps[i].pol[k] };
-                _cleanup_free_ char *where = xasprintf("app %s: flags", ra.apps[i].name ? ra.apps[i].name : ra.apps[i].image);
-                if (app_policy_parse(kvs, n, where, &pol, &err) < 0) {
-                        log_error("run: %s (each --FLAG sets the annotation podinit.io/FLAG; see podctl(1))", err.msg);
-                        run_args_done(&ra);
-                        return 2;
-                }
-                app_policy_done(&pol);
-        }
-        if (ra.exit_policy) {
-                enum exit_policy ep;
-                _cleanup_free_ char *app = NULL;
-                if (exit_policy_parse(ra.exit_policy, &ep, &app, &err) < 0) {
-                        log_error("run: --exit-policy=%s: expected first-failure, highest or app:NAME", ra.exit_policy);
-                        run_args_done(&ra);
-                        return 2;
-                }
-        }
-        for (size_t i = 0; i < ra.n_apps; i++) {
-                uint64_t mask;
-                const char *caps = ra.apps[i].caps_retain ? ra.apps[i].caps_retain : ra.apps[i].caps_remove;
-                if (ra.apps[i].caps_retain && ra.apps[i].caps_remove) {
-                        log_error("run: image %s: --caps-retain and --caps-remove cannot be used together", ra.apps[i].image);
-                        run_args_done(&ra);
-                        return 2;
-                }
-                if (caps && (caps_parse_list(caps, &mask, &err) < 0 || !*caps)) {
-                        log_error("run: image %s: --caps-%s: %s", ra.apps[i].image,
-                                  ra.apps[i].caps_retain ? "retain" : "remove",
-                                  *caps ? err.msg : "give at least one capability");
-                        run_args_done(&ra);
-                        return 2;
-                }
-                if (ra.apps[i].seccomp) {
-                        const char *n;
-                        json_t *v = NULL;
-                        if (seccomp_flag_parse(ra.apps[i].seccomp, &n, &v, &err) < 0) {
-                                log_error("run: image %s: %s", ra.apps[i].image, err.msg);
-                                run_args_done(&ra);
-                                return 2;
-                        }
-                        json_decref(v);
-                }
-        }
-        /* Volumes and the resource, mount and rlimit flags, each with its flag in the message. */
-        if (ra.volumes) {
-                struct volume *vols = NULL;
-                size_t nv = 0;
-                ra.volumes_json = json_array();
-                for (char **v = ra.volumes; *v; v++) {
-                        json_t *o = NULL;
-                        if (volume_flag_parse(*v, &o, &err) < 0)
-                                goto bad_flag;
-                        json_array_append_new(ra.volumes_json, o);
-                }
-                if (volume_list_parse(ra.volumes_json, "--volume", &vols, &nv, &err) < 0)
-                        goto bad_flag;
-                volumes_free(vols, nv);
-        }
-        for (size_t i = 0; i < ra.n_apps; i++) {
-                const struct app_args *a = &ra.apps[i];
-                uint64_t q;
-                long n;
-                for (char **mv = a->mounts; mv && *mv; mv++) {
-                        json_t *o = NULL;
-                        if (mount_flag_parse(*mv, &o, &err) < 0)
-                                goto bad_flag;
-                        json_decref(o);
-                }
-                if (a->memory && (k8s_quantity_parse(a->memory, false, &q) < 0 || q == 0)) {
-                        pod_err_set(&err, -EINVAL, "--memory=%s: expected a memory quantity above 0 such as 512Mi or 1G", a->memory);
-                        goto bad_flag;
-                }
-                if (a->cpu && (k8s_quantity_parse(a->cpu, true, &q) < 0 || q == 0 || q > (uint64_t)INT64_MAX / 1000)) {
-                        pod_err_set(&err, -EINVAL, "--cpu=%s: expected CPUs above 0 such as 500m or 2", a->cpu);
-                        goto bad_flag;
-                }
-                if (a->cpu_shares && parse_long(a->cpu_shares, 2, 262144, &n) < 0) {
-                        pod_err_set(&err, -EINVAL, "--cpu-shares=%s: expected a number from 2 to 262144", a->cpu_shares);
-                        goto bad_flag;
-                }
-                if (a->pids_max && parse_long(a->pids_max, 1, POD_MAX_PIDS_MAX, &n) < 0) {
-                        pod_err_set(&err, -EINVAL, "--pids-max=%s: expected a number from 1 to %d", a->pids_max, POD_MAX_PIDS_MAX);
-                        goto bad_flag;
-                }
-                for (char **rl = a->rlimits; rl && *rl; rl++) {
-                        const char *eq = strchr(*rl, '=');
-                        _cleanup_free_ char *nm = eq ? strndup(*rl, (size_t)(eq - *rl)) : NULL;
-                        struct rlimit lim;
-                        int res = nm ? rlimit_from_name(nm) : -EINVAL;
-                        if (res < 0 || rlimit_value_parse(res, eq + 1, &lim) < 0) {
-                                pod_err_set(&err, -EINVAL, "--rlimit=%s: expected NAME=SOFT[:HARD] (e.g. nofile=1024:4096; names as in docs/manifest.md)",
-                                            *rl);
-                                goto bad_flag;
-                        }
-                }
-        }
-        if (0) {
-bad_flag:
+        if (check_run_args(&ra, &err) < 0) {
                 log_error("run: %s", err.msg);
                 run_args_done(&ra);
                 return 2;
@@ -1082,4 +1079,111 @@ fail:
                 log_warn("run: could not remove %s: %s", prep, strerror(-r));
         run_args_done(&ra);
         return 254;
+}
+
+/*
+ * podctl app add POD IMAGE [APP-FLAGS] [-- ARGS]: unpack IMAGE into a running
+ * mutable pod, check the new manifest as a whole, hand the app's entry to
+ * podinit (which prepares it: state "created"), then rewrite the pod
+ * manifest on disk atomically.  Serialised with other add/rm calls by an
+ * exclusive lock on <pod>/app.lock.  On any failure the unpacked image is
+ * removed and the manifest is unchanged.
+ */
+int cmd_app_add(int argc, char **argv)
+{
+        struct run_args ra = { 0 };
+        struct pod_err err = { 0 };
+        struct pod_ref p = { 0 };
+        struct ctl_conn *c = NULL;
+        struct pod_manifest *m = NULL;
+        _cleanup_free_ char *data = NULL, *out = NULL, *name = NULL, *stage2 = NULL;
+        _cleanup_close_ int podfd = -1, lockfd = -1;
+        _cleanup_strv_ char **rargv = NULL;
+        json_t *pod = NULL, *entry = NULL, *resp = NULL;
+        size_t len;
+        int r, rc = 1;
+
+        if (argc < 3 || argv[1][0] == '-') {
+                fprintf(stderr, "usage: podctl app add POD IMAGE [--name=N] [APP-FLAGS as for run] [-- ARG...]\n");
+                return 2;
+        }
+        strv_push(&rargv, "run");
+        for (int i = 2; i < argc; i++)
+                strv_push(&rargv, argv[i]);
+        if (parse_run_args((int)strv_length(rargv), rargv, &ra, &err) < 0 || check_run_args(&ra, &err) < 0) {
+                log_error("app add: %s", err.msg);
+                run_args_done(&ra);
+                return 2;
+        }
+        if (ra.n_apps != 1 || ra.detach || ra.volumes || ra.pod_manifest || ra.net || ra.hostname || ra.stop_timeout ||
+            ra.exit_policy || ra.interactive) {
+                log_error("app add: give exactly one IMAGE and app flags only (pod flags belong to `podctl app sandbox`)");
+                run_args_done(&ra);
+                return 2;
+        }
+        if (pod_find(argv[1], &p, &err) < 0) {
+                log_error("app add: %s", err.msg);
+                goto out;
+        }
+        if (p.state != PODDIR_RUNNING) {
+                log_error("app add: pod %s is not running (it is %s)", p.uuid, pod_dir_state_name(p.state));
+                goto out;
+        }
+        podfd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        lockfd = podfd < 0 ? -1 : openat(podfd, "app.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+                log_error("app add: locking %s/app.lock: %s", p.path, strerror(errno));
+                goto out;
+        }
+        if ((r = read_file_at(podfd, "pod", POD_MANIFEST_MAX_BYTES, &data, &len)) < 0 ||
+            !(pod = json_loadb(data, len, 0, NULL)) || !json_is_array(json_object_get(pod, "apps"))) {
+                log_error("app add: reading the pod manifest %s/pod: %s", p.path, r < 0 ? strerror(-r) : "not a pod manifest");
+                goto out;
+        }
+        if (ra.apps[0].name) {
+                size_t i;
+                json_t *e;
+                json_array_foreach(json_object_get(pod, "apps"), i, e)
+                        if (!strcmp(json_string_value(json_object_get(e, "name")) ?: "", ra.apps[0].name)) {
+                                log_error("app add: pod %s already has an app \"%s\" (podctl app rm removes it)", p.uuid,
+                                          ra.apps[0].name);
+                                goto out;
+                        }
+        }
+        if ((r = build_app_entry(podfd, p.path, &ra, &ra.apps[0], &entry, &err)) < 0) {
+                log_error("app add: %s", err.msg);
+                goto out;
+        }
+        name = xstrdup(json_string_value(json_object_get(entry, "name")));
+        stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", name);
+        json_array_append(json_object_get(pod, "apps"), entry);
+        out = json_dumps(pod, JSON_INDENT(2));
+        if (!out || pod_manifest_parse(out, strlen(out), &m, &err) < 0 ||
+            check_ids(podfd, &m->apps[m->n_apps - 1], &err) < 0) {
+                log_error("app add: %s", out ? err.msg : "the pod manifest cannot be serialised");
+                goto undo;
+        }
+        if (ctl_connect(p.path, &c, &err) < 0 ||
+            ctl_call(c, json_pack("{s:s,s:O}", "op", "app-add", "app", entry), &resp, &err) < 0) {
+                log_error("app add: pod %s: %s", p.uuid, err.msg);
+                goto undo;
+        }
+        if ((r = write_file_atomic(podfd, "pod", out, strlen(out), 0640, WRITE_SYNC)) < 0) {
+                log_error("app add: writing %s/pod: %s (the app is in the pod; `podctl app rm` removes it)", p.path,
+                          strerror(-r));
+                goto out;
+        }
+        rc = 0;
+        goto out;
+undo:
+        rm_rf_at(podfd, stage2);
+out:
+        json_decref(resp);
+        json_decref(entry);
+        json_decref(pod);
+        pod_manifest_free(m);
+        ctl_close(c);
+        pod_ref_done(&p);
+        run_args_done(&ra);
+        return rc;
 }

@@ -18,6 +18,8 @@ static const struct verb {
         { "status", cmd_status, "show a pod and its apps" },
         { "stop", cmd_stop, "stop a running pod (--force: kill at once)" },
         { "attach", cmd_attach, "attach to an app's tty or streams" },
+        { "exec", cmd_exec, "run a command in a running app's context (-i stdin, -t tty)" },
+        { "app", cmd_app, "apps of a mutable pod: sandbox, add, start, stop, rm, list, status" },
         { "events", cmd_events, "stream a pod's lifecycle events (restarts, readiness, exits)" },
         { "logs", cmd_logs, "print an app's log (-f: follow it)" },
         { "reopen-log", cmd_reopen_log, "reopen log files after an outside rename" },

@@ -506,20 +506,25 @@ static int check_kind(json_t *root, const char *want, const char *what, E *err)
         return 0;
 }
 
+void pod_app_done(struct pod_app *a)
+{
+        free(a->name);
+        free(a->image_name);
+        free(a->log.path);
+        app_spec_done(&a->app);
+        app_mounts_spec_free(a->mounts_spec, a->n_mounts_spec);
+        app_mounts_free(a->mounts, a->n_mounts);
+        kv_free(a->annotations, a->n_annotations);
+        app_policy_done(&a->pol);
+        memset(a, 0, sizeof(*a));
+}
+
 void pod_manifest_free(struct pod_manifest *m)
 {
         if (!m)
                 return;
-        for (size_t i = 0; i < m->n_apps; i++) {
-                free(m->apps[i].name);
-                free(m->apps[i].image_name);
-                free(m->apps[i].log.path);
-                app_spec_done(&m->apps[i].app);
-                app_mounts_spec_free(m->apps[i].mounts_spec, m->apps[i].n_mounts_spec);
-                app_mounts_free(m->apps[i].mounts, m->apps[i].n_mounts);
-                kv_free(m->apps[i].annotations, m->apps[i].n_annotations);
-                app_policy_done(&m->apps[i].pol);
-        }
+        for (size_t i = 0; i < m->n_apps; i++)
+                pod_app_done(&m->apps[i]);
         free(m->apps);
         free(m->exit_app);
         kv_free(m->annotations, m->n_annotations);
@@ -577,6 +582,64 @@ int pod_manifest_check_order(struct pod_manifest *m, E *err)
         return 0;
 }
 
+/* One entry of the manifest's apps (checks that involve other apps are the caller's). */
+int pod_app_parse(json_t *it, const char *p, struct pod_app *a, E *err)
+{
+        json_t *img, *app;
+        int r;
+
+        if (!json_is_object(it)) {
+                r = pod_err_set(err, -EINVAL, "%s: expected an object, got %s", p, json_type_name(it));
+                return r;
+        }
+        if ((r = get_str(it, "name", p, true, &a->name, err)) < 0)
+                return r;
+        if (!acname_valid(a->name)) {
+                r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid app name (lower-case letters, digits and single dashes, e.g. \"web-1\")",
+                                p, a->name);
+                return r;
+        }
+        img = json_object_get(it, "image");
+        if (img && !json_is_null(img)) {
+                char ip[80];
+                if (!json_is_object(img)) {
+                        r = pod_err_set(err, -EINVAL, "%s.image: expected an object, got %s", p, json_type_name(img));
+                        return r;
+                }
+                snprintf(ip, sizeof(ip), "%s.image", p);
+                if ((r = get_str(img, "name", ip, false, &a->image_name, err)) < 0)
+                        return r;
+        }
+        app = json_object_get(it, "app");
+        if (app && !json_is_null(app)) {
+                char ap[80];
+                snprintf(ap, sizeof(ap), "%s.app", p);
+                a->has_app = true;
+                if ((r = parse_app_spec(app, ap, &a->app, err)) < 0)
+                        return r;
+                if (!a->app.exec) {
+                        r = pod_err_set(err, -EINVAL, "%s.exec: required (the program to run)", ap);
+                        return r;
+                }
+        }
+        {
+                char mp[80];
+                json_t *ro = json_object_get(it, "readOnlyRootFS");
+                snprintf(mp, sizeof(mp), "%s.mounts", p);
+                if ((r = app_mounts_parse(json_object_get(it, "mounts"), mp, &a->mounts_spec, &a->n_mounts_spec, err)) < 0)
+                        return r;
+                if (ro && !json_is_null(ro) && !json_is_boolean(ro)) {
+                        r = pod_err_set(err, -EINVAL, "%s.readOnlyRootFS: expected true or false", p);
+                        return r;
+                }
+                a->read_only_rootfs = json_is_true(ro);
+        }
+        if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0 ||
+            (r = parse_app_io(a, p, err)) < 0 || (r = parse_app_log(a, p, err)) < 0)
+                return r;
+        return 0;
+}
+
 int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, E *err)
 {
         _cleanup_json_ json_t *root = load_object(data, len, "manifest", err);
@@ -603,64 +666,16 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
         json_array_foreach(apps, i, it) {
                 struct pod_app *a = &m->apps[i];
                 char p[64];
-                json_t *img, *app;
 
                 m->n_apps = i + 1;
                 snprintf(p, sizeof(p), "manifest: apps[%zu]", i);
-                if (!json_is_object(it)) {
-                        r = pod_err_set(err, -EINVAL, "%s: expected an object, got %s", p, json_type_name(it));
+                if ((r = pod_app_parse(it, p, a, err)) < 0)
                         goto fail;
-                }
-                if ((r = get_str(it, "name", p, true, &a->name, err)) < 0)
-                        goto fail;
-                if (!acname_valid(a->name)) {
-                        r = pod_err_set(err, -EINVAL, "%s.name: \"%s\" is not a valid app name (lower-case letters, digits and single dashes, e.g. \"web-1\")",
-                                        p, a->name);
-                        goto fail;
-                }
                 for (size_t k = 0; k < i; k++)
                         if (!strcmp(m->apps[k].name, a->name)) {
                                 r = pod_err_set(err, -EINVAL, "%s.name: app name \"%s\" is used twice", p, a->name);
                                 goto fail;
                         }
-                img = json_object_get(it, "image");
-                if (img && !json_is_null(img)) {
-                        char ip[80];
-                        if (!json_is_object(img)) {
-                                r = pod_err_set(err, -EINVAL, "%s.image: expected an object, got %s", p, json_type_name(img));
-                                goto fail;
-                        }
-                        snprintf(ip, sizeof(ip), "%s.image", p);
-                        if ((r = get_str(img, "name", ip, false, &a->image_name, err)) < 0)
-                                goto fail;
-                }
-                app = json_object_get(it, "app");
-                if (app && !json_is_null(app)) {
-                        char ap[80];
-                        snprintf(ap, sizeof(ap), "%s.app", p);
-                        a->has_app = true;
-                        if ((r = parse_app_spec(app, ap, &a->app, err)) < 0)
-                                goto fail;
-                        if (!a->app.exec) {
-                                r = pod_err_set(err, -EINVAL, "%s.exec: required (the program to run)", ap);
-                                goto fail;
-                        }
-                }
-                {
-                        char mp[80];
-                        json_t *ro = json_object_get(it, "readOnlyRootFS");
-                        snprintf(mp, sizeof(mp), "%s.mounts", p);
-                        if ((r = app_mounts_parse(json_object_get(it, "mounts"), mp, &a->mounts_spec, &a->n_mounts_spec, err)) < 0)
-                                goto fail;
-                        if (ro && !json_is_null(ro) && !json_is_boolean(ro)) {
-                                r = pod_err_set(err, -EINVAL, "%s.readOnlyRootFS: expected true or false", p);
-                                goto fail;
-                        }
-                        a->read_only_rootfs = json_is_true(ro);
-                }
-                if ((r = parse_kv_list(it, "annotations", p, false, &a->annotations, &a->n_annotations, err)) < 0 ||
-                    (r = parse_app_io(a, p, err)) < 0 || (r = parse_app_log(a, p, err)) < 0)
-                        goto fail;
                 if (a->log.path)
                         for (size_t k = 0; k < i; k++)
                                 if (m->apps[k].log.path && !strcmp(m->apps[k].log.path, a->log.path)) {

@@ -154,6 +154,10 @@ struct image_manifest {
 
 int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, struct pod_err *err);
 void pod_manifest_free(struct pod_manifest *m);
+/* One apps[] entry, parsed on its own (an app added to a running pod); path starts messages. */
+struct json_t;
+int pod_app_parse(struct json_t *obj, const char *path, struct pod_app *ret, struct pod_err *err);
+void pod_app_done(struct pod_app *a);
 /* Every podinit.io/after and requires names an app of the pod, none of them makes a cycle,
  * and the exit policy's app exists. */
 int pod_manifest_check_order(struct pod_manifest *m, struct pod_err *err);

@@ -89,9 +89,9 @@ static int log_prepare(struct app *a, struct pod_err *err)
         int dirfd = -1, r;
 
         if (pod_app_logs(a->spec)) {
-                size_t idx = (size_t)(a - pod->apps);
+                size_t idx = a->serial;
                 if (a->spec->log.path) {
-                        if (!pod->opt.log_dirfds || pod->opt.log_dirfds[idx] < 0)
+                        if (!pod->opt.log_dirfds || a->spec_owned || pod->opt.log_dirfds[idx] < 0)
                                 return pod_err_set(err, -EINVAL, "app \"%s\": the directory of %s was not opened", a->spec->name,
                                                    a->spec->log.path);
                         dirfd = pod->opt.log_dirfds[idx];

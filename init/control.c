@@ -11,6 +11,8 @@
  * closed.  A client that disconnects mid-request costs nothing.
  */
 #include "init/control.h"
+#include "init/mutable.h"
+#include "init/exec.h"
 #include "common/log.h"
 
 #include <sys/wait.h>
@@ -44,6 +46,8 @@ struct client {
         bool closing;
         bool attached;
         bool events;                    /* streams the pod's events */
+        struct exec_session *exec;      /* an exec stream (docs/protocol.md "exec") */
+        bool exec_input_paused, exec_output_paused;
         bool shutting_down;
         struct attach at;
         uv_shutdown_t shutdown_req;
@@ -81,6 +85,10 @@ static void client_close(struct client *c)
         if (c->closing)
                 return;
         c->closing = true;
+        if (c->exec) {
+                exec_detach(c->exec);   /* the command is killed; the session ends by itself */
+                c->exec = NULL;
+        }
         if (c->attached) {
                 for (int k = 0; k < 2; k++)
                         io_out_unsubscribe(&c->at.sub[k]);
@@ -127,9 +135,21 @@ struct bin_write {
         uint8_t data[];
 };
 
+#define EXEC_CLIENT_QUEUE (1u << 20)    /* an exec's output queued for its client before the command waits */
+
 static void bin_write_done(uv_write_t *req, int status)
 {
+        uv_stream_t *st = req->handle;
+
         free(container_of(req, struct bin_write, req));
+        if (st && !uv_is_closing((uv_handle_t *)st)) {
+                struct client *c = container_of((uv_pipe_t *)st, struct client, pipe);
+                if (c->exec && c->exec_output_paused &&
+                    uv_stream_get_write_queue_size(st) < EXEC_CLIENT_QUEUE / 2) {
+                        c->exec_output_paused = false;
+                        exec_resume(c->exec);
+                }
+        }
 }
 
 /* Queue one frame (header + payload copy); every reply and attach frame goes through here. */
@@ -207,7 +227,7 @@ static json_t *op_list(struct control *ctl, json_t *id, json_t *req)
 {
         json_t *j = response(id, true), *apps = json_array();
         for (size_t i = 0; i < ctl->pod->n_apps; i++) {
-                const struct app *a = &ctl->pod->apps[i];
+                const struct app *a = ctl->pod->apps[i];
                 json_array_append_new(apps, json_pack("{s:s,s:s}", "name", a->spec->name, "state",
                                                       app_state_name(a->state)));
         }
@@ -254,7 +274,7 @@ static json_t *op_reopen_log(struct control *ctl, json_t *id, json_t *req)
                 }
         }
         for (size_t i = 0; i < ctl->pod->n_apps; i++) {
-                struct app *a = &ctl->pod->apps[i];
+                struct app *a = ctl->pod->apps[i];
                 if (!a->log_ready || !a->log.file || (app && strcmp(a->spec->name, json_string_value(app))))
                         continue;
                 if (log_file_reopen(a->log.file, &err) < 0) {
@@ -410,7 +430,7 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
                 if (!a)
                         return error_response(id, "no-such-app", "no app \"%s\" in this pod", name);
         } else if (pod->n_apps == 1) {
-                a = &pod->apps[0];
+                a = pod->apps[0];
         } else {
                 return error_response(id, "bad-request", "this pod has %zu apps: say which one (\"app\")", pod->n_apps);
         }
@@ -606,10 +626,241 @@ static json_t *op_events(struct control *ctl, json_t *id, json_t *req, struct cl
         return NULL;
 }
 
+/* ---- exec (docs/protocol.md "exec") ------------------------------------ */
+
+static bool exec_output(void *ctx, int stream, const char *buf, size_t len)
+{
+        struct client *c = ctx;
+
+        if (c->closing || c->shutting_down)
+                return true;
+        send_frame(c, stream == 2 ? FRAME_STDERR : FRAME_STDOUT, buf, len);
+        if (client_queued(c) > EXEC_CLIENT_QUEUE) {
+                c->exec_output_paused = true;
+                return false;
+        }
+        return true;
+}
+
+static void exec_exited(void *ctx, int wstatus, const char *error)
+{
+        struct client *c = ctx;
+        json_t *j = json_pack("{s:i}", "shellCode", shell_code_from_wait(wstatus));
+
+        if (WIFEXITED(wstatus))
+                json_object_set_new(j, "exitCode", json_integer(WEXITSTATUS(wstatus)));
+        if (WIFSIGNALED(wstatus))
+                json_object_set_new(j, "signal", json_integer(WTERMSIG(wstatus)));
+        if (error)
+                json_object_set_new(j, "error", json_string(error));
+        c->exec = NULL;
+        if (c->closing || c->shutting_down) {
+                json_decref(j);
+                return;
+        }
+        send_json_frame(c, FRAME_EXIT, j);
+        uv_read_stop((uv_stream_t *)&c->pipe);
+        c->shutting_down = true;
+        if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe, on_shutdown) < 0)
+                client_close(c);
+}
+
+static void exec_stdin_drained(void *ctx)
+{
+        struct client *c = ctx;
+
+        if (c->exec_input_paused && !c->closing) {
+                c->exec_input_paused = false;
+                uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+                process_frames(c);
+        }
+}
+
+static const struct exec_ops exec_client_ops = { exec_output, exec_exited, exec_stdin_drained };
+
+static json_t *op_exec(struct control *ctl, json_t *id, json_t *req, struct client *c)
+{
+        struct pod *pod = ctl->pod;
+        const char *name = json_string_value(json_object_get(req, "app"));
+        json_t *argv = json_object_get(req, "argv"), *env = json_object_get(req, "env"), *v, *j;
+        struct exec_request er = { 0 };
+        struct pod_err err = { 0 };
+        _cleanup_strv_ char **av = NULL, **ev = NULL;
+        struct app *a = NULL;
+        size_t i;
+
+        if (c->attached || c->events || c->exec)
+                return error_response(id, "bad-request", "this connection is already streaming");
+        if (name) {
+                if (!(a = pod_find_app(pod, name)))
+                        return error_response(id, "no-such-app", "no app \"%s\" in this pod", name);
+        } else if (pod->n_apps == 1) {
+                a = pod->apps[0];
+        } else {
+                return error_response(id, "bad-request", "this pod has %zu apps: say which one (\"app\")", pod->n_apps);
+        }
+        if (!json_is_array(argv) || json_array_size(argv) == 0 || json_array_size(argv) > POD_MAX_ARGS)
+                return error_response(id, "bad-request", "exec: \"argv\" must be a list of 1 to %d strings (the command and its arguments)",
+                                      POD_MAX_ARGS);
+        json_array_foreach(argv, i, v) {
+                if (!json_is_string(v) || (i == 0 && !*json_string_value(v)))
+                        return error_response(id, "bad-request", "exec: argv[%zu] must be a%s string", i, i ? "" : " non-empty");
+                strv_push(&av, json_string_value(v));
+        }
+        if (env && (!json_is_array(env) || json_array_size(env) > POD_MAX_ENV))
+                return error_response(id, "bad-request", "exec: \"env\" must be a list of NAME=VALUE strings");
+        json_array_foreach(env, i, v) {
+                const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
+                _cleanup_free_ char *n = eq ? strndup(kv, (size_t)(eq - kv)) : NULL;
+                if (!n || !env_name_valid(n))
+                        return error_response(id, "bad-request", "exec: env[%zu] must be NAME=VALUE with a valid NAME", i);
+                strv_push(&ev, kv);
+        }
+        for (const char *k = "tty"; k; k = !strcmp(k, "tty") ? "stdin" : NULL)
+                if ((v = json_object_get(req, k)) && !json_is_boolean(v))
+                        return error_response(id, "bad-request", "exec: \"%s\" must be true or false", k);
+        er.argv = av;
+        er.env = ev;
+        er.tty = json_is_true(json_object_get(req, "tty"));
+        er.stdin_open = json_is_true(json_object_get(req, "stdin"));
+        if ((v = json_object_get(req, "rows")) || json_object_get(req, "cols")) {
+                json_t *cv = json_object_get(req, "cols");
+                if (!json_is_integer(v) || !json_is_integer(cv) || json_integer_value(v) < 1 ||
+                    json_integer_value(v) > 65535 || json_integer_value(cv) < 1 || json_integer_value(cv) > 65535)
+                        return error_response(id, "bad-request", "exec: \"rows\" and \"cols\" must both be 1 to 65535");
+                er.rows = (unsigned short)json_integer_value(v);
+                er.cols = (unsigned short)json_integer_value(cv);
+        }
+        if (exec_start(pod, a, &er, &exec_client_ops, c, &c->exec, &err) < 0)
+                return error_response(id, err.code == -ESRCH ? "not-running" : "exec-failed", "%s", err.msg);
+        j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:s,s:i,s:b,s:b}", "app", a->spec->name, "pid", exec_pid(c->exec),
+                                                   "tty", er.tty, "stdin", er.stdin_open));
+        send_json_frame(c, FRAME_RESPONSE, j);
+        return NULL;
+}
+
+/* A frame on an exec stream. */
+static void exec_frame(struct client *c, uint8_t type, const uint8_t *p, size_t len)
+{
+        switch (type) {
+        case FRAME_STDIN:
+                if (exec_write_stdin(c->exec, (const char *)p, len) == 1 && !c->exec_input_paused) {
+                        c->exec_input_paused = true;
+                        uv_read_stop((uv_stream_t *)&c->pipe);
+                }
+                return;
+        case FRAME_CLOSE_STDIN:
+                exec_close_stdin(c->exec);
+                return;
+        case FRAME_RESIZE:
+                if (len == 4)
+                        exec_resize(c->exec, (unsigned short)(p[0] << 8 | p[1]), (unsigned short)(p[2] << 8 | p[3]));
+                return;
+        case FRAME_SIGNAL:
+                if (len == 1 && p[0] > 0 && p[0] < 65)
+                        exec_signal(c->exec, p[0]);
+                return;
+        default:
+                send_json_frame(c, FRAME_RESPONSE,
+                                error_response(NULL, "bad-frame", "frame type 0x%02x is not valid from a client", type));
+        }
+}
+
+/* ---- mutable pods (docs/protocol.md "Apps of a mutable pod") ---------- */
+
+static struct app *req_app(struct control *ctl, json_t *req, json_t *id, const char *op, json_t **ret_err)
+{
+        const char *name = json_string_value(json_object_get(req, "app"));
+        struct app *a;
+
+        if (!name) {
+                *ret_err = error_response(id, "bad-request", "%s: \"app\" (the app's name) is required", op);
+                return NULL;
+        }
+        a = pod_find_app(ctl->pod, name);
+        if (!a)
+                *ret_err = error_response(id, "no-such-app", "no app \"%s\" in this pod", name);
+        return a;
+}
+
+static json_t *app_result(json_t *id, const struct app *a)
+{
+        json_t *j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:s,s:s}", "app", a->spec->name, "state", app_state_name(a->state)));
+        return j;
+}
+
+static json_t *op_app_add(struct control *ctl, json_t *id, json_t *req)
+{
+        struct pod_err err = { 0 };
+        json_t *obj = json_object_get(req, "app");
+        struct app *a;
+
+        if (!json_is_object(obj))
+                return error_response(id, "bad-request", "app-add: \"app\" must be a pod manifest apps[] entry (an object)");
+        if (pod_app_add(ctl->pod, obj, &a, &err) < 0)
+                return error_response(id, err.code == -EPERM && !ctl->pod->opt.mutable_pod ? "not-mutable" : "app-add-failed",
+                                      "%s", err.msg);
+        return app_result(id, a);
+}
+
+static json_t *op_app_start(struct control *ctl, json_t *id, json_t *req)
+{
+        struct pod_err err = { 0 };
+        json_t *e = NULL;
+        struct app *a = req_app(ctl, req, id, "app-start", &e);
+
+        if (!a)
+                return e;
+        if (pod_app_start_req(ctl->pod, a, &err) < 0)
+                return error_response(id, "bad-state", "%s", err.msg);
+        return app_result(id, a);
+}
+
+static json_t *op_app_stop(struct control *ctl, json_t *id, json_t *req)
+{
+        json_t *e = NULL, *force = json_object_get(req, "force");
+        struct app *a = req_app(ctl, req, id, "app-stop", &e);
+
+        if (!a)
+                return e;
+        if (force && !json_is_boolean(force))
+                return error_response(id, "bad-request", "app-stop: \"force\" must be true or false");
+        if (ctl->pod->state == POD_EXITED)
+                return error_response(id, "bad-state", "the pod has exited");
+        app_stop(a, json_is_true(force));
+        return app_result(id, a);
+}
+
+static json_t *op_app_rm(struct control *ctl, json_t *id, json_t *req)
+{
+        struct pod_err err = { 0 };
+        json_t *e = NULL;
+        struct app *a = req_app(ctl, req, id, "app-rm", &e);
+        json_t *j;
+
+        if (!a)
+                return e;
+        if (!ctl->pod->opt.mutable_pod)
+                return error_response(id, "not-mutable", "this pod is not mutable; its apps cannot be removed");
+        j = response(id, true);
+        json_object_set_new(j, "result", json_pack("{s:s}", "app", a->spec->name));
+        if (pod_app_remove(ctl->pod, a, &err) < 0) {
+                json_decref(j);
+                return error_response(id, "bad-state", "%s", err.msg);
+        }
+        return j;
+}
+
 static const struct {
         const char *name;
         json_t *(*fn)(struct control *, json_t *, json_t *);
 } ops[] = {
+        { "app-add", op_app_add },
+        { "app-start", op_app_start },
+        { "app-stop", op_app_stop },
+        { "app-rm", op_app_rm },
         { "hello", op_hello },
         { "status", op_status },
         { "list", op_list },
@@ -641,9 +892,11 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                 resp = error_response(id, "bad-request", "request has no \"op\" string");
                 goto out;
         }
-        if (!strcmp(json_string_value(op), "attach") || !strcmp(json_string_value(op), "events")) {
+        if (!strcmp(json_string_value(op), "attach") || !strcmp(json_string_value(op), "events") ||
+            !strcmp(json_string_value(op), "exec")) {
                 resp = !strcmp(json_string_value(op), "attach") ? op_attach(c->ctl, id, req, c)
-                                                                : op_events(c->ctl, id, req, c);
+                       : !strcmp(json_string_value(op), "events") ? op_events(c->ctl, id, req, c)
+                                                                  : op_exec(c->ctl, id, req, c);
                 if (!resp) {
                         json_decref(req);
                         return;
@@ -656,7 +909,7 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                         break;
                 }
         if (!resp)
-                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach, events, reopen-log)",
+                resp = error_response(id, "unknown-op", "unknown op \"%s\" (known: hello, status, list, stop, attach, events, exec, reopen-log, app-add, app-start, app-stop, app-rm)",
                                       json_string_value(op));
 out:
         send_json_frame(c, FRAME_RESPONSE, resp);
@@ -685,7 +938,7 @@ static void process_frames(struct client *c)
         size_t len;
         int r;
 
-        while (!c->closing && !c->shutting_down && !(c->attached && c->at.input_paused) &&
+        while (!c->closing && !c->shutting_down && !(c->attached && c->at.input_paused) && !c->exec_input_paused &&
                (r = frame_decoder_next(&c->dec, &type, &payload, &len)) != 0) {
                 if (r < 0) {
                         if (r == -EMSGSIZE)
@@ -700,6 +953,10 @@ static void process_frames(struct client *c)
                         attach_frame(c, type, payload, len);
                         continue;
                 }
+                if (c->exec && type != FRAME_REQUEST) {
+                        exec_frame(c, type, payload, len);
+                        continue;
+                }
                 if (type != FRAME_REQUEST) {
                         send_json_frame(c, FRAME_RESPONSE, error_response(NULL, "bad-frame", "frame type 0x%02x is not a request", type));
                         continue;
@@ -708,7 +965,7 @@ static void process_frames(struct client *c)
                 if (c->ctl->pod->closing)
                         return;         /* the pod finished while handling; c is being closed */
         }
-        if (!c->closing && !c->attached && uv_stream_get_write_queue_size(s) > CLIENT_MAX_QUEUED) {
+        if (!c->closing && !c->attached && !c->exec && uv_stream_get_write_queue_size(s) > CLIENT_MAX_QUEUED) {
                 log_warn("control client does not read its responses; disconnecting it");
                 client_close(c);
         }

@@ -19,6 +19,7 @@
  */
 #include "init/pod.h"
 #include "init/control.h"
+#include "init/exec.h"
 #include "init/iottymux.h"
 #include "common/fdutil.h"
 #include "common/log.h"
@@ -73,7 +74,7 @@ json_t *pod_status_json(const struct pod *pod)
         json_object_set_new(j, "stopTimeoutMs", json_integer((json_int_t)pod->opt.stop_timeout_ms));
         json_object_set_new(j, "clients", json_integer(control_client_count(pod)));
         for (size_t i = 0; i < pod->n_apps; i++)
-                json_array_append_new(apps, app_status_json(&pod->apps[i]));
+                json_array_append_new(apps, app_status_json(pod->apps[i]));
         json_object_set_new(j, "apps", apps);
         return j;
 }
@@ -107,8 +108,11 @@ static int pod_exit_code(const struct pod *pod)
 
         if (pod->exit_code_set)
                 return pod->exit_code;
+        /* A mutable pod's apps are its orchestrator's to watch (CRI): 0 unless a policy is asked for. */
+        if (pod->opt.mutable_pod && !kv_get(pod->manifest->annotations, pod->manifest->n_annotations, ANN_EXIT_POLICY))
+                return 0;
         for (size_t i = 0; i < pod->n_apps; i++) {
-                const struct app *a = &pod->apps[i];
+                const struct app *a = pod->apps[i];
                 int c = a->exited_by_pod || !app_state_final(a->state) || !a->final_seq ? 0 : a->final_code;
                 switch (pod->manifest->exit_policy) {
                 case EXIT_FIRST_FAILURE:
@@ -142,19 +146,21 @@ static void pod_finish(struct pod *pod)
 
         pod->closing = true;
         control_close(pod);
+        exec_close_all(pod);
         console_close(pod->console);
         uv_close((uv_handle_t *)&pod->sig_chld, NULL);
         uv_close((uv_handle_t *)&pod->sig_term, NULL);
         uv_close((uv_handle_t *)&pod->sig_int, NULL);
         uv_close((uv_handle_t *)&pod->sig_hup, NULL);
+        uv_close((uv_handle_t *)&pod->graveyard_timer, NULL);
         for (size_t i = 0; i < pod->n_apps; i++)
-                app_close_handles(&pod->apps[i]);
+                app_close_handles(pod->apps[i]);
 }
 
 static bool all_apps_exited(const struct pod *pod)
 {
         for (size_t i = 0; i < pod->n_apps; i++)
-                if (!app_state_final(pod->apps[i].state) && pod->apps[i].state != APP_CREATED)
+                if (!app_state_final(pod->apps[i]->state) && pod->apps[i]->state != APP_CREATED)
                         return false;
         return true;
 }
@@ -179,7 +185,7 @@ static bool strv_contains(char *const *v, const char *s)
 static bool has_running_dependents(const struct pod *pod, const struct app *a)
 {
         for (size_t i = 0; i < pod->n_apps; i++) {
-                const struct app *b = &pod->apps[i];
+                const struct app *b = pod->apps[i];
                 if (b != a && !app_state_final(b->state) && b->state != APP_CREATED &&
                     strv_contains(b->pol->after, a->spec->name))
                         return true;
@@ -191,7 +197,7 @@ static bool has_running_dependents(const struct pod *pod, const struct app *a)
 static void pod_stop_next(struct pod *pod, bool force)
 {
         for (size_t i = 0; i < pod->n_apps && pod->state == POD_STOPPING; i++) {
-                struct app *a = &pod->apps[i];
+                struct app *a = pod->apps[i];
                 if (app_state_final(a->state) || (a->state == APP_STOPPING && !force))
                         continue;
                 if (!force && has_running_dependents(pod, a))
@@ -234,8 +240,8 @@ static void maybe_ready(struct pod *pod)
         if (pod->state != POD_STARTING)
                 return;
         for (size_t i = 0; i < pod->n_apps; i++)
-                if (pod->apps[i].want_start &&
-                    (pod->apps[i].state == APP_STARTING || pod->apps[i].state == APP_CREATED))
+                if (pod->apps[i]->want_start &&
+                    (pod->apps[i]->state == APP_STARTING || pod->apps[i]->state == APP_CREATED))
                         return;
         mark_ready(pod);
 }
@@ -243,8 +249,8 @@ static void maybe_ready(struct pod *pod)
 struct app *pod_find_app(struct pod *pod, const char *name)
 {
         for (size_t i = 0; i < pod->n_apps; i++)
-                if (!strcmp(pod->apps[i].spec->name, name))
-                        return &pod->apps[i];
+                if (!strcmp(pod->apps[i]->spec->name, name))
+                        return pod->apps[i];
         return NULL;
 }
 
@@ -285,7 +291,7 @@ static void app_dependency_failed(struct pod *pod, struct app *a, const struct a
 void pod_start_ready_apps(struct pod *pod)
 {
         for (size_t i = 0; i < pod->n_apps; i++) {
-                struct app *a = &pod->apps[i];
+                struct app *a = pod->apps[i];
                 const struct app *failed_dep = NULL;
                 bool waiting = false;
 
@@ -348,7 +354,7 @@ void pod_app_exited(struct pod *pod, struct app *a)
         /* Apps that require a failed app stop with it (systemd's Requires=). */
         if (failed)
                 for (size_t i = 0; i < pod->n_apps; i++) {
-                        struct app *b = &pod->apps[i];
+                        struct app *b = pod->apps[i];
                         if (b != a && b->state != APP_CREATED && !app_state_final(b->state) &&
                             strv_contains(b->pol->requires, a->spec->name)) {
                                 log_warn("app %s: stopping it: it requires app %s, which failed", b->spec->name, a->spec->name);
@@ -451,9 +457,12 @@ static int limit_own_caps(const struct pod *pod, struct pod_err *err)
         (void)caps_parse_list(PID1_NEEDED_NAMES, &keep, NULL);
         keep |= 1ull << 39;     /* CAP_BPF, by number: newer than some libcap builds */
         for (size_t i = 0; i < pod->n_apps; i++)
-                apps |= pod->apps[i].plan.caps_bounding;
+                apps |= pod->apps[i]->plan.caps_bounding;
         bounding |= apps;
         keep |= apps;
+        /* Apps added later take their sets from PID 1's: keep all it may hand out. */
+        if (pod->opt.mutable_pod)
+                keep |= bounding;
         for (int c = 0; c <= last && c < 64; c++)
                 if (!(bounding & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
                         return pod_err_set(err, -errno, "dropping capability %d from PID 1's bounding set: %s", c,
@@ -475,6 +484,46 @@ static int limit_own_caps(const struct pod *pod, struct pod_err *err)
         if (r < 0)
                 return pod_err_set(err, r, "dropping PID 1's unneeded capabilities: %s", strerror(-r));
         return 0;
+}
+
+/* A new app's fields and timers; its prepare comes next (app_prepare). */
+void pod_app_init(struct pod *pod, struct app *a, const struct pod_app *spec, size_t serial)
+{
+        a->pod = pod;
+        a->spec = spec;
+        a->serial = serial;
+        a->state = APP_CREATED;
+        a->report_fd = -1;
+        a->pol = &spec->pol;
+        a->want_start = !pod->opt.mutable_pod || !pod->started;
+        a->keep_child_fds = a->pol->restart != RESTART_NEVER;
+        uv_timer_init(&pod->loop, &a->restart_timer);
+        uv_timer_init(&pod->loop, &a->stop_timer);
+        uv_timer_init(&pod->loop, &a->probe_timer);
+        uv_timer_init(&pod->loop, &a->watchdog_timer);
+        a->timers_init = true;
+        a->notify_fd = a->ready_pipe = a->ready_pipe_child = -1;
+        exec_plan_done(&a->plan);
+}
+
+/* After the loop (or once its handles are closed): everything an app owns. */
+void app_free(struct app *a)
+{
+        exec_plan_done(&a->plan);
+        ready_free(a);
+        iottymux_free(a);
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k])
+                        io_out_done(&a->io.out[k]);
+        if (a->log_ready)
+                app_log_free(&a->log);
+        if (a->cg_ready)
+                cg_app_close(&a->cg);   /* the cgroups stay until gc (rkt's rule) */
+        if (a->spec_owned) {
+                pod_app_done(a->spec_owned);
+                free(a->spec_owned);
+        }
+        free(a);
 }
 
 static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_options *opt,
@@ -507,26 +556,14 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         if ((r = setup_dirs(err)) < 0)
                 return r;
         pod->n_apps = m->n_apps;
-        pod->apps = xcalloc(m->n_apps + 1, sizeof(struct app));
-        for (size_t i = 0; i < m->n_apps; i++) {
-                struct app *a = &pod->apps[i];
-                a->pod = pod;
-                a->spec = &m->apps[i];
-                a->state = APP_CREATED;
-                a->report_fd = -1;
-                a->pol = &a->spec->pol;
-                a->want_start = true;
-                a->keep_child_fds = a->pol->restart != RESTART_NEVER;
-                uv_timer_init(&pod->loop, &a->restart_timer);
-                uv_timer_init(&pod->loop, &a->stop_timer);
-                uv_timer_init(&pod->loop, &a->probe_timer);
-                uv_timer_init(&pod->loop, &a->watchdog_timer);
-                a->timers_init = true;
-                a->notify_fd = a->ready_pipe = a->ready_pipe_child = -1;
-                exec_plan_done(&a->plan);
-        }
+        pod->cap_apps = m->n_apps + 1;
+        pod->apps = xcalloc(pod->cap_apps, sizeof(struct app *));
+        pod->next_serial = m->n_apps;
+        uv_timer_init(&pod->loop, &pod->graveyard_timer);
         for (size_t i = 0; i < m->n_apps; i++)
-                if ((r = app_prepare(&pod->apps[i], err)) < 0)
+                pod_app_init(pod, pod->apps[i] = xcalloc(1, sizeof(struct app)), &m->apps[i], i);
+        for (size_t i = 0; i < m->n_apps; i++)
+                if ((r = app_prepare(pod->apps[i], err)) < 0)
                         return r;
         if ((r = limit_own_caps(pod, err)) < 0)
                 return r;
@@ -547,6 +584,7 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
         pod_event(pod, "starting", NULL);
         write_pod_json(pod);
         pod_start_ready_apps(pod);
+        pod->started = true;
         maybe_ready(pod);
         check_done(pod);
 
@@ -555,19 +593,14 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
         code = pod->exit_code;
         if (uv_loop_close(&pod->loop) != 0)
                 log_debug("event loop closed with handles still open");
-        for (size_t i = 0; i < pod->n_apps; i++) {
-                struct app *a = &pod->apps[i];
-                exec_plan_done(&a->plan);
-                ready_free(a);
-                iottymux_free(a);
-                for (int k = 0; k < 2; k++)
-                        if (a->io.out_used[k])
-                                io_out_done(&a->io.out[k]);
-                if (a->log_ready)
-                        app_log_free(&a->log);
-                if (a->cg_ready)
-                        cg_app_close(&a->cg);   /* the cgroups stay until gc (rkt's rule) */
+        for (size_t i = 0; i < pod->n_apps; i++)
+                app_free(pod->apps[i]);
+        while (pod->graveyard) {
+                struct app *a = pod->graveyard;
+                pod->graveyard = a->next_dead;
+                app_free(a);
         }
+        exec_free_all(pod);
         cg_pod_close(&pod->opt.cg);
         event_log_done(&pod->events);
         console_free(pod->console);

@@ -60,7 +60,9 @@ enum pod_state {
 
 struct app {
         struct pod *pod;
-        const struct pod_app *spec;     /* points into pod->manifest */
+        const struct pod_app *spec;     /* points into pod->manifest, or spec_owned */
+        struct pod_app *spec_owned;     /* an app added to a running pod: its own spec */
+        size_t serial;                  /* unique in the pod: the manifest index, then one per app added */
         enum app_state state;
         struct exec_plan plan;
         pid_t pid;
@@ -116,6 +118,7 @@ struct app {
         uint64_t watchdog_timeouts;
         char status_text[256];          /* the last STATUS= it sent */
         bool stopping_self;             /* it sent STOPPING=1 */
+        struct app *next_dead;          /* in pod->graveyard */
 };
 
 struct pod_options {
@@ -136,6 +139,7 @@ struct pod_options {
 
 struct control;
 struct json_t;
+struct exec_session;
 struct iottymux;
 
 struct pod {
@@ -143,8 +147,13 @@ struct pod {
         uv_signal_t sig_chld, sig_term, sig_int, sig_hup;
         struct pidtab pids;
         struct pod_manifest *manifest;
-        struct app *apps;
-        size_t n_apps;
+        struct app **apps;              /* pointers: an app's handles must never move (mutable pods) */
+        size_t n_apps, cap_apps;
+        size_t next_serial;
+        struct app *graveyard;          /* removed apps, freed once their handles are closed */
+        uv_timer_t graveyard_timer;
+        struct exec_session *execs;     /* podctl exec sessions running (init/exec.c) */
+        struct exec_session *exec_dead; /* ended, freed with the graveyard */
         struct pod_options opt;
         enum pod_state state;
         bool stop_forced;
@@ -159,6 +168,7 @@ struct pod {
         struct control *control;
         struct console *console;
         bool closing;
+        bool started;                   /* the initial apps were started */
 };
 
 /* ready.c: readiness protocols (docs/lifecycle.md "Readiness"). */
@@ -181,7 +191,12 @@ void app_set_ready(struct app *a, const char *status);
 void app_report_consume(struct app *a);
 void app_write_status(const struct app *a);
 
+/* mutable.c: free removed apps and ended exec sessions on the next loop iteration. */
+void pod_graveyard_schedule(struct pod *pod);
+
 /* pid1.c */
+void pod_app_init(struct pod *pod, struct app *a, const struct pod_app *spec, size_t serial);
+void app_free(struct app *a);
 int pid1_main(struct pod_manifest *m, const struct pod_options *opt);
 void pod_request_stop(struct pod *pod, bool force, const char *why);
 /* Write a status document (consumed) to path atomically; failures are warned about, not fatal. */

@@ -144,7 +144,7 @@ static void watchdog_arm(struct app *a)
 int ready_prepare(struct app *a, struct pod_err *err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t idx = (size_t)(a - a->pod->apps);
+        size_t idx = a->serial;
         int one = 1, n;
         char env[128];
 

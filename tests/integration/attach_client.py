@@ -10,7 +10,10 @@ then runs the ACTIONs in order while a reader thread takes every frame the
 pod sends; then it waits for the end of the stream (EXIT, then end-of-file)
 and prints a summary.
 
-Attach request options:
+Attach request options (or, with --exec, an exec request: docs/protocol.md "exec"):
+  --exec JSON             exec this argv (a JSON list) instead of attaching
+  --env NAME=VALUE        exec: add to its environment (repeatable)
+  --tty, --stdin          exec: a pty; forward stdin
   --app NAME              the app (default: the server's default)
   --streams LIST          comma-separated subset of stdin,stdout,stderr; the
                           others are requested false (default: not sent)
@@ -280,7 +283,7 @@ def main(argv):
         a = argv[i]
         val = argv[i + 1] if i + 1 < len(argv) else None
         if a in ("--app", "--streams", "--replay", "--queue", "--overflow", "--size", "--out",
-                 "--err", "--ready", "--timeout", "--expect-timeout", "--hold-until"):
+                 "--err", "--ready", "--timeout", "--expect-timeout", "--hold-until", "--exec", "--env"):
             if val is None:
                 sys.exit("attach_client.py: %s needs a value" % a)
             i += 2
@@ -315,6 +318,15 @@ def main(argv):
             hold_until = val
         elif a == "--no-read":
             no_read = True
+        elif a == "--exec":
+            req["op"] = "exec"
+            req["argv"] = json.loads(val)
+        elif a == "--env":
+            req.setdefault("env", []).append(val)
+        elif a == "--tty":
+            req["tty"] = True
+        elif a == "--stdin":
+            req["stdin"] = True
         elif a.startswith("--"):
             sys.exit("attach_client.py: unknown option %r" % a)
         else:

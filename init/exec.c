@@ -1,0 +1,429 @@
+/*
+ * Exec sessions (init/exec.h).  The command is forked like a readiness
+ * probe, from the app's own exec plan: the same root, ids, capabilities,
+ * seccomp filter, rlimits and cgroup (so the app's memory and pids limits
+ * cover it, and it dies with the app), joining the app's mount namespace
+ * instead of making one.  Its streams are pipes, or one pty for -t.
+ *
+ * Order at the end: reaped, then every output stream at EOF (or the drain
+ * deadline, for a child that keeps them open), then the client gets the
+ * exit, then the handles are closed and the memory freed on the next loop
+ * iteration.
+ */
+#include "init/exec.h"
+#include "init/pod.h"
+#include "common/log.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#define EXEC_STDIN_QUEUE (1u << 20)
+
+struct exec_session {
+        struct pod *pod;
+        char app[256];
+        const struct exec_ops *ops;
+        void *ctx;                      /* the client, NULL once it is gone */
+        struct pod_child proc;
+        pid_t pid;
+        bool tty;
+        struct io_out out[2];
+        bool out_used[2];
+        unsigned outs_open;
+        struct io_sink sink[2];
+        struct io_in in;
+        bool in_used;
+        int wstatus;
+        char error[384];
+        bool reaped, finished, closed;
+        int report_fd;
+        uv_timer_t drain_timer;
+        struct exec_session *next;
+};
+
+static struct exec_session **sessions(struct pod *pod)
+{
+        return (struct exec_session **)&pod->execs;
+}
+
+static void session_close(struct exec_session *x)
+{
+        if (x->closed)
+                return;
+        x->closed = true;
+        for (int k = 0; k < 2; k++)
+                if (x->out_used[k])
+                        io_out_close(&x->out[k]);
+        if (x->in_used && x->in.own && x->in.open) {
+                x->in.open = false;
+                uv_close((uv_handle_t *)&x->in.pipe, NULL);
+        }
+        if (x->in.close_pending && !uv_is_closing((uv_handle_t *)&x->in.pipe))
+                uv_close((uv_handle_t *)&x->in.pipe, NULL);
+        uv_close((uv_handle_t *)&x->drain_timer, NULL);
+}
+
+static void session_free(struct exec_session *x)
+{
+        if (x->report_fd >= 0)
+                close(x->report_fd);
+        for (int k = 0; k < 2; k++)
+                if (x->out_used[k])
+                        io_out_done(&x->out[k]);
+        free(x);
+}
+
+/* Removed from the pod's list; freed once libuv has run the close callbacks. */
+static void session_end(struct exec_session *x)
+{
+        struct exec_session **pp;
+
+        for (pp = sessions(x->pod); *pp && *pp != x; pp = &(*pp)->next)
+                ;
+        if (*pp)
+                *pp = x->next;
+        session_close(x);
+        x->next = x->pod->exec_dead;
+        x->pod->exec_dead = x;
+        pod_graveyard_schedule(x->pod);
+}
+
+void exec_free_dead(struct pod *pod)
+{
+        while (pod->exec_dead) {
+                struct exec_session *x = pod->exec_dead;
+                pod->exec_dead = x->next;
+                session_free(x);
+        }
+}
+
+static void maybe_finish(struct exec_session *x)
+{
+        if (x->finished || !x->reaped || x->outs_open)
+                return;
+        x->finished = true;
+        uv_timer_stop(&x->drain_timer);
+        if (x->ctx)
+                x->ops->exited(x->ctx, x->wstatus, x->error[0] ? x->error : NULL);
+        x->ctx = NULL;
+        session_end(x);
+}
+
+static void on_out_eof(struct io_out *o)
+{
+        struct exec_session *x = o->stream == IO_STDERR ? container_of(o, struct exec_session, out[1])
+                                                        : container_of(o, struct exec_session, out[0]);
+        if (x->outs_open)
+                x->outs_open--;
+        maybe_finish(x);
+}
+
+static bool sink_data(struct io_sink *k, struct io_out *o, const char *buf, size_t len)
+{
+        struct exec_session *x = o->stream == IO_STDERR ? container_of(k, struct exec_session, sink[1])
+                                                        : container_of(k, struct exec_session, sink[0]);
+        if (!x->ctx)
+                return true;    /* nobody to tell: drop */
+        return x->ops->output(x->ctx, o->stream == IO_STDERR ? 2 : 1, buf, len);
+}
+
+static void sink_eof(struct io_sink *k, struct io_out *o)
+{
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+        struct exec_session *x = container_of(t, struct exec_session, drain_timer);
+
+        for (int k = 0; k < 2; k++)
+                if (x->out_used[k] && x->out[k].open && !x->out[k].eof) {
+                        if (x->out[k].paused && x->ctx) {
+                                /* The client is slow, not the command: wait for it. */
+                                uv_timer_start(&x->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+                                return;
+                        }
+                        io_out_close(&x->out[k]);       /* -> on_out_eof */
+                }
+}
+
+static void on_exec_exit(struct pod_child *c, int wstatus)
+{
+        struct exec_session *x = container_of(c, struct exec_session, proc);
+        struct spawn_report rep;
+
+        /* The child's report is in the pipe if it failed before exec (no such command...). */
+        if (x->report_fd >= 0) {
+                if (spawn_read_report(x->report_fd, &rep) == 1)
+                        snprintf(x->error, sizeof(x->error), "%s%s%s: %s", rep.what, rep.path[0] ? " " : "", rep.path,
+                                 strerror(rep.err));
+                close(x->report_fd);
+                x->report_fd = -1;
+        }
+        x->wstatus = wstatus;
+        x->reaped = true;
+        if (x->outs_open) {
+                uv_update_time(&x->pod->loop);
+                uv_timer_start(&x->drain_timer, on_drain_timeout, APP_DRAIN_TIMEOUT_MS, 0);
+        }
+        maybe_finish(x);
+}
+
+static void on_stdin_drained(struct io_in *in)
+{
+        struct exec_session *x = container_of(in, struct exec_session, in);
+
+        if (x->ctx && x->ops->stdin_drained)
+                x->ops->stdin_drained(x->ctx);
+}
+
+static int open_pty(unsigned short rows, unsigned short cols, int *ret_master, int *ret_slave)
+{
+        struct winsize ws = { .ws_row = rows ? rows : 24, .ws_col = cols ? cols : 80 };
+        int master, slave, unlock = 0, n;
+        char path[64];
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        snprintf(path, sizeof(path), "/dev/pts/%d", n);
+        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        ioctl(master, TIOCSWINSZ, &ws);
+        *ret_master = master;
+        *ret_slave = slave;
+        return 0;
+}
+
+/* The app's environment, with the request's variables added or replacing. */
+static char **exec_env(char **base, char **add)
+{
+        char **env = strv_copy(base);
+
+        for (char **a = add; a && *a; a++) {
+                size_t nl = strcspn(*a, "=");
+                bool done = false;
+                for (char **e = env; e && *e && !done; e++)
+                        if (!strncmp(*e, *a, nl) && (*e)[nl] == '=') {
+                                free(*e);
+                                *e = xstrdup(*a);
+                                done = true;
+                        }
+                if (!done)
+                        strv_push(&env, *a);
+        }
+        return env;
+}
+
+int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, const struct exec_ops *ops,
+               void *ctx, struct exec_session **ret, struct pod_err *err)
+{
+        struct exec_session *x;
+        struct exec_plan p;
+        int fds[3] = { -1, -1, -1 }, parent[3] = { -1, -1, -1 }, master = -1, slave = -1, mnt = -1, report_fd, r;
+        unsigned n = 0;
+        _cleanup_strv_ char **env = NULL;
+        char path[64];
+
+        for (struct exec_session *s = pod->execs; s; s = s->next)
+                n++;
+        if (n >= EXEC_MAX_PER_POD)
+                return pod_err_set(err, -EBUSY, "%u exec sessions run in this pod, the most at once; try again later", n);
+        if (a->reaped || (a->state != APP_RUNNING && a->state != APP_READY))
+                return pod_err_set(err, -ESRCH, "app %s is %s; exec needs it running", a->spec->name,
+                                   app_state_name(a->state));
+        if (a->plan.own_mount_ns) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
+                mnt = open(path, O_RDONLY | O_CLOEXEC);
+                if (mnt < 0)
+                        return pod_err_set(err, -errno, "app %s: its mount namespace: %s", a->spec->name, strerror(errno));
+        }
+        if (req->tty) {
+                if ((r = open_pty(req->rows, req->cols, &master, &slave)) < 0) {
+                        if (mnt >= 0)
+                                close(mnt);
+                        return pod_err_set(err, r, "allocating a pty: %s", strerror(-r));
+                }
+                fds[0] = fds[1] = fds[2] = slave;     /* input is forwarded only with stdin_open */
+        } else {
+                for (int i = 0; i < 3; i++) {
+                        int pfd[2];
+                        if (i == 0 && !req->stdin_open) {
+                                fds[0] = pod->devnull_fd;
+                                continue;
+                        }
+                        if (pipe2(pfd, O_CLOEXEC) < 0) {
+                                r = -errno;
+                                for (int k = 0; k < 3; k++) {
+                                        if (parent[k] >= 0)
+                                                close(parent[k]);
+                                        if (fds[k] >= 0 && fds[k] != pod->devnull_fd)
+                                                close(fds[k]);
+                                }
+                                if (mnt >= 0)
+                                        close(mnt);
+                                return pod_err_set(err, r, "pipe: %s", strerror(-r));
+                        }
+                        fds[i] = i == 0 ? pfd[0] : pfd[1];
+                        parent[i] = i == 0 ? pfd[1] : pfd[0];
+                }
+        }
+        env = exec_env(a->plan.envp, req->env);
+        p = a->plan;
+        p.argv = req->argv;
+        p.envp = env;
+        p.stdin_fd = fds[0];
+        p.stdout_fd = fds[1];
+        p.stderr_fd = fds[2];
+        p.ctty_fd = req->tty ? slave : -1;
+        p.interactive = false;
+        p.own_mount_ns = false;
+        p.join_mnt_ns_fd = mnt;
+        p.ready_fd_src = -1;
+
+        x = xcalloc(1, sizeof(*x));
+        x->report_fd = -1;
+        x->pod = pod;
+        snprintf(x->app, sizeof(x->app), "%s", a->spec->name);
+        x->ops = ops;
+        x->ctx = ctx;
+        x->tty = req->tty;
+        r = spawn_app(&p, &x->pid, &report_fd);
+        if (mnt >= 0)
+                close(mnt);
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0 && fds[i] != pod->devnull_fd && fds[i] != slave)
+                        close(fds[i]);
+        if (slave >= 0)
+                close(slave);
+        if (r < 0) {
+                for (int k = 0; k < 3; k++)
+                        if (parent[k] >= 0)
+                                close(parent[k]);
+                if (master >= 0)
+                        close(master);
+                free(x);
+                return pod_err_set(err, r, "fork: %s", strerror(-r));
+        }
+        x->proc.on_exit = on_exec_exit;
+        pidtab_put(&pod->pids, x->pid, &x->proc);
+        x->report_fd = report_fd;       /* read at exit: an exec failure is exit 203 and a report */
+        uv_timer_init(&pod->loop, &x->drain_timer);
+        for (int k = 0; k < 2; k++) {
+                int fd = req->tty ? (k == 0 ? master : -1) : parent[k + 1];
+                if (fd < 0)
+                        continue;
+                x->sink[k].data = sink_data;
+                x->sink[k].eof = sink_eof;
+                if (io_out_start(&pod->loop, &x->out[k], fd, k + 1, 0, req->tty, &x->sink[k], on_out_eof) == 0) {
+                        x->out_used[k] = true;
+                        x->outs_open++;
+                }
+        }
+        if (req->stdin_open) {
+                if (req->tty) {
+                        io_in_share(&x->in, &x->out[0], EXEC_STDIN_QUEUE, on_stdin_drained);
+                        x->in_used = true;
+                } else if (io_in_start(&pod->loop, &x->in, parent[0], EXEC_STDIN_QUEUE, on_stdin_drained) == 0) {
+                        x->in_used = true;
+                }
+        }
+        x->next = pod->execs;
+        pod->execs = x;
+        log_debug("app %s: exec %s: pid %d", x->app, req->argv[0], (int)x->pid);
+        *ret = x;
+        return 0;
+}
+
+int exec_write_stdin(struct exec_session *x, const char *buf, size_t len)
+{
+        if (!x->in_used)
+                return -EPIPE;
+        return io_in_write(&x->in, buf, len);
+}
+
+void exec_close_stdin(struct exec_session *x)
+{
+        if (x->in_used)
+                io_in_close(&x->in);
+}
+
+int exec_resize(struct exec_session *x, unsigned short rows, unsigned short cols)
+{
+        struct winsize ws = { .ws_row = rows, .ws_col = cols };
+        uv_os_fd_t fd;
+        pid_t fg;
+
+        if (!x->tty || !x->out_used[0] || !x->out[0].open || uv_fileno((uv_handle_t *)&x->out[0].pipe, &fd) < 0)
+                return -ENOTTY;
+        if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+                return -errno;
+        fg = tcgetpgrp(fd);
+        if (fg > 0)
+                kill(-fg, SIGWINCH);
+        return 0;
+}
+
+int exec_signal(struct exec_session *x, int sig)
+{
+        if (x->reaped)
+                return -ESRCH;
+        kill(-x->pid, sig);
+        return kill(x->pid, sig) < 0 ? -errno : 0;
+}
+
+void exec_resume(struct exec_session *x)
+{
+        for (int k = 0; k < 2; k++)
+                if (x->out_used[k])
+                        io_out_resume(&x->out[k]);
+}
+
+pid_t exec_pid(const struct exec_session *x)
+{
+        return x->pid;
+}
+
+bool exec_tty(const struct exec_session *x)
+{
+        return x->tty;
+}
+
+void exec_detach(struct exec_session *x)
+{
+        x->ctx = NULL;
+        if (!x->reaped) {
+                kill(-x->pid, SIGKILL);
+                kill(x->pid, SIGKILL);
+        }
+        exec_resume(x);         /* what is left is read and dropped */
+}
+
+void exec_close_all(struct pod *pod)
+{
+        for (struct exec_session *x = pod->execs; x; x = x->next) {
+                x->ctx = NULL;
+                session_close(x);
+        }
+}
+
+void exec_free_all(struct pod *pod)
+{
+        while (pod->execs) {
+                struct exec_session *x = pod->execs;
+                pod->execs = x->next;
+                session_free(x);
+        }
+        exec_free_dead(pod);
+}
