@@ -43,6 +43,7 @@ bench:
 	bench/run.sh $(BUILD)
 	bench/io.sh $(BUILD)
 	bench/logs.sh $(BUILD)
+	bench/supervise.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

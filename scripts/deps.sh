@@ -6,7 +6,7 @@ set -euo pipefail
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev)
 runtime=(busybox-static iproute2 util-linux procps)
 test=(bats tmux expect python3 procps)
-bench=(tini catatonit conmon crun hyperfine golang-github-containers-common)
+bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6)
 
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
