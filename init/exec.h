@@ -41,7 +41,7 @@ struct exec_request {
         unsigned short rows, cols;
 };
 
-#define EXEC_MAX_PER_POD 64     /* exec sessions at once */
+#define EXEC_MAX_PER_POD 32     /* exec sessions at once (each holds one of the 64 control connections) */
 
 int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, const struct exec_ops *ops,
                void *ctx, struct exec_session **ret, struct pod_err *err);

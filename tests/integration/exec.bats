@@ -90,3 +90,18 @@ start_app() {
     assert_output_is 20000000
     assert_eq "$(pod_field "$UUID" state)" running "the pod after the execs"
 }
+
+@test "exec: at most 32 sessions at once in a pod; the 33rd is refused and the pod is fine" {
+    start_app
+    local i
+    for i in $(seq 1 32); do
+        bg "$PODCTL" --dir="$D" exec --app=web "$UUID" -- /probe sleep 66.5
+    done
+    wait_until 10 eval '[ "$(count_procs "^/probe sleep 66.5")" = 32 ]' || fail "32 sessions did not start: $(count_procs "^/probe sleep 66.5")"
+    run pc exec --app=web "$UUID" -- true
+    assert_status 1
+    assert_output_contains "32 exec sessions run in this pod, the most at once"
+    pkill -TERM -f "exec --app=web $UUID -- /probe sleep 66.5"
+    wait_until 10 eval '[ "$(count_procs "^/probe sleep 66.5")" = 0 ]' || fail "the sessions' commands outlived them"
+    wait_until 5 eval 'pc exec --app=web "$UUID" -- true' || fail "exec refused after the sessions ended"
+}

@@ -313,3 +313,20 @@ assert apps["web"]["exitedAt"] <= apps["db"]["exitedAt"], apps
     assert_failure
     assert_output_contains "cycle"
 }
+
+@test "the event log keeps the last 1024 events; an older --since is told how many it missed" {
+    run_detached "$IMG" --name=spin --restart=always --restart-backoff=0 --restart-reset-after=0 --exec=/probe -- exit 0
+    # Each run is 4 events (backoff, restart, exec, ready).
+    wait_until 30 eval '[ "$(pod_field "$UUID" apps.0.restarts)" -ge 300 ]' || fail "spin did not restart 300 times"
+    run ctl 'call:{"op":"events","since":1}'
+    assert_status 0
+    "$PYTHON" -c '
+import json, sys
+r = json.loads(sys.argv[1].split(" ", 2)[2])["result"]
+assert r["replayed"] == 1024, r
+assert r["missed"] > 0 and r["missed"] + r["replayed"] + 1 <= r["seq"] + 1, r
+' "${lines[0]}" || fail "events: ${lines[0]}"
+    run pc events --since=1 --no-follow "$UUID"
+    assert_status 0
+    assert_output_contains "older events are no longer kept (podinit keeps the last 1024)"
+}

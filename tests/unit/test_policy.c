@@ -241,3 +241,28 @@ TEST(lifecycle_table_cells)
         ASSERT_STREQ("dependency-failed", app_event_name(EV_DEP_FAILED));
         ASSERT_STREQ("ready", app_state_name(APP_READY));
 }
+
+TEST(policy_limits_code_map_and_deps)
+{
+        char buf[4096] = "";
+        size_t len = 0;
+        struct app_policy p;
+        struct pod_err err;
+
+        for (int i = 0; i <= POLICY_MAX_CODE_MAP; i++)
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%d=0", i ? "," : "", i + 1);
+        ASSERT(parse1(ANN_EXIT_CODE_MAP, buf, &p, &err) < 0);
+        ASSERT_CONTAINS(err.msg, "more than 64 codes");
+        len = 0;
+        for (int i = 0; i <= POLICY_MAX_DEPS; i++)
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%sa%d", i ? "," : "", i);
+        ASSERT(parse1(ANN_AFTER, buf, &p, &err) < 0);
+        ASSERT_CONTAINS(err.msg, "more than 64 apps");
+        /* exactly at the limits is fine */
+        len = 0;
+        for (int i = 0; i < POLICY_MAX_DEPS; i++)
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%sa%d", i ? "," : "", i);
+        ASSERT_EQ(0, parse1(ANN_AFTER, buf, &p, &err));
+        ASSERT_EQ(POLICY_MAX_DEPS, strv_length(p.after));
+        app_policy_done(&p);
+}
