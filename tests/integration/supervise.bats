@@ -222,6 +222,16 @@ assert apps["web"]["exitedAt"] <= apps["db"]["exitedAt"], apps
     wait_until 5 app_is "$UUID" 1 state ready || fail "probe readiness not seen"
 }
 
+@test "a readiness probe that outlives its timeout is killed and counts as a failure" {
+    run_detached "$IMG" --name=slow --ready=probe '--ready-probe=["/probe","sleep","33.5"]' \
+        --ready-probe-interval=100ms --ready-probe-timeout=200ms --exec=/probe -- sleep 60
+    wait_until 10 eval '[ "$(pod_field "$UUID" apps.0.probesFailed)" -ge 3 ]' || fail "probes did not time out"
+    assert_eq "$(pod_field "$UUID" apps.0.state)" running "never ready"
+    [ "$(count_procs '^/probe sleep 33.5')" -le 1 ] || fail "timed-out probes pile up: $(count_procs '^/probe sleep 33.5')"
+    grep -q "readiness probe still running after 200 ms; killing it" "$POD/console.log" ||
+        fail "no message about the killed probe"
+}
+
 @test "watchdog: an app that stops sending WATCHDOG=1 gets SIGABRT, restarts, then gives up" {
     run pc run "$IMG" --name=dog --ready=notify --watchdog=300ms --restart=on-failure --restart-max=1 \
         --restart-backoff=50ms \
