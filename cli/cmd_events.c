@@ -68,9 +68,14 @@ int cmd_events(int argc, char **argv)
                 { "no-follow", OPT_BOOL, &no_follow },
         };
         json_t *resp = NULL;
+        const char *pod = NULL;
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1 ||
-            (since && parse_long(since, 0, LONG_MAX, &since_n) < 0)) {
+        /* Flags before or after POD. */
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) == 0 && idx < argc) {
+                pod = argv[idx++];
+                args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err);
+        }
+        if (err.msg[0] || !pod || idx != argc || (since && parse_long(since, 0, LONG_MAX, &since_n) < 0)) {
                 if (err.msg[0])
                         log_error("events: %s", err.msg);
                 else if (since)
@@ -78,7 +83,7 @@ int cmd_events(int argc, char **argv)
                 fprintf(stderr, "usage: podctl events [--json] [--since=SEQ] [--no-follow] POD\n");
                 return 2;
         }
-        if (pod_find(argv[idx], &p, &err) < 0) {
+        if (pod_find(pod, &p, &err) < 0) {
                 log_error("events: %s", err.msg);
                 return 1;
         }
