@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -245,4 +246,32 @@ int rm_rf_at(int dirfd, const char *path)
         if (r < 0)
                 return r;
         return unlinkat(dirfd, path, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+int pty_open(unsigned short rows, unsigned short cols, int *ret_master, int *ret_slave)
+{
+        struct winsize ws = { .ws_row = rows ? rows : 24, .ws_col = cols ? cols : 80 };
+        int master, slave, unlock = 0, n;
+        char path[64];
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        snprintf(path, sizeof(path), "/dev/pts/%d", n);
+        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0) {
+                int r = -errno;
+                close(master);
+                return r;
+        }
+        /* The size is right before the program's first ioctl(TIOCGWINSZ). */
+        ioctl(master, TIOCSWINSZ, &ws);
+        *ret_master = master;
+        *ret_slave = slave;
+        return 0;
 }

@@ -37,5 +37,8 @@ int fd_set_nonblock(int fd, int on);
 int write_all(int fd, const void *buf, size_t len);
 /* read() exactly len bytes unless EOF comes first; returns bytes read or -errno. */
 ssize_t read_full(int fd, void *buf, size_t len);
+/* A new pty from /dev/ptmx (the current devpts), unlocked, rows x cols (0: 24x80),
+ * both ends O_CLOEXEC and O_NOCTTY. */
+int pty_open(unsigned short rows, unsigned short cols, int *ret_master, int *ret_slave);
 
 #endif

@@ -380,32 +380,13 @@ static void on_report(uv_poll_t *h, int status, int events)
  */
 static int open_pty(struct app *a, int *ret_master, int *ret_slave)
 {
-        struct winsize ws = { .ws_row = a->spec->tty_rows, .ws_col = a->spec->tty_cols };
-        int master, slave, unlock = 0, n;
-        char path[64];
+        int r = pty_open(a->spec->tty_rows, a->spec->tty_cols, ret_master, ret_slave);
 
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return -errno;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
-                int r = -errno;
-                close(master);
-                return r;
+        if (r == 0) {
+                a->io.rows = a->spec->tty_rows ? a->spec->tty_rows : 24;
+                a->io.cols = a->spec->tty_cols ? a->spec->tty_cols : 80;
         }
-        snprintf(path, sizeof(path), "/dev/pts/%d", n);
-        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0) {
-                int r = -errno;
-                close(master);
-                return r;
-        }
-        /* The size is right before the app's first ioctl(TIOCGWINSZ). */
-        ioctl(master, TIOCSWINSZ, &ws);
-        a->io.rows = ws.ws_row;
-        a->io.cols = ws.ws_col;
-        *ret_master = master;
-        *ret_slave = slave;
-        return 0;
+        return r;
 }
 
 static void on_out_eof(struct io_out *o);

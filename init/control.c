@@ -356,13 +356,8 @@ static void attach_finish(struct client *c)
         for (int k = 0; k < 2; k++)
                 if (c->at.pending_drop[k])
                         send_dropped(c, k);
-        j = json_pack("{s:s,s:i}", "app", a->spec->name, "shellCode", shell_code_from_wait(a->wstatus));
-        if (WIFEXITED(a->wstatus))
-                json_object_set_new(j, "exitCode", json_integer(WEXITSTATUS(a->wstatus)));
-        if (WIFSIGNALED(a->wstatus))
-                json_object_set_new(j, "signal", json_integer(WTERMSIG(a->wstatus)));
-        if (a->error[0])
-                json_object_set_new(j, "error", json_string(a->error));
+        j = app_exit_json(a);
+        json_object_set_new(j, "app", json_string(a->spec->name));
         send_json_frame(c, FRAME_EXIT, j);
         for (int k = 0; k < 2; k++)
                 io_out_unsubscribe(&c->at.sub[k]);

@@ -12,6 +12,7 @@
  */
 #include "init/exec.h"
 #include "init/pod.h"
+#include "common/fdutil.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -179,33 +180,6 @@ static void on_stdin_drained(struct io_in *in)
                 x->ops->stdin_drained(x->ctx);
 }
 
-static int open_pty(unsigned short rows, unsigned short cols, int *ret_master, int *ret_slave)
-{
-        struct winsize ws = { .ws_row = rows ? rows : 24, .ws_col = cols ? cols : 80 };
-        int master, slave, unlock = 0, n;
-        char path[64];
-
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return -errno;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
-                int r = -errno;
-                close(master);
-                return r;
-        }
-        snprintf(path, sizeof(path), "/dev/pts/%d", n);
-        slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0) {
-                int r = -errno;
-                close(master);
-                return r;
-        }
-        ioctl(master, TIOCSWINSZ, &ws);
-        *ret_master = master;
-        *ret_slave = slave;
-        return 0;
-}
-
 /* The app's environment, with the request's variables added or replacing. */
 static char **exec_env(char **base, char **add)
 {
@@ -250,7 +224,7 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
                         return pod_err_set(err, -errno, "app %s: its mount namespace: %s", a->spec->name, strerror(errno));
         }
         if (req->tty) {
-                if ((r = open_pty(req->rows, req->cols, &master, &slave)) < 0) {
+                if ((r = pty_open(req->rows, req->cols, &master, &slave)) < 0) {
                         if (mnt >= 0)
                                 close(mnt);
                         return pod_err_set(err, r, "allocating a pty: %s", strerror(-r));

@@ -95,7 +95,7 @@ wait_attached() {
     release_app busybox
     for i in 1 2 3; do
         wait_ok "${pids[$((i - 1))]}" "client $i" "$T/c$i.sum"
-        assert_eq "$(summary_of "$T/c$i.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "client $i EXIT"
+        assert_eq "$(summary_of "$T/c$i.sum" exit)" '{"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}' "client $i EXIT"
         assert_eq "$(summary_of "$T/c$i.sum" dropped-frames)" 0 "client $i DROPPED frames"
     done
     seq 1 5000 >"$T/want"
@@ -150,14 +150,14 @@ flood_app_ms() {
     assert_eq "$(summary_of "$T/reader.sum" dropped-frames)" 0 "DROPPED frames for the reader"
     assert_eq "$(stat -c %s "$T/reader.out")" "$n" "size of the reader's copy"
     assert_eq "$(tr -d 'x\n' <"$T/reader.out" | wc -c)" 0 "unexpected bytes in the reader's copy"
-    assert_eq "$(summary_of "$T/reader.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "reader's EXIT"
+    assert_eq "$(summary_of "$T/reader.sum" exit)" '{"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}' "reader's EXIT"
     # The stuck client: what it got plus what it was told it missed is the whole stream.
     local got lost
     got=$(summary_of "$T/stuck.sum" stdout)
     lost=$(summary_of "$T/stuck.sum" "dropped-bytes stdout")
     assert_ge "$(summary_of "$T/stuck.sum" dropped-frames)" 1 "DROPPED frames for the stuck client"
     assert_eq "$(( got + ${lost:-0} ))" "$n" "stuck client: bytes received ($got) + bytes marked dropped (${lost:-0})"
-    assert_eq "$(summary_of "$T/stuck.sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "stuck client's EXIT"
+    assert_eq "$(summary_of "$T/stuck.sum" exit)" '{"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}' "stuck client's EXIT"
     # The log: every line (99 x's and a newline each).
     pc logs "$UUID" >"$T/log.out" || fail "podctl logs failed"
     assert_eq "$(tr -cd x <"$T/log.out" | wc -c)" $(( n / 100 * 99 )) "x's in the log"
@@ -186,7 +186,7 @@ flood_app_ms() {
     local n=2097152
     run attach_py --queue 268435456 --out "$T/bin.out" --timeout 60 "bytes:$n" close
     assert_status 0
-    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line 'exit {"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}'
     assert_line "dropped-frames 0"
     "$PYTHON" -c '
 import sys
@@ -227,7 +227,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     wait_attached 0 1
     release_app busybox
     wait_ok "$p" "client" "$T/sum"
-    assert_eq "$(summary_of "$T/sum" exit)" '{"app": "busybox", "exitCode": 0, "shellCode": 0}' "EXIT"
+    assert_eq "$(summary_of "$T/sum" exit)" '{"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}' "EXIT"
 }
 
 @test "CLOSE_STDIN ends cat's input (stream and tty): it exits 0 and the client gets EXIT" {
@@ -235,7 +235,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     run attach_py 'send:hello\n' 'expect:hello\n' close
     assert_status 0
     assert_line "stdout 6"
-    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line 'exit {"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}'
     assert_line "frames-after-exit 0"
     assert_line "end eof"
     wait_app_exited 0
@@ -245,7 +245,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     run_detached "$IMG" --stdin=tty --stdout=tty --exec=/bin/cat
     run attach_py 'send:hello\n' 'expect:hello\r\nhello\r\n' close
     assert_status 0
-    assert_line 'exit {"app": "busybox", "exitCode": 0, "shellCode": 0}'
+    assert_line 'exit {"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}'
     assert_line "end eof"
 }
 
@@ -254,7 +254,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
         -c 'trap "echo got-int; exit 9" INT; echo ready; while :; do sleep 0.1; done'
     run attach_py 'expect:ready' signal:2 'expect:got-int'
     assert_status 0
-    assert_line 'exit {"app": "busybox", "exitCode": 9, "shellCode": 9}'
+    assert_line 'exit {"app": "busybox", "code": 9, "exitCode": 9, "shellCode": 9}'
 }
 
 # ----------------------------------------------------------------- errors
@@ -363,7 +363,7 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     run attach_py --size 40x120 --expect-timeout 5 'send:echo start$((1+1)); sleep 100\n' 'expect:start2' \
         sleep:0.3 signal:2 'send:echo "alive$((6*7)):$?"\n' 'expect:alive42:130' 'send:exit 4\n'
     assert_status 0
-    assert_line 'exit {"app": "busybox", "exitCode": 4, "shellCode": 4}'
+    assert_line 'exit {"app": "busybox", "code": 4, "exitCode": 4, "shellCode": 4}'
 }
 
 @test "tty: TERM comes from podinit's environment, size from the attach request and RESIZE" {
