@@ -851,6 +851,62 @@ void app_on_exit(struct app *a, int wstatus)
 }
 
 /*
+ * Run a finished app again (docs/lifecycle.md "Mutable pods"; rkt's
+ * app/start after app/stop).  Its streams ended with its last run: they are
+ * closed now and made anew on the next loop iteration, when libuv has run
+ * their close callbacks, since the handles' memory is reused.  Clients that
+ * were still subscribed (rkt's raw attach sockets) are ended as at EOF.
+ * The log file carries on; the last run's rkt status file is removed, as
+ * rkt's stage0 does before app start.
+ */
+static void on_rerun_timer(uv_timer_t *t)
+{
+        struct app *a = container_of(t, struct app, restart_timer);
+        char path[512];
+
+        a->rerun_pending = false;
+        if (!app_state_final(a->state) || (a->pod->state != POD_STARTING && a->pod->state != POD_RUNNING))
+                return;
+        for (int k = 0; k < 2; k++) {
+                if (a->io.out_used[k])
+                        io_out_done(&a->io.out[k]);
+                memset(&a->io.out[k], 0, sizeof(a->io.out[k]));
+                a->io.out_used[k] = false;
+        }
+        memset(&a->io.in, 0, sizeof(a->io.in));
+        a->io.in_used = false;
+        a->io.outs_open = 0;
+        a->io.persistent = false;
+        if (a->log_ready)
+                app_log_rearm(&a->log);
+        a->log_finishing = false;
+        if (a->drain_timer_init)
+                uv_timer_stop(&a->drain_timer);
+        a->crash_streak = 0;
+        a->final_seq = 0;
+        a->final_code = 0;
+        a->rkt_code = -1;
+        snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
+        unlink(path);
+        app_start(a);
+}
+
+void app_rerun(struct app *a)
+{
+        if (a->rerun_pending || !app_state_final(a->state))
+                return;
+        for (int k = 0; k < 2; k++)
+                if (a->io.out_used[k]) {
+                        io_out_drop_subscribers(&a->io.out[k]);
+                        io_out_close(&a->io.out[k]);
+                }
+        if (a->io.in.stream && !uv_is_closing((uv_handle_t *)&a->io.in.pipe) && a->io.in.own)
+                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
+        a->rerun_pending = true;
+        uv_timer_start(&a->restart_timer, on_rerun_timer, 0, 0);
+}
+
+/*
  * Stop one app (docs/lifecycle.md "Stopping"): its stop signal to its
  * process group, SIGKILL to it and whatever it left in its cgroup after its
  * stop timeout.  The stop ends as soon as the process is reaped.  An app

@@ -159,10 +159,13 @@ int pod_app_start_req(struct pod *pod, struct app *a, struct pod_err *err)
 {
         if (pod->state != POD_STARTING && pod->state != POD_RUNNING)
                 return pod_err_set(err, -ESHUTDOWN, "the pod is stopping");
-        if (a->state != APP_CREATED)
-                return pod_err_set(err, -EALREADY, "app %s is %s; an app starts once (remove it and add it again to run it anew)",
-                                   a->spec->name, app_state_name(a->state));
         a->want_start = true;
+        if (app_state_final(a->state)) {
+                app_rerun(a);           /* a new run, with new streams, on the next loop iteration */
+                return 0;
+        }
+        if (a->state != APP_CREATED)
+                return 0;               /* already running or starting: nothing to do (rkt's app/start) */
         pod_start_ready_apps(pod);
         return 0;
 }

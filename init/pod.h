@@ -101,6 +101,7 @@ struct app {
         int final_code;                 /* shell code after the exit-code map */
         uv_timer_t restart_timer, stop_timer;
         bool timers_init;
+        bool rerun_pending;             /* app start of a finished app: runs on the next iteration */
         struct pod_child proc;          /* the app's main process in the reaper's table */
         /* Readiness (init/ready.c). */
         int notify_fd;                  /* NOTIFY_SOCKET datagram socket, -1 if none */
@@ -213,6 +214,8 @@ struct json_t *app_exit_json(const struct app *a);
 /* Did its last run fail (its code, after the app's map, is not 0)? */
 bool app_failed(const struct app *a);
 void app_signal(struct app *a, int sig);
+/* Run a finished (exited or failed) app again, with new streams (app start, rkt's app/start). */
+void app_rerun(struct app *a);
 /* Stop one app: its stop signal, SIGKILL after its stop timeout (or at once if force). */
 void app_stop(struct app *a, bool force);
 /* Run the pod's start policy: start every wanted app whose ordering is satisfied. */

@@ -151,6 +151,18 @@ void io_out_unsubscribe(struct io_sub *s)
         s->next = s->prev = NULL;
 }
 
+void io_out_drop_subscribers(struct io_out *o)
+{
+        struct io_sub *s, *next;
+
+        for (s = o->subs; s; s = next) {
+                next = s->next;
+                if (s->eof)
+                        s->eof(s, o);
+                io_out_unsubscribe(s);  /* in case its eof did not */
+        }
+}
+
 void io_out_done(struct io_out *o)
 {
         ring_done(&o->ring);

@@ -63,6 +63,8 @@ void io_out_read_now(struct io_out *o);
 void io_out_close(struct io_out *o);
 void io_out_subscribe(struct io_out *o, struct io_sub *s);
 void io_out_unsubscribe(struct io_sub *s);
+/* End every subscriber (its eof callback, which must unsubscribe it), as at EOF. */
+void io_out_drop_subscribers(struct io_out *o);
 /* Free the ring; the handle must be closed and its close callback run. */
 void io_out_done(struct io_out *o);
 

@@ -142,6 +142,18 @@ static void on_partial_timeout(uv_timer_t *t)
         flush(s);       /* at most one line's bytes; the next read honours the push-back */
 }
 
+void app_log_rearm(struct app_log *al)
+{
+        for (int k = 0; k < 2; k++) {
+                struct log_stream *s = &al->s[k];
+                s->eof = false;
+                s->out = NULL;
+                s->len = 0;
+                s->mid_line = false;
+                s->suppressing = false;
+        }
+}
+
 void app_log_break(struct app_log *al)
 {
         struct stamp st;

@@ -75,6 +75,8 @@ struct io_sink *app_log_sink(struct app_log *al, int stream);
 /* The app's process ended and another run follows: a line waiting for its
  * newline ends here (an F record), so two runs never share a line. */
 void app_log_break(struct app_log *al);
+/* A new run of the app after its streams ended: the streams may carry output again. */
+void app_log_rearm(struct app_log *al);
 /* Once every logged stream has ended: write the rest, sync, then done(arg). */
 void app_log_finish(struct app_log *al, void (*done)(void *arg), void *arg);
 /* Close the timers (in the loop); app_log_free() after the loop has ended. */

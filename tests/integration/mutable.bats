@@ -64,9 +64,11 @@ manifest_apps() {
     run pc app add "$UUID" "$IMG" --name=bad --exec=/probe -- exit 0
     assert_failure
     assert_output_contains 'already has an app "bad"'
-    run pc app start "$UUID" --app=bad
-    assert_failure
-    assert_output_contains "an app starts once"
+    run pc app start "$UUID" --app=bad       # runs it again; it fails again, the pod stays
+    assert_status 0
+    wait_until 5 eval '[ "$(pc events --json --no-follow "$UUID" | grep -c "\"app\":\"bad\",\"event\":\"exit\"")" = 2 ]' ||
+        fail "bad did not run a second time"
+    assert_eq "$(pod_field "$UUID" state)" running "pod after a failing app's second run"
     run pc app start "$UUID" --app=nope
     assert_failure
     assert_output_contains 'no app "nope"'
@@ -152,4 +154,33 @@ manifest_apps() {
     run ctl 'call:{"op":"app-rm","app":"raw"}'
     assert_contains "${lines[0]}" '"ok":true'
     assert_eq "$(pod_field "$UUID" apps)" "[]" "apps after app-rm"
+}
+
+@test "app start of an app that exited or was stopped runs it again: new streams, the same log file, a fresh status" {
+    UUID=$(pc app sandbox -d) || fail "app sandbox -d failed"
+    POD=$D/pods/run/$UUID
+    pc app add "$UUID" "$IMG" --name=w --stdout=stream --log-attached \
+        --exec=/bin/sh -- -c 'n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n >/tmp/n; echo "run $n"; [ $n -ge 2 ] && exec sleep 60; exit 3'
+    pc app start "$UUID" --app=w
+    wait_until 5 app_is "$UUID" 0 state exited || fail "the first run did not end"
+    assert_eq "$(app_status_file w)" 3 "rkt status of the first run"
+    run pc app start "$UUID" --app=w
+    assert_status 0
+    wait_until 5 app_is "$UUID" 0 state ready || fail "the second run did not start"
+    [ ! -e "$POD/stage1/rootfs/rkt/status/w" ] || fail "the first run's status file is still there"
+    run attach_py --app w --streams stdout --replay 100 --timeout 3 'sleep:0.5' detach
+    assert_output_contains "stdout 6"       # "run 2\n": the new run's scrollback only
+    wait_until 5 eval 'pc logs --app=w "$UUID" | grep -q "run 2"' || fail "the second run's output is not in the log"
+    assert_eq "$(pc logs --app=w "$UUID")" "$(printf 'run 1\nrun 2')" "one log file across runs"
+    run pc app start "$UUID" --app=w
+    assert_status 0                         # already running: a no-op
+    run pc app stop "$UUID" --app=w
+    assert_status 0
+    assert_eq "$(app_status_file w)" 15 "rkt status after app stop (its real status, as rkt records it)"
+    run pc app start "$UUID" --app=w
+    assert_status 0
+    wait_until 5 app_is "$UUID" 0 state ready || fail "restart after app stop did not work"
+    EV=$BATS_TEST_TMPDIR/ev
+    pc events --json --no-follow "$UUID" >"$EV"
+    assert_eq "$(grep -c '"app":"w","event":"start"' "$EV")" 3 "start events"
 }
