@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's demo: a real two-app pod from a rootfs built from Debian's
-# busybox-static, shown with podctl list/status, then stopped and collected.
+# The README's demo: a real multi-app pod from a rootfs built from Debian's
+# busybox-static, shown with podctl list/status/logs/events/exec, then stopped
+# and collected.
 # usage: scripts/demo.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -22,10 +23,12 @@ say "A one-shot pod in the foreground: podctl run busybox.aci --exec=/bin/sh -- 
 podctl run "$work/busybox.aci" --name=hello --exec=/bin/sh -- \
   -c 'echo "hello from $AC_APP_NAME, pid $$ in pod $(hostname)"; exit 3' || echo "(pod exit code: $?)"
 
-say "A two-app pod, detached: a web server and a ticker (podctl run -d ... --- ...)"
+say "A three-app pod, detached: a web server, a ticker started after it, and a flaky job restarted on failure"
 uuid=$(podctl run -d --hostname=demo "$work/busybox.aci" --name=web --exec=/bin/httpd -- -f -p 8080 -h /etc \
-       --- "$work/busybox.aci" --name=ticker --user=app --group=app --exec=/bin/sh -- \
-       -c 'while true; do echo "tick $(date +%T) as $(id -un)"; sleep 1; done')
+       --- "$work/busybox.aci" --name=ticker --after=web --user=app --group=app --exec=/bin/sh -- \
+       -c 'while true; do echo "tick $(date +%T) as $(id -un)"; sleep 1; done' \
+       --- "$work/busybox.aci" --name=flaky --restart=on-failure --restart-backoff=200ms --restart-max=3 \
+       --essential=false --exec=/bin/sh -- -c 'echo "flaky: trying"; sleep 0.2; exit 1')
 echo "pod $uuid is ready"
 sleep 2
 
@@ -36,7 +39,11 @@ podctl status "${uuid:0:8}"
 say "The ticker's log so far: podctl logs --tail=3 --timestamps --app=ticker ${uuid:0:8}"
 podctl logs --tail=3 --timestamps --app=ticker "${uuid:0:8}"
 say "podctl status --json (first lines)"
-podctl status --json "$uuid" | head -n 12
+podctl status --json "$uuid" | sed -n "1,12p"     # sed reads it all: no SIGPIPE for podctl
+say "The flaky job's lifecycle: podctl events --no-follow ${uuid:0:8} | grep flaky"
+podctl events --no-follow "${uuid:0:8}" | grep flaky || true
+say "A command in the web app's context: podctl exec --app=web ${uuid:0:8} -- wget -qO- http://127.0.0.1:8080/passwd"
+podctl exec --app=web "${uuid:0:8}" -- wget -qO- http://127.0.0.1:8080/passwd || echo "(exec exit code: $?)"
 
 say "podctl stop ${uuid:0:8}"
 time podctl stop "${uuid:0:8}"
