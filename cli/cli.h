@@ -45,6 +45,15 @@ void pod_ref_done(struct pod_ref *p);
 /* Status document of a pod: from its control socket if running, else from disk. */
 int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err);
 
+/*
+ * app add and app rm rewrite <pod>/pod, serialised by an exclusive flock on
+ * <pod>/app.lock: lock it (*ret_podfd: the pod directory), read the manifest
+ * as JSON, and store new text atomically (fsync'd).  Messages name the file.
+ */
+int pod_manifest_lock(const struct pod_ref *p, int *ret_podfd, int *ret_lockfd, struct pod_err *err);
+int pod_manifest_load(int podfd, json_t **ret, struct pod_err *err);
+int pod_manifest_store(int podfd, const char *text, struct pod_err *err);
+
 /* client.c: the control socket. */
 struct ctl_conn;
 int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err);

@@ -15,8 +15,6 @@
 #include "common/fdutil.h"
 #include "common/log.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <time.h>
 
 struct app_cmd {
@@ -141,11 +139,12 @@ static int app_stop_and_wait(struct app_cmd *ac)
 
 static int app_rm(struct app_cmd *ac)
 {
+        struct pod_err err = { 0 };
         json_t *resp = NULL, *st = NULL, *pod = NULL;
         _cleanup_close_ int podfd = -1, lockfd = -1;
-        _cleanup_free_ char *data = NULL, *out = NULL, *stage2 = NULL;
+        _cleanup_free_ char *out = NULL, *stage2 = NULL;
         const char *s;
-        size_t len, i;
+        size_t i;
         int r;
 
         s = app_state(ac, &st);
@@ -159,18 +158,16 @@ static int app_rm(struct app_cmd *ac)
                 return 1;
         }
         json_decref(st);
-        podfd = open(ac->p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        lockfd = podfd < 0 ? -1 : openat(podfd, "app.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-                log_error("app rm: locking %s/app.lock: %s", ac->p.path, strerror(errno));
+        if (pod_manifest_lock(&ac->p, &podfd, &lockfd, &err) < 0) {
+                log_error("app rm: pod %s: %s", ac->p.uuid, err.msg);
                 return 1;
         }
         if (call(ac, json_pack("{s:s,s:s}", "op", "app-rm", "app", ac->app), &resp) < 0)
                 return 1;
         json_decref(resp);
         /* The manifest without it, then its image. */
-        if ((r = read_file_at(podfd, "pod", 1u << 20, &data, &len)) < 0 || !(pod = json_loadb(data, len, 0, NULL))) {
-                log_error("app rm: reading %s/pod: %s", ac->p.path, r < 0 ? strerror(-r) : "malformed");
+        if (pod_manifest_load(podfd, &pod, &err) < 0) {
+                log_error("app rm: pod %s: %s", ac->p.uuid, err.msg);
                 return 1;
         }
         {
@@ -183,8 +180,8 @@ static int app_rm(struct app_cmd *ac)
         }
         out = json_dumps(pod, JSON_INDENT(2));
         json_decref(pod);
-        if (!out || (r = write_file_atomic(podfd, "pod", out, strlen(out), 0640, WRITE_SYNC)) < 0) {
-                log_error("app rm: writing %s/pod: %s", ac->p.path, out ? strerror(-r) : "cannot serialise");
+        if (!out || pod_manifest_store(podfd, out, &err) < 0) {
+                log_error("app rm: pod %s: %s", ac->p.uuid, out ? err.msg : "the pod manifest cannot be serialised");
                 return 1;
         }
         stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", ac->app);

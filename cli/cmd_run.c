@@ -1096,11 +1096,10 @@ int cmd_app_add(int argc, char **argv)
         struct pod_ref p = { 0 };
         struct ctl_conn *c = NULL;
         struct pod_manifest *m = NULL;
-        _cleanup_free_ char *data = NULL, *out = NULL, *name = NULL, *stage2 = NULL;
+        _cleanup_free_ char *out = NULL, *name = NULL, *stage2 = NULL;
         _cleanup_close_ int podfd = -1, lockfd = -1;
         _cleanup_strv_ char **rargv = NULL;
         json_t *pod = NULL, *entry = NULL, *resp = NULL;
-        size_t len;
         int r, rc = 1;
 
         if (argc < 3 || argv[1][0] == '-') {
@@ -1129,15 +1128,8 @@ int cmd_app_add(int argc, char **argv)
                 log_error("app add: pod %s is not running (it is %s)", p.uuid, pod_dir_state_name(p.state));
                 goto out;
         }
-        podfd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        lockfd = podfd < 0 ? -1 : openat(podfd, "app.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-                log_error("app add: locking %s/app.lock: %s", p.path, strerror(errno));
-                goto out;
-        }
-        if ((r = read_file_at(podfd, "pod", POD_MANIFEST_MAX_BYTES, &data, &len)) < 0 ||
-            !(pod = json_loadb(data, len, 0, NULL)) || !json_is_array(json_object_get(pod, "apps"))) {
-                log_error("app add: reading the pod manifest %s/pod: %s", p.path, r < 0 ? strerror(-r) : "not a pod manifest");
+        if (pod_manifest_lock(&p, &podfd, &lockfd, &err) < 0 || pod_manifest_load(podfd, &pod, &err) < 0) {
+                log_error("app add: pod %s: %s", p.uuid, err.msg);
                 goto out;
         }
         if (ra.apps[0].name) {
@@ -1168,9 +1160,8 @@ int cmd_app_add(int argc, char **argv)
                 log_error("app add: pod %s: %s", p.uuid, err.msg);
                 goto undo;
         }
-        if ((r = write_file_atomic(podfd, "pod", out, strlen(out), 0640, WRITE_SYNC)) < 0) {
-                log_error("app add: writing %s/pod: %s (the app is in the pod; `podctl app rm` removes it)", p.path,
-                          strerror(-r));
+        if (pod_manifest_store(podfd, out, &err) < 0) {
+                log_error("app add: pod %s: %s (the app is in the pod; `podctl app rm` removes it)", p.uuid, err.msg);
                 goto out;
         }
         rc = 0;

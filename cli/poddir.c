@@ -1,11 +1,13 @@
 /* Pods on disk: listing, lookup by UUID prefix, and the status document. */
 #include "cli/cli.h"
 #include "common/fdutil.h"
+#include "common/manifest.h"
 #include "common/podstate.h"
 #include "common/uuid.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 static const struct {
@@ -178,4 +180,43 @@ int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err)
                 }
         }
         return status_from_disk(p, ret, err);
+}
+
+int pod_manifest_lock(const struct pod_ref *p, int *ret_podfd, int *ret_lockfd, struct pod_err *err)
+{
+        _cleanup_close_ int podfd = open(p->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int lockfd = podfd < 0 ? -1 : openat(podfd, "app.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+                return pod_err_set(err, -errno, "locking %s/app.lock: %s", p->path, strerror(errno));
+        *ret_podfd = TAKE_FD(podfd);
+        *ret_lockfd = TAKE_FD(lockfd);
+        return 0;
+}
+
+int pod_manifest_load(int podfd, json_t **ret, struct pod_err *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        json_t *pod;
+        int r;
+
+        if ((r = read_file_at(podfd, "pod", POD_MANIFEST_MAX_BYTES, &data, &len)) < 0)
+                return pod_err_set(err, r, "reading the pod manifest: %s", strerror(-r));
+        pod = json_loadb(data, len, 0, NULL);
+        if (!json_is_array(json_object_get(pod, "apps"))) {
+                json_decref(pod);
+                return pod_err_set(err, -EINVAL, "reading the pod manifest: not a pod manifest");
+        }
+        *ret = pod;
+        return 0;
+}
+
+int pod_manifest_store(int podfd, const char *text, struct pod_err *err)
+{
+        int r = write_file_atomic(podfd, "pod", text, strlen(text), 0640, WRITE_SYNC);
+
+        if (r < 0)
+                return pod_err_set(err, r, "writing the pod manifest: %s", strerror(-r));
+        return 0;
 }
