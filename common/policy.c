@@ -88,9 +88,8 @@ static int ann_names(const struct kv *ann, size_t n_ann, const char *where, cons
                 if (!acname_valid(one))
                         return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not an app name (expected a comma-separated list such as \"db,cache\")",
                                            where, name, one);
-                for (char **e = list; e && *e; e++)
-                        if (!strcmp(*e, one))
-                                return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is listed twice", where, name, one);
+                if (strv_contains(list, one))
+                        return pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is listed twice", where, name, one);
                 if (strv_length(list) >= POLICY_MAX_DEPS)
                         return pod_err_set(err, -E2BIG, "%s: %s: more than %d apps", where, name, POLICY_MAX_DEPS);
                 strv_push(&list, one);
@@ -180,16 +179,14 @@ int app_policy_parse(const struct kv *ann, size_t n_ann, const char *where, stru
         int r;
 
         if ((v = kv_get(ann, n_ann, ANN_RESTART))) {
-                if (!strcmp(v, "never"))
-                        p.restart = RESTART_NEVER;
-                else if (!strcmp(v, "on-failure"))
-                        p.restart = RESTART_ON_FAILURE;
-                else if (!strcmp(v, "always"))
-                        p.restart = RESTART_ALWAYS;
-                else {
+                int k = RESTART_ALWAYS;
+                while (k >= RESTART_NEVER && strcmp(v, restart_policy_name((enum restart_policy)k)))
+                        k--;
+                if (k < RESTART_NEVER) {
                         r = pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not never, on-failure or always", where, ANN_RESTART, v);
                         goto fail;
                 }
+                p.restart = (enum restart_policy)k;
         }
         if ((r = ann_duration(ann, n_ann, where, ANN_RESTART_BACKOFF, true, &p.backoff_ms, err)) < 0 ||
             (r = ann_duration(ann, n_ann, where, ANN_RESTART_BACKOFF_MAX, true, &p.backoff_max_ms, err)) < 0 ||
@@ -271,13 +268,9 @@ int app_policy_parse(const struct kv *ann, size_t n_ann, const char *where, stru
             (r = ann_names(ann, n_ann, where, ANN_REQUIRES, &p.requires, err)) < 0)
                 goto fail;
         /* requires implies after */
-        for (char **q = p.requires; q && *q; q++) {
-                bool found = false;
-                for (char **e = p.after; e && *e; e++)
-                        found |= !strcmp(*e, *q);
-                if (!found)
+        for (char **q = p.requires; q && *q; q++)
+                if (!strv_contains(p.after, *q))
                         strv_push(&p.after, *q);
-        }
         *ret = p;
         return 0;
 fail:

@@ -141,6 +141,42 @@ int strv_push(char ***v, const char *s)
         return 0;
 }
 
+bool strv_contains(char *const *v, const char *s)
+{
+        for (; v && *v; v++)
+                if (!strcmp(*v, s))
+                        return true;
+        return false;
+}
+
+void strv_env_set(char ***envp, const char *name, const char *value, bool overwrite)
+{
+        size_t nl = strlen(name);
+        char *kv;
+
+        for (char **e = *envp; e && *e; e++)
+                if (!strncmp(*e, name, nl) && (*e)[nl] == '=') {
+                        if (overwrite) {
+                                free(*e);
+                                *e = xasprintf("%s=%s", name, value);
+                        }
+                        return;
+                }
+        kv = xasprintf("%s=%s", name, value);
+        strv_push(envp, kv);
+        free(kv);
+}
+
+const char *strv_env_get(char **envp, const char *name)
+{
+        size_t nl = strlen(name);
+
+        for (char **e = envp; e && *e; e++)
+                if (!strncmp(*e, name, nl) && (*e)[nl] == '=')
+                        return *e + nl + 1;
+        return NULL;
+}
+
 bool str_startswith(const char *s, const char *prefix)
 {
         return strncmp(s, prefix, strlen(prefix)) == 0;

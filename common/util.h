@@ -70,6 +70,11 @@ size_t strv_length(char *const *v);
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 int strv_push(char ***v, const char *s);
+bool strv_contains(char *const *v, const char *s);
+/* An environment vector: set NAME=VALUE (replacing an existing NAME only if overwrite). */
+void strv_env_set(char ***envp, const char *name, const char *value, bool overwrite);
+/* The value of NAME in an environment vector, or NULL. */
+const char *strv_env_get(char **envp, const char *name);
 
 bool str_startswith(const char *s, const char *prefix);
 /* Parse a decimal integer in [min,max]; 0 or -EINVAL/-ERANGE. */

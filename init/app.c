@@ -30,31 +30,6 @@
 #include <termios.h>
 #include <sys/wait.h>
 
-static void env_set(char ***envp, const char *name, const char *value, bool overwrite)
-{
-        size_t nl = strlen(name);
-        for (char **e = *envp; e && *e; e++)
-                if (!strncmp(*e, name, nl) && (*e)[nl] == '=') {
-                        if (overwrite) {
-                                free(*e);
-                                *e = xasprintf("%s=%s", name, value);
-                        }
-                        return;
-                }
-        char *kv = xasprintf("%s=%s", name, value);
-        strv_push(envp, kv);
-        free(kv);
-}
-
-static const char *env_get(char **envp, const char *name)
-{
-        size_t nl = strlen(name);
-        for (char **e = envp; e && *e; e++)
-                if (!strncmp(*e, name, nl) && (*e)[nl] == '=')
-                        return *e + nl + 1;
-        return NULL;
-}
-
 /* rkt's env file: one KEY=VALUE per line; values with a newline cannot be
  * represented and are left out of the file (the app still gets them). */
 static int write_env_file(const struct app *a)
@@ -279,20 +254,20 @@ int app_prepare(struct app *a, struct pod_err *err)
                 home = xstrdup(p->uid == 0 ? "/root" : "/");
         }
         for (size_t i = 0; i < s->n_env; i++)
-                env_set(&p->envp, s->env[i].name, s->env[i].value, true);
-        env_set(&p->envp, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", false);
-        env_set(&p->envp, "SHELL", "/bin/sh", false);
+                strv_env_set(&p->envp, s->env[i].name, s->env[i].value, true);
+        strv_env_set(&p->envp, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", false);
+        strv_env_set(&p->envp, "SHELL", "/bin/sh", false);
         if (*uname) {
-                env_set(&p->envp, "USER", uname, false);
-                env_set(&p->envp, "LOGNAME", uname, false);
+                strv_env_set(&p->envp, "USER", uname, false);
+                strv_env_set(&p->envp, "LOGNAME", uname, false);
         }
-        env_set(&p->envp, "HOME", home, false);
+        strv_env_set(&p->envp, "HOME", home, false);
         if (pod_app_uses(a->spec, IO_TTY) || pod_app_uses(a->spec, IO_INTERACTIVE))
-                env_set(&p->envp, "TERM", getenv("TERM") && *getenv("TERM") ? getenv("TERM") : "xterm", false);
-        env_set(&p->envp, "AC_APP_NAME", a->spec->name, true);
+                strv_env_set(&p->envp, "TERM", getenv("TERM") && *getenv("TERM") ? getenv("TERM") : "xterm", false);
+        strv_env_set(&p->envp, "AC_APP_NAME", a->spec->name, true);
         if (!p->envp)
                 p->envp = xcalloc(1, sizeof(char *));
-        p->path_env = xstrdup(env_get(p->envp, "PATH"));
+        p->path_env = xstrdup(strv_env_get(p->envp, "PATH"));
 
         if ((r = ready_prepare(a, err)) < 0)
                 return r;
@@ -306,6 +281,40 @@ int app_prepare(struct app *a, struct pod_err *err)
                 return r;
         a->rkt_code = -1;
         return 0;
+}
+
+int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_fd, int stderr_fd,
+                     struct exec_plan *ret)
+{
+        int mnt = -1;
+
+        if (a->plan.own_mount_ns) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
+                if ((mnt = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                        return -errno;
+        }
+        *ret = a->plan;
+        ret->argv = argv;
+        ret->stdin_fd = stdin_fd;
+        ret->stdout_fd = stdout_fd;
+        ret->stderr_fd = stderr_fd;
+        ret->ctty_fd = -1;
+        ret->interactive = false;
+        ret->own_mount_ns = false;
+        ret->join_mnt_ns_fd = mnt;
+        ret->ready_fd_src = -1;
+        return 0;
+}
+
+void app_write_rkt_status(const struct app *a)
+{
+        char path[512];
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
+        if ((r = rkt_status_write(AT_FDCWD, path, a->rkt_code)) < 0)
+                log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
 }
 
 void app_write_status(const struct app *a)
@@ -348,10 +357,11 @@ void app_report_consume(struct app *a)
                 a->exec_ns = now_real_ns();
                 app_fire(a, EV_EXEC, NULL);
                 ready_on_exec(a);
-                app_write_status(a);
                 pod_app_running(a->pod, a);
                 if (a->pol->ready == READY_EXEC && a->state == APP_RUNNING)
-                        app_set_ready(a, NULL);
+                        app_set_ready(a, NULL);         /* writes the status */
+                else
+                        app_write_status(a);
         } else if (r == 0 && !a->exec_ns) {
                 a->exec_ns = now_real_ns();     /* exec'd, but a stop came first */
         }
@@ -571,7 +581,6 @@ void app_start(struct app *a)
                 a->report_poll_active = true;
                 uv_poll_start(&a->report_poll, UV_READABLE | UV_DISCONNECT, on_report);
         }
-        app_write_status(a);
         return;
 failed:
         log_error("app %s: %s", a->spec->name, a->error);
@@ -589,9 +598,7 @@ static void cgroup_app_kill_rest(struct app *a);
 static void log_finished(void *arg)
 {
         struct app *a = arg;
-        char path[512];
         json_t *extra;
-        int r;
 
         if (app_state_final(a->state))
                 return;
@@ -615,10 +622,7 @@ static void log_finished(void *arg)
                 a->state = a->give_up ? APP_FAILED : APP_EXITED;
         }
 
-        snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
-        r = rkt_status_write(AT_FDCWD, path, a->rkt_code);
-        if (r < 0)
-                log_warn("app %s: writing %s: %s", a->spec->name, path, strerror(-r));
+        app_write_rkt_status(a);
         control_app_exited(a->pod, a);
         app_write_status(a);
         pod_app_exited(a->pod, a);
@@ -900,8 +904,7 @@ void app_rerun(struct app *a)
                         io_out_drop_subscribers(&a->io.out[k]);
                         io_out_close(&a->io.out[k]);
                 }
-        if (a->io.in.stream && !uv_is_closing((uv_handle_t *)&a->io.in.pipe) && a->io.in.own)
-                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
+        io_in_close_now(&a->io.in);
         a->rerun_pending = true;
         uv_timer_start(&a->restart_timer, on_rerun_timer, 0, 0);
 }
@@ -1127,12 +1130,7 @@ void app_close_handles(struct app *a)
         for (int k = 0; k < 2; k++)
                 if (a->io.out_used[k])
                         io_out_close(&a->io.out[k]);
-        if (a->io.in_used && a->io.in.own && a->io.in.open) {
-                a->io.in.open = false;
-                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
-        }
-        if (a->io.in.close_pending && !uv_is_closing((uv_handle_t *)&a->io.in.pipe))
-                uv_close((uv_handle_t *)&a->io.in.pipe, NULL);
+        io_in_close_now(&a->io.in);
         a->io.in_used = false;
         if (a->drain_timer_init && !uv_is_closing((uv_handle_t *)&a->drain_timer))
                 uv_close((uv_handle_t *)&a->drain_timer, NULL);

@@ -863,6 +863,16 @@ static const struct {
         { "reopen-log", op_reopen_log },
 };
 
+/* Operations after which the connection carries a stream (docs/protocol.md). */
+static const struct {
+        const char *name;
+        json_t *(*fn)(struct control *, json_t *, json_t *, struct client *);
+} stream_ops[] = {
+        { "attach", op_attach },
+        { "events", op_events },
+        { "exec", op_exec },
+};
+
 static void handle_request(struct client *c, const uint8_t *data, size_t len)
 {
         json_error_t je;
@@ -887,17 +897,15 @@ static void handle_request(struct client *c, const uint8_t *data, size_t len)
                 resp = error_response(id, "bad-request", "request has no \"op\" string");
                 goto out;
         }
-        if (!strcmp(json_string_value(op), "attach") || !strcmp(json_string_value(op), "events") ||
-            !strcmp(json_string_value(op), "exec")) {
-                resp = !strcmp(json_string_value(op), "attach") ? op_attach(c->ctl, id, req, c)
-                       : !strcmp(json_string_value(op), "events") ? op_events(c->ctl, id, req, c)
-                                                                  : op_exec(c->ctl, id, req, c);
-                if (!resp) {
-                        json_decref(req);
-                        return;
+        for (size_t i = 0; i < ARRAY_SIZE(stream_ops); i++)
+                if (!strcmp(stream_ops[i].name, json_string_value(op))) {
+                        /* NULL: answered, and the connection now carries the stream. */
+                        if (!(resp = stream_ops[i].fn(c->ctl, id, req, c))) {
+                                json_decref(req);
+                                return;
+                        }
+                        goto out;
                 }
-                goto out;
-        }
         for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
                 if (!strcmp(ops[i].name, json_string_value(op))) {
                         resp = ops[i].fn(c->ctl, id, req);

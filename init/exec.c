@@ -58,12 +58,7 @@ static void session_close(struct exec_session *x)
         for (int k = 0; k < 2; k++)
                 if (x->out_used[k])
                         io_out_close(&x->out[k]);
-        if (x->in_used && x->in.own && x->in.open) {
-                x->in.open = false;
-                uv_close((uv_handle_t *)&x->in.pipe, NULL);
-        }
-        if (x->in.close_pending && !uv_is_closing((uv_handle_t *)&x->in.pipe))
-                uv_close((uv_handle_t *)&x->in.pipe, NULL);
+        io_in_close_now(&x->in);
         uv_close((uv_handle_t *)&x->drain_timer, NULL);
 }
 
@@ -180,24 +175,29 @@ static void on_stdin_drained(struct io_in *in)
                 x->ops->stdin_drained(x->ctx);
 }
 
-/* The app's environment, with the request's variables added or replacing. */
+/* The app's environment, with the request's NAME=VALUE variables added or replacing. */
 static char **exec_env(char **base, char **add)
 {
         char **env = strv_copy(base);
 
         for (char **a = add; a && *a; a++) {
-                size_t nl = strcspn(*a, "=");
-                bool done = false;
-                for (char **e = env; e && *e && !done; e++)
-                        if (!strncmp(*e, *a, nl) && (*e)[nl] == '=') {
-                                free(*e);
-                                *e = xstrdup(*a);
-                                done = true;
-                        }
-                if (!done)
-                        strv_push(&env, *a);
+                _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
+                strv_env_set(&env, name, *a + strlen(name) + 1, true);
         }
         return env;
+}
+
+/* Close the command's ends of its streams (the pty slave once, never /dev/null). */
+static void close_child_ends(int fds[3], int *slave, int devnull)
+{
+        for (int i = 0; i < 3; i++) {
+                if (fds[i] >= 0 && fds[i] != devnull && fds[i] != *slave)
+                        close(fds[i]);
+                fds[i] = -1;
+        }
+        if (*slave >= 0)
+                close(*slave);
+        *slave = -1;
 }
 
 int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, const struct exec_ops *ops,
@@ -205,10 +205,10 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
 {
         struct exec_session *x;
         struct exec_plan p;
-        int fds[3] = { -1, -1, -1 }, parent[3] = { -1, -1, -1 }, master = -1, slave = -1, mnt = -1, report_fd, r;
+        /* fds: the command's stdin, stdout, stderr; parent: PID 1's ends (pipes). */
+        int fds[3] = { -1, -1, -1 }, parent[3] = { -1, -1, -1 }, master = -1, slave = -1, report_fd, r;
         unsigned n = 0;
         _cleanup_strv_ char **env = NULL;
-        char path[64];
 
         for (struct exec_session *s = pod->execs; s; s = s->next)
                 n++;
@@ -217,18 +217,9 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
         if (a->reaped || (a->state != APP_RUNNING && a->state != APP_READY))
                 return pod_err_set(err, -ESRCH, "app %s is %s; exec needs it running", a->spec->name,
                                    app_state_name(a->state));
-        if (a->plan.own_mount_ns) {
-                snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
-                mnt = open(path, O_RDONLY | O_CLOEXEC);
-                if (mnt < 0)
-                        return pod_err_set(err, -errno, "app %s: its mount namespace: %s", a->spec->name, strerror(errno));
-        }
         if (req->tty) {
-                if ((r = pty_open(req->rows, req->cols, &master, &slave)) < 0) {
-                        if (mnt >= 0)
-                                close(mnt);
+                if ((r = pty_open(req->rows, req->cols, &master, &slave)) < 0)
                         return pod_err_set(err, r, "allocating a pty: %s", strerror(-r));
-                }
                 fds[0] = fds[1] = fds[2] = slave;     /* input is forwarded only with stdin_open */
         } else {
                 for (int i = 0; i < 3; i++) {
@@ -238,33 +229,20 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
                                 continue;
                         }
                         if (pipe2(pfd, O_CLOEXEC) < 0) {
-                                r = -errno;
-                                for (int k = 0; k < 3; k++) {
-                                        if (parent[k] >= 0)
-                                                close(parent[k]);
-                                        if (fds[k] >= 0 && fds[k] != pod->devnull_fd)
-                                                close(fds[k]);
-                                }
-                                if (mnt >= 0)
-                                        close(mnt);
-                                return pod_err_set(err, r, "pipe: %s", strerror(-r));
+                                r = pod_err_set(err, -errno, "pipe: %s", strerror(errno));
+                                goto fail;
                         }
                         fds[i] = i == 0 ? pfd[0] : pfd[1];
                         parent[i] = i == 0 ? pfd[1] : pfd[0];
                 }
         }
         env = exec_env(a->plan.envp, req->env);
-        p = a->plan;
-        p.argv = req->argv;
+        if ((r = app_command_plan(a, req->argv, fds[0], fds[1], fds[2], &p)) < 0) {
+                r = pod_err_set(err, r, "app %s: its mount namespace: %s", a->spec->name, strerror(-r));
+                goto fail;
+        }
         p.envp = env;
-        p.stdin_fd = fds[0];
-        p.stdout_fd = fds[1];
-        p.stderr_fd = fds[2];
-        p.ctty_fd = req->tty ? slave : -1;
-        p.interactive = false;
-        p.own_mount_ns = false;
-        p.join_mnt_ns_fd = mnt;
-        p.ready_fd_src = -1;
+        p.ctty_fd = slave;
 
         x = xcalloc(1, sizeof(*x));
         x->report_fd = -1;
@@ -274,21 +252,13 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
         x->ctx = ctx;
         x->tty = req->tty;
         r = spawn_app(&p, &x->pid, &report_fd);
-        if (mnt >= 0)
-                close(mnt);
-        for (int i = 0; i < 3; i++)
-                if (fds[i] >= 0 && fds[i] != pod->devnull_fd && fds[i] != slave)
-                        close(fds[i]);
-        if (slave >= 0)
-                close(slave);
+        if (p.join_mnt_ns_fd >= 0)
+                close(p.join_mnt_ns_fd);
+        close_child_ends(fds, &slave, pod->devnull_fd);        /* the child has its copies */
         if (r < 0) {
-                for (int k = 0; k < 3; k++)
-                        if (parent[k] >= 0)
-                                close(parent[k]);
-                if (master >= 0)
-                        close(master);
                 free(x);
-                return pod_err_set(err, r, "fork: %s", strerror(-r));
+                r = pod_err_set(err, r, "fork: %s", strerror(-r));
+                goto fail;
         }
         x->proc.on_exit = on_exec_exit;
         pidtab_put(&pod->pids, x->pid, &x->proc);
@@ -318,6 +288,14 @@ int exec_start(struct pod *pod, struct app *a, const struct exec_request *req, c
         log_debug("app %s: exec %s: pid %d", x->app, req->argv[0], (int)x->pid);
         *ret = x;
         return 0;
+fail:
+        close_child_ends(fds, &slave, pod->devnull_fd);
+        for (int i = 0; i < 3; i++)
+                if (parent[i] >= 0)
+                        close(parent[i]);
+        if (master >= 0)
+                close(master);
+        return r;
 }
 
 int exec_write_stdin(struct exec_session *x, const char *buf, size_t len)

@@ -29,32 +29,8 @@ static void event_log_push(struct pod *pod, json_t *ev)
         control_event(pod, ev);
 }
 
-int app_fire(struct app *a, enum app_event ev, json_t *extra)
-{
-        int to = app_next_state(a->state, ev);
-        json_t *rec;
-
-        if (to < 0) {
-                log_debug("app %s: event %s ignored in state %s", a->spec->name, app_event_name(ev),
-                          app_state_name(a->state));
-                json_decref(extra);
-                return -EINVAL;
-        }
-        rec = extra ? extra : json_object();
-        json_object_set_new(rec, "type", json_string("app"));
-        json_object_set_new(rec, "app", json_string(a->spec->name));
-        json_object_set_new(rec, "event", json_string(app_event_name(ev)));
-        json_object_set_new(rec, "from", json_string(app_state_name(a->state)));
-        json_object_set_new(rec, "to", json_string(app_state_name((enum app_state)to)));
-        if (a->pid > 0 && ev != EV_START && ev != EV_RESTART)
-                json_object_set_new(rec, "pid", json_integer(a->pid));
-        a->state = (enum app_state)to;
-        a->state_mono_ns = now_mono_ns();
-        event_log_push(a->pod, rec);
-        return 0;
-}
-
-void app_note(struct app *a, const char *event, json_t *extra)
+/* Record an app event (extra, consumed, may be NULL) and publish it. */
+static void app_record(struct app *a, const char *event, enum app_state to, bool with_pid, json_t *extra)
 {
         json_t *rec = extra ? extra : json_object();
 
@@ -62,10 +38,31 @@ void app_note(struct app *a, const char *event, json_t *extra)
         json_object_set_new(rec, "app", json_string(a->spec->name));
         json_object_set_new(rec, "event", json_string(event));
         json_object_set_new(rec, "from", json_string(app_state_name(a->state)));
-        json_object_set_new(rec, "to", json_string(app_state_name(a->state)));
-        if (a->pid > 0)
+        json_object_set_new(rec, "to", json_string(app_state_name(to)));
+        if (with_pid && a->pid > 0)
                 json_object_set_new(rec, "pid", json_integer(a->pid));
         event_log_push(a->pod, rec);
+}
+
+int app_fire(struct app *a, enum app_event ev, json_t *extra)
+{
+        int to = app_next_state(a->state, ev);
+
+        if (to < 0) {
+                log_debug("app %s: event %s ignored in state %s", a->spec->name, app_event_name(ev),
+                          app_state_name(a->state));
+                json_decref(extra);
+                return -EINVAL;
+        }
+        /* The pid of a start or restart event would be the previous run's. */
+        app_record(a, app_event_name(ev), (enum app_state)to, ev != EV_START && ev != EV_RESTART, extra);
+        a->state = (enum app_state)to;
+        return 0;
+}
+
+void app_note(struct app *a, const char *event, json_t *extra)
+{
+        app_record(a, event, a->state, true, extra);
 }
 
 void pod_event(struct pod *pod, const char *event, json_t *extra)

@@ -173,14 +173,6 @@ static void check_done(struct pod *pod)
                 pod_finish(pod);
 }
 
-static bool strv_contains(char *const *v, const char *s)
-{
-        for (; v && *v; v++)
-                if (!strcmp(*v, s))
-                        return true;
-        return false;
-}
-
 /* Does an app that starts after a still run?  Then a stops after it (reverse order). */
 static bool has_running_dependents(const struct pod *pod, const struct app *a)
 {
@@ -268,8 +260,6 @@ void pod_app_ready(struct pod *pod, struct app *a)
 /* A required app failed before a could start: a fails without running. */
 static void app_dependency_failed(struct pod *pod, struct app *a, const struct app *dep)
 {
-        char path[512];
-
         snprintf(a->error, sizeof(a->error), "requires app %s, which %s", dep->spec->name,
                  dep->state == APP_FAILED ? "failed" : "exited with a failure");
         log_error("app %s: not started: %s", a->spec->name, a->error);
@@ -278,8 +268,7 @@ static void app_dependency_failed(struct pod *pod, struct app *a, const struct a
         a->rkt_code = 1;
         a->exited_ns = now_real_ns();
         app_fire(a, EV_DEP_FAILED, json_pack("{s:s,s:s}", "requires", dep->spec->name, "error", a->error));
-        snprintf(path, sizeof(path), "%s/%s", S1_RKT_STATUS, a->spec->name);
-        (void)rkt_status_write(AT_FDCWD, path, a->rkt_code);
+        app_write_rkt_status(a);
         pod_app_exited(pod, a);
 }
 

@@ -89,7 +89,6 @@ struct app {
         bool oom_killed;                /* its main process was one of them */
         /* Supervision (docs/lifecycle.md). */
         const struct app_policy *pol;   /* &spec->pol */
-        uint64_t state_mono_ns;         /* when it entered its state */
         bool want_start;                /* the pod starts it once the apps it starts after are ready */
         bool keep_child_fds;            /* restartable: PID 1 keeps the child's stream ends for the next run */
         bool give_up;                   /* this exit reached the restart limit */
@@ -191,6 +190,8 @@ void app_set_ready(struct app *a, const char *status);
 /* Read the exec report now (a readiness message may come before it is seen). */
 void app_report_consume(struct app *a);
 void app_write_status(const struct app *a);
+/* rkt/status/<app>: its rkt_code, "%d\n", atomically (a failure is warned about). */
+void app_write_rkt_status(const struct app *a);
 
 /* mutable.c: free removed apps and ended exec sessions on the next loop iteration. */
 void pod_graveyard_schedule(struct pod *pod);
@@ -211,6 +212,16 @@ void app_start(struct app *a);
 void app_on_exit(struct app *a, int wstatus);
 /* The last exit as JSON: shellCode, code (after the app's map), exitCode or signal, error. */
 struct json_t *app_exit_json(const struct app *a);
+/*
+ * A plan for another command in the running app's context (a readiness probe,
+ * an exec): the app's own plan -- root, ids, capabilities, seccomp, rlimits,
+ * cgroup, environment -- with argv and stdio replaced, joining the app's mount
+ * namespace instead of making one.  Pointers are borrowed from the app's plan;
+ * ret->join_mnt_ns_fd (-1 if the app shares the pod's namespace) is the
+ * caller's to close.  -errno if the namespace cannot be opened.
+ */
+int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_fd, int stderr_fd,
+                     struct exec_plan *ret);
 /* Did its last run fail (its code, after the app's map, is not 0)? */
 bool app_failed(const struct app *a);
 void app_signal(struct app *a, int sig);

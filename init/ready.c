@@ -245,8 +245,7 @@ static void on_probe_timer(uv_timer_t *t)
 {
         struct app *a = container_of(t, struct app, probe_timer);
         struct exec_plan p;
-        int report_fd, mnt;
-        char path[64];
+        int report_fd, r;
 
         if (a->probe_pid > 0) {
                 /* Still running at its deadline: a failure (reaped as usual). */
@@ -257,30 +256,19 @@ static void on_probe_timer(uv_timer_t *t)
         }
         if (a->state != APP_RUNNING || a->reaped)
                 return;
-        /* The app's own plan, with the probe's argv, no streams, and its mount namespace. */
-        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
-        mnt = a->plan.own_mount_ns ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-        if (a->plan.own_mount_ns && mnt < 0) {
+        /* The app's own plan, with the probe's argv and no streams. */
+        if (app_command_plan(a, a->pol->probe_argv, a->pod->devnull_fd, a->pod->devnull_fd, a->pod->devnull_fd, &p) < 0) {
                 probe_schedule(a, a->pol->probe_interval_ms);
                 return;
         }
-        p = a->plan;
-        p.argv = a->pol->probe_argv;
-        p.stdin_fd = p.stdout_fd = p.stderr_fd = a->pod->devnull_fd;
-        p.ctty_fd = -1;
-        p.interactive = false;
-        p.own_mount_ns = false;
-        p.join_mnt_ns_fd = mnt;
-        p.ready_fd_src = -1;
-        if (spawn_app(&p, &a->probe_pid, &report_fd) < 0) {
+        r = spawn_app(&p, &a->probe_pid, &report_fd);
+        if (p.join_mnt_ns_fd >= 0)
+                close(p.join_mnt_ns_fd);
+        if (r < 0) {
                 a->probe_pid = 0;
-                if (mnt >= 0)
-                        close(mnt);
                 probe_schedule(a, a->pol->probe_interval_ms);
                 return;
         }
-        if (mnt >= 0)
-                close(mnt);
         close(report_fd);       /* a probe that cannot run exits non-zero: a failure */
         a->probe_proc.on_exit = on_probe_exit;
         pidtab_put(&a->pod->pids, a->probe_pid, &a->probe_proc);

@@ -278,3 +278,11 @@ void io_in_close(struct io_in *in)
         else
                 uv_close((uv_handle_t *)&in->pipe, NULL);
 }
+
+void io_in_close_now(struct io_in *in)
+{
+        if (in->own && in->stream && !uv_is_closing((uv_handle_t *)&in->pipe))
+                uv_close((uv_handle_t *)&in->pipe, NULL);
+        in->open = false;
+        in->close_pending = false;
+}

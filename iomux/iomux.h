@@ -86,5 +86,8 @@ void io_in_share(struct io_in *in, struct io_out *tty_out, size_t limit, void (*
 int io_in_write(struct io_in *in, const char *buf, size_t len);
 /* Close the app's stdin: EOF on a pipe; on a tty, the terminal's EOF character. */
 void io_in_close(struct io_in *in);
+/* Close its pipe now, dropping queued input (the run or the pod is over); a tty's
+ * stdin goes with its io_out.  A no-op for a stream never started. */
+void io_in_close_now(struct io_in *in);
 
 #endif
