@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "common/client.h"
 #include "common/util.h"
 
 struct global {
@@ -54,27 +55,9 @@ int pod_manifest_lock(const struct pod_ref *p, int *ret_podfd, int *ret_lockfd, 
 int pod_manifest_load(int podfd, json_t **ret, struct pod_err *err);
 int pod_manifest_store(int podfd, const char *text, struct pod_err *err);
 
-/* client.c: the control socket. */
-struct ctl_conn;
-int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err);
-/* Send a request object (consumed) and read the response into *ret. */
-int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err);
-/* Frame-level access for the attach stream. */
-int ctl_fd(const struct ctl_conn *c);
-int ctl_send_frame(struct ctl_conn *c, uint8_t type, const void *data, size_t len);
-/* 1 and a frame if one is buffered, 0 if not (never reads). */
-int ctl_buffered_frame(struct ctl_conn *c, uint8_t *type, const uint8_t **payload, size_t *len);
-/* Read once into the buffer: bytes read, 0 at EOF, -errno. */
-ssize_t ctl_read_some(struct ctl_conn *c);
-/* No receive timeout (attach waits for output indefinitely). */
-void ctl_no_timeout(struct ctl_conn *c);
 int cmd_attach(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 /* cmd_attach.c: relay an attach or exec stream until its EXIT (or a detach); the exit code to use. */
 int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned char *keys, size_t n_keys,
                   const char *app, bool is_exec);
-/* Block until podinit closes the connection (the pod has finished). */
-int ctl_wait_closed(struct ctl_conn *c);
-void ctl_close(struct ctl_conn *c);
-
 #endif

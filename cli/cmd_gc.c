@@ -16,35 +16,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-/* Remove the cgroups named in the pod's subcgroup file, if it is one of ours
- * (a path ending in this pod's cgroup name: nothing else is ever removed). */
-static int remove_pod_cgroups(const char *pod_path, const char *uuid)
-{
-        _cleanup_free_ char *path = NULL, *file = xasprintf("%s/subcgroup", pod_path), *name = cg_pod_path("", uuid);
-        struct pod_err err = { 0 };
-        enum cg_layout layout;
-        size_t len;
-        int r;
-
-        r = read_file_at(AT_FDCWD, file, 4096, &path, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                log_error("gc: pod %s: reading %s: %s", uuid, file, strerror(-r));
-                return r;
-        }
-        if (len < strlen(name) || strcmp(path + len - strlen(name), name) || strstr(path, "..") || path[0] == '/' ||
-            (len > strlen(name) && path[len - strlen(name) - 1] != '/')) {
-                log_error("gc: pod %s: %s names \"%s\", which is not this pod's cgroup; left alone", uuid, file, path);
-                return -EINVAL;
-        }
-        if ((r = cg_detect(CG_DEFAULT_MOUNT, &layout, &err)) < 0 || (r = cg_pod_remove(CG_DEFAULT_MOUNT, layout, path, &err)) < 0) {
-                log_error("gc: pod %s: %s", uuid, err.msg);
-                return r;
-        }
-        return 0;
-}
-
 int cmd_gc(int argc, char **argv)
 {
         struct pod_err err = { 0 };
@@ -80,8 +51,10 @@ int cmd_gc(int argc, char **argv)
                         rc = 1;
                         continue;
                 }
-                if (remove_pod_cgroups(dst, pods[i].uuid) < 0)
-                        rc = 1;         /* the pod directory still goes: its cgroups were reported */
+                if (cg_pod_remove_recorded(dst, pods[i].uuid, &err) < 0) {
+                        log_error("gc: pod %s: %s", pods[i].uuid, err.msg);
+                        rc = 1;
+                }         /* the pod directory still goes: its cgroups were reported */
                 r = rm_rf_at(AT_FDCWD, dst);
                 if (r < 0) {
                         log_error("gc: removing pod %s: %s%s", pods[i].uuid, strerror(-r),

@@ -632,3 +632,23 @@ int cg_pod_remove(const char *mnt, enum cg_layout layout, const char *path, stru
         }
         return rc;
 }
+
+int cg_pod_remove_recorded(const char *pod_dir, const char *uuid, struct pod_err *err)
+{
+        _cleanup_free_ char *path = NULL, *file = xasprintf("%s/subcgroup", pod_dir), *name = cg_pod_path("", uuid);
+        enum cg_layout layout;
+        size_t len, n = strlen(name);
+        int r;
+
+        r = read_file_at(AT_FDCWD, file, 4096, &path, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return pod_err_set(err, r, "reading %s: %s", file, strerror(-r));
+        if (len < n || strcmp(path + len - n, name) || strstr(path, "..") || path[0] == '/' ||
+            (len > n && path[len - n - 1] != '/'))
+                return pod_err_set(err, -EINVAL, "%s names \"%s\", which is not this pod's cgroup; left alone", file, path);
+        if ((r = cg_detect(CG_DEFAULT_MOUNT, &layout, err)) < 0)
+                return r;
+        return cg_pod_remove(CG_DEFAULT_MOUNT, layout, path, err);
+}

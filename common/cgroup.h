@@ -132,5 +132,11 @@ void cg_app_destroy(struct cg_app *app);
 
 /* gc: remove <mnt>/<hier>/<path> in every hierarchy, deepest first.  Missing is not an error. */
 int cg_pod_remove(const char *mnt, enum cg_layout layout, const char *path, struct pod_err *err);
+/*
+ * gc: remove the cgroups named in <pod_dir>/subcgroup (no file: nothing to
+ * do), if it names this pod's cgroup (a relative path ending in the pod's
+ * cgroup name); anything else is refused and left alone.
+ */
+int cg_pod_remove_recorded(const char *pod_dir, const char *uuid, struct pod_err *err);
 
 #endif

@@ -5,7 +5,7 @@
  * O_PATH fd of its directory (/proc/self/fd/N/control.sock), so pod
  * directories deeper than sun_path's 108 bytes still work.
  */
-#include "cli/cli.h"
+#include "common/client.h"
 #include "common/fdutil.h"
 #include "common/podstate.h"
 #include "common/proto.h"

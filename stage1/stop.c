@@ -1,0 +1,76 @@
+/*
+ * coreos.com/rkt/stage1/stop: `stop [--force] UUID`, cwd = the pod.  Returns
+ * at once; rkt polls the pod's state.  Graceful: SIGTERM to the pod's PID 1,
+ * which stops every app in order (each app's stop signal, SIGKILL after its
+ * stop timeout), records their statuses and exits.  --force: SIGKILL to the
+ * launcher (the `rkt run` process, which PID 1's PR_SET_PDEATHSIG ties the
+ * pod to) and to PID 1: the pod dies at once and rkt run dies "killed".
+ */
+#include "stage1/entry.h"
+#include "common/args.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+/* The launcher: PID 1's parent, if its working directory is this pod. */
+static pid_t launcher_of(pid_t pid)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid), *data = NULL, *cwd = NULL;
+        struct stat a, b;
+        size_t len;
+        long ppid;
+        char *p;
+
+        if (read_file_at(AT_FDCWD, path, 4096, &data, &len) < 0 || !(p = strrchr(data, ')')))
+                return 0;
+        if (sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid <= 1)
+                return 0;
+        cwd = xasprintf("/proc/%ld/cwd", ppid);
+        if (stat(cwd, &a) < 0 || stat(".", &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return 0;
+        return (pid_t)ppid;
+}
+
+int s1_stop(int argc, char **argv)
+{
+        struct pod_err err = { 0 };
+        bool force = false;
+        int idx = 1;
+        pid_t pid, launcher;
+        const struct opt opts[] = { { "force", OPT_BOOL, &force } };
+
+        log_init("stop", false);
+        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || argc - idx > 1) {
+                log_error("%s", err.msg[0] ? err.msg : "too many arguments");
+                fprintf(stderr, "usage: stop [--force] UUID\n");
+                return S1_EXIT_USAGE;
+        }
+        if (!s1_pod_running()) {
+                log_info("pod %s is not running", idx < argc ? argv[idx] : ".");
+                return 0;
+        }
+        if (s1_pod_pid(&pid, &err) < 0) {
+                log_error("%s", err.msg);
+                return S1_EXIT_ERROR;
+        }
+        if (!force) {
+                if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
+                        log_error("signalling the pod's PID 1 (%d): %s", (int)pid, strerror(errno));
+                        return S1_EXIT_ERROR;
+                }
+                return 0;
+        }
+        launcher = launcher_of(pid);
+        if (launcher > 0 && kill(launcher, SIGKILL) < 0 && errno != ESRCH) {
+                log_error("killing the pod's launcher (%d): %s", (int)launcher, strerror(errno));
+                return S1_EXIT_ERROR;
+        }
+        if (kill(pid, SIGKILL) < 0 && errno != ESRCH) {
+                log_error("killing the pod's PID 1 (%d): %s", (int)pid, strerror(errno));
+                return S1_EXIT_ERROR;
+        }
+        return 0;
+}
