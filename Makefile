@@ -14,6 +14,13 @@ build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOD_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
+# The rkt stage1 image alone (every build writes it too): $(BUILD)/podinit-stage1.aci
+stage1:
+	@scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOD_WERROR=ON >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target stage1
+	@echo "stage1 image: $(BUILD)/podinit-stage1.aci"
+
 # A real two-app pod from a busybox-static rootfs, then list/status/stop/gc.
 demo:
 	@scripts/deps.sh demo

@@ -11,9 +11,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <jansson.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -306,8 +310,41 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
         exit(r);
 }
 
-static int wait_pod(pid_t child)
+/*
+ * rkt started as a systemd Type=notify unit hands us NOTIFY_SOCKET: tell the
+ * service manager when the pod is ready (every app started) and when it
+ * begins to stop, as rkt's stage1 did (nspawn --notify-ready).  The launcher
+ * is the unit's main process, so it is the one that must send.
+ */
+static void notify_manager(const char *state)
 {
+        const char *path = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        socklen_t len;
+        int fd;
+
+        if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+                return;
+        memcpy(sa.sun_path, path, strlen(path));
+        if (path[0] == '@')
+                sa.sun_path[0] = 0;
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+                log_warn("telling the service manager (NOTIFY_SOCKET=%s) %s: %s", path, state, strerror(errno));
+        close(fd);
+}
+
+/*
+ * Wait for PID 1, forwarding SIGTERM/SIGINT to it.  ready_rd (-1 if unused):
+ * PID 1 writes "R" there when the pod is ready; the launcher then notifies
+ * the service manager and passes the byte on to user_ready (--ready-fd).
+ */
+static int wait_pod(pid_t child, int ready_rd, int user_ready)
+{
+        _cleanup_close_ int sfd = -1;
         sigset_t set;
 
         sigemptyset(&set);
@@ -315,26 +352,50 @@ static int wait_pod(pid_t child)
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        if (sfd < 0) {
+                log_error("signalfd: %s", strerror(errno));
+                return EXIT_SETUP;
+        }
         for (;;) {
-                siginfo_t si;
+                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ready_rd, .events = POLLIN } };
+                struct signalfd_siginfo si;
                 int st;
-                pid_t p;
+                pid_t pid;
 
-                if (sigwaitinfo(&set, &si) < 0) {
+                if (poll(p, ready_rd >= 0 ? 2 : 1, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
-                        log_error("sigwaitinfo: %s", strerror(errno));
+                        log_error("poll: %s", strerror(errno));
                         return EXIT_SETUP;
                 }
-                switch (si.si_signo) {
+                if (ready_rd >= 0 && p[1].revents) {
+                        char b = 0;
+                        if (read(ready_rd, &b, 1) == 1 && b == 'R') {
+                                notify_manager("READY=1");
+                                if (user_ready >= 0)
+                                        (void)!write(user_ready, "R", 1);
+                        }
+                        close(ready_rd);
+                        ready_rd = -1;
+                        if (user_ready >= 0)
+                                close(user_ready);
+                        user_ready = -1;
+                }
+                if (!(p[0].revents & POLLIN))
+                        continue;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                switch (si.ssi_signo) {
                 case SIGTERM:
                 case SIGINT:
-                        log_debug("%s received: asking the pod to stop", sigabbrev_np(si.si_signo));
+                        log_debug("%s received: asking the pod to stop", sigabbrev_np((int)si.ssi_signo));
+                        notify_manager("STOPPING=1");
                         kill(child, SIGTERM);
                         break;
                 case SIGCHLD:
-                        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-                                if (p == child)
+                        while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+                                if (pid == child)
                                         return shell_code_from_wait(st);
                         break;
                 default:
@@ -352,7 +413,7 @@ int launcher_main(int argc, char **argv)
         _cleanup_free_ char *pod_dir = NULL;
         _cleanup_free_ int *log_dirfds = NULL;
         const char *console = NULL;
-        int lock_fd = -1, sync[2], idx = 1, r;
+        int lock_fd = -1, sync[2], ready[2] = { -1, -1 }, user_ready = -1, idx = 1, r;
         long v;
         char buf;
         sigset_t set;
@@ -518,6 +579,15 @@ int launcher_main(int argc, char **argv)
                 log_error("pipe: %s", strerror(errno));
                 return EXIT_SETUP;
         }
+        if (getenv("NOTIFY_SOCKET")) {
+                /* PID 1 reports readiness to us; we tell the service manager (and --ready-fd). */
+                if (pipe2(ready, O_CLOEXEC) < 0) {
+                        log_error("pipe: %s", strerror(errno));
+                        return EXIT_SETUP;
+                }
+                user_ready = opt.ready_fd;
+                opt.ready_fd = ready[1];
+        }
         fflush(NULL);
         child = (pid_t)syscall(SYS_clone, (unsigned long)l.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (child < 0) {
@@ -538,7 +608,7 @@ int launcher_main(int argc, char **argv)
                         log_warn("writing the pid file: %s", strerror(-r));
         }
         close(sync[0]);
-        r = wait_pod(child);
+        r = wait_pod(child, ready[0], user_ready);
         (void)lock_fd;          /* held until we exit, after every status file is on disk */
         return r;
 }
