@@ -29,6 +29,8 @@ struct launch {
         bool debug, interactive, mutable_pod, interactive_all;
         bool disable_caps, disable_paths, disable_seccomp;
         const char *net, *hostname, *ipc, *private_users, *mds_token, *local_config, *dns_mode;
+        enum hosts_mode hosts_mode;
+        enum resolv_mode resolv_mode;
         const char *ready_fd, *max_clients, *max_message, *console_format, *cgroup_parent;
         const char *uuid;
         int clone_flags;
@@ -136,11 +138,13 @@ fail:
 
 static void write_runtime_config(const struct launch *l)
 {
+        static const char *const hosts_names[] = { "default", "stage0", "host" };
+        static const char *const resolv_names[] = { "default", "stage0", "host", "none" };
         json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:[s],s:b,s:{s:b,s:b,s:b},s:s}",
                               "MetadataServiceURL", "", "PrivateUsers", l->private_users ?: "",
                               "MDSToken", l->mds_token ?: "", "Hostname", l->hostname ?: "",
                               "Debug", l->debug, "Mutable", l->mutable_pod,
-                              "ResolvConfMode", "default", "EtcHostsMode", "default",
+                              "ResolvConfMode", resolv_names[l->resolv_mode], "EtcHostsMode", hosts_names[l->hosts_mode],
                               "NetList", l->net ?: "none", "Interactive", l->interactive,
                               "InsecureOptions", "DisablePaths", l->disable_paths,
                               "DisableCapabilities", l->disable_caps, "DisableSeccomp", l->disable_seccomp,
@@ -298,6 +302,10 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
                 _exit(EXIT_SETUP);
         }
         write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644, 0);
+        if (mounts_etc_files(POD_S1, hostname, l->hosts_mode, l->resolv_mode, &err) < 0) {
+                log_error("preparing /etc/hosts and /etc/resolv.conf: %s", err.msg);
+                _exit(EXIT_SETUP);
+        }
         if (mounts_setup_pod(POD_S1, console, &err) < 0) {
                 log_error("preparing the pod filesystem: %s", err.msg);
                 _exit(EXIT_SETUP);
@@ -503,6 +511,10 @@ int launcher_main(int argc, char **argv)
         if (l.hostname && strlen(l.hostname) > HOST_NAME_MAX) {
                 log_error("--hostname: \"%.20s...\" is %zu characters long; the limit is %d", l.hostname,
                           strlen(l.hostname), HOST_NAME_MAX);
+                return EXIT_SETUP;
+        }
+        if (dns_conf_mode_parse(l.dns_mode, &l.hosts_mode, &l.resolv_mode, &err) < 0) {
+                log_error("%s", err.msg);
                 return EXIT_SETUP;
         }
         if (parse_net(&l, &err) < 0) {

@@ -98,6 +98,150 @@ static int bind_ro(const char *src, const char *dst, struct pod_err *err)
                         NULL, err);
 }
 
+int dns_conf_mode_parse(const char *s, enum hosts_mode *ret_hosts, enum resolv_mode *ret_resolv, struct pod_err *err)
+{
+        static const char *const hosts[] = { "default", "stage0", "host" };
+        static const char *const resolv[] = { "default", "stage0", "host", "none" };
+        _cleanup_free_ char *copy = xstrdup(s ? s : "");
+        char *tok, *save = NULL;
+
+        *ret_hosts = HOSTS_DEFAULT;
+        *ret_resolv = RESOLV_DEFAULT;
+        for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                char *v = strchr(tok, '=');
+                bool ok = false;
+                if (v)
+                        *v++ = 0;
+                if (v && !strcmp(tok, "hosts"))
+                        for (size_t i = 0; i < ARRAY_SIZE(hosts); i++)
+                                if (!strcmp(v, hosts[i]))
+                                        *ret_hosts = (enum hosts_mode)i, ok = true;
+                if (v && !strcmp(tok, "resolv"))
+                        for (size_t i = 0; i < ARRAY_SIZE(resolv); i++)
+                                if (!strcmp(v, resolv[i]))
+                                        *ret_resolv = (enum resolv_mode)i, ok = true;
+                if (!ok)
+                        return pod_err_set(err, -EINVAL,
+                                           "--dns-conf-mode=%s: expected resolv=default|stage0|host|none and hosts=default|stage0|host, comma-separated",
+                                           s);
+        }
+        return 0;
+}
+
+/* Add hostname to the 127.0.0.1 line of the hosts file at path (created from the fallback text if missing). */
+static int hosts_add_name(const char *path, const char *hostname, struct pod_err *err)
+{
+        static const char fallback[] = "127.0.0.1 localhost localhost.domain localhost4 localhost4.localdomain4\n"
+                                       "::1 ip6-localhost ip6-loopback localhost6 localhost6.localdomain6\n";
+        _cleanup_free_ char *data = NULL, *out = NULL;
+        size_t len, n = 0, cap;
+        bool done = false;
+        char *line, *save = NULL;
+        int r = read_file_at(AT_FDCWD, path, 1u << 20, &data, &len);
+
+        if (r == -ENOENT) {
+                data = xstrdup(fallback);
+                len = strlen(data);
+        } else if (r < 0)
+                return pod_err_set(err, r, "reading %s: %s", path, strerror(-r));
+        cap = len + strlen(hostname) + 64;
+        out = xmalloc(cap);
+        for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                bool add = !done && str_startswith(line, "127.0.0.1") && (line[9] == ' ' || line[9] == '\t');
+                n += (size_t)snprintf(out + n, cap - n, "%s%s%s\n", line, add ? " " : "", add ? hostname : "");
+                done |= add;
+        }
+        if (!done)
+                n += (size_t)snprintf(out + n, cap - n, "127.0.0.1 localhost %s\n", hostname);
+        if ((r = write_file_atomic(AT_FDCWD, path, out, n, 0644, 0)) < 0)
+                return pod_err_set(err, r, "writing %s: %s", path, strerror(-r));
+        return 0;
+}
+
+static int bind_host_file(const char *src, const char *dst, struct pod_err *err)
+{
+        int r = write_file_atomic(AT_FDCWD, dst, "", 0, 0644, 0);
+
+        if (r < 0)
+                return pod_err_set(err, r, "creating %s: %s", dst, strerror(-r));
+        if ((r = bind_ro(src, dst, err)) < 0)
+                return pod_err_prefix(err, "binding the host's %s", src);
+        return 0;
+}
+
+int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts, enum resolv_mode resolv,
+                     struct pod_err *err)
+{
+        char p[4096];
+        int r;
+
+        if ((r = do_mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL, err)) < 0)
+                return r;
+        switch (hosts) {
+        case HOSTS_DEFAULT:
+                snprintf(p, sizeof(p), "%s/etc/hosts-fallback", s1);
+                r = hosts_add_name(p, hostname, err);
+                break;
+        case HOSTS_STAGE0:
+                snprintf(p, sizeof(p), "%s/etc/rkt-hosts", s1);
+                r = hosts_add_name(p, hostname, err);
+                break;
+        case HOSTS_HOST:
+                snprintf(p, sizeof(p), "%s/etc/rkt-hosts", s1);
+                r = bind_host_file("/etc/hosts", p, err);
+                break;
+        }
+        if (r < 0)
+                return r;
+        if (resolv == RESOLV_HOST) {
+                snprintf(p, sizeof(p), "%s/etc/rkt-resolv.conf", s1);
+                return bind_host_file("/etc/resolv.conf", p, err);
+        }
+        return 0;
+}
+
+/* Bind src (a file in PID 1's root) read-only on path inside the app's root (created if missing). */
+static int bind_in_root(int root_fd, const char *src, const char *path, struct pod_err *err)
+{
+        char p[64];
+        _cleanup_close_ int fd = -1;
+        int r = open_target_in_root(root_fd, path, false, &fd);
+
+        if (r < 0)
+                return pod_err_set(err, r, "creating %s in the app rootfs: %s", path, strerror(-r));
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+        if ((r = do_mount(src, p, NULL, MS_BIND, NULL, err)) < 0)
+                return pod_err_prefix(err, "%s on /%s", src, path);
+        /* The old fd names the file under the new mount: the remount needs a fresh one. */
+        closep(&fd);
+        if ((r = open_target_in_root(root_fd, path, false, &fd)) < 0)
+                return pod_err_set(err, r, "reopening %s in the app rootfs: %s", path, strerror(-r));
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+        if ((r = do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+                          err)) < 0)
+                return pod_err_prefix(err, "%s on /%s", src, path);
+        return 0;
+}
+
+/* rkt's per-app files: resolv.conf and hosts from the pod (rkt-* always win;
+ * the fallback only where the image has no /etc/hosts), /etc/hostname. */
+static int etc_files_attach(int root_fd, struct pod_err *err)
+{
+        struct stat st;
+        int r = 0;
+
+        if (access("/etc/rkt-resolv.conf", F_OK) == 0 &&
+            (r = bind_in_root(root_fd, "/etc/rkt-resolv.conf", "etc/resolv.conf", err)) < 0)
+                return r;
+        if (access("/etc/rkt-hosts", F_OK) == 0)
+                r = bind_in_root(root_fd, "/etc/rkt-hosts", "etc/hosts", err);
+        else if (access("/etc/hosts-fallback", F_OK) == 0 && fstatat(root_fd, "etc/hosts", &st, AT_SYMLINK_NOFOLLOW) < 0)
+                r = bind_in_root(root_fd, "/etc/hosts-fallback", "etc/hosts", err);
+        if (r < 0)
+                return r;
+        return bind_in_root(root_fd, "/proc/sys/kernel/hostname", "etc/hostname", err);
+}
+
 int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *err)
 {
         char p[4096];
@@ -223,12 +367,13 @@ int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths,
                 return r;
         if (restrict_paths && (r = mask_paths(rootfs, err)) < 0)
                 return r;
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return pod_err_set(err, -errno, "opening %s: %s", rootfs, strerror(errno));
+        if ((r = etc_files_attach(root_fd, err)) < 0)
+                return r;
         /* Volumes last: one at /dev/x, /sys or /tmp is what the app sees there. */
-        if (a->n_mounts || a->read_only_rootfs) {
-                _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (root_fd < 0)
-                        return pod_err_set(err, -errno, "opening %s: %s", rootfs, strerror(errno));
+        if (a->n_mounts || a->read_only_rootfs)
                 return volumes_attach(a, root_fd, a->read_only_rootfs, rootfs, err);
-        }
         return 0;
 }

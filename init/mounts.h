@@ -13,6 +13,22 @@
 
 #include "common/util.h"
 
+/* rkt's --dns-conf-mode: where /etc/hosts and /etc/resolv.conf come from. */
+enum hosts_mode { HOSTS_DEFAULT, HOSTS_STAGE0, HOSTS_HOST };
+enum resolv_mode { RESOLV_DEFAULT, RESOLV_STAGE0, RESOLV_HOST, RESOLV_NONE };
+/* Parse "resolv=X,hosts=Y" (either may be missing: default). */
+int dns_conf_mode_parse(const char *s, enum hosts_mode *ret_hosts, enum resolv_mode *ret_resolv, struct pod_err *err);
+/*
+ * Before mounts_setup_pod, cwd the pod directory (host paths visible), in
+ * the pod's mount namespace (made a slave first, so nothing leaks to the
+ * host): the stage1 root's etc files for the apps (docs/stage1-abi.md
+ * "hostname, hosts, resolv.conf").  hosts default: the hostname joins the
+ * 127.0.0.1 line of etc/hosts-fallback; stage0: of etc/rkt-hosts; host: the
+ * host's /etc/hosts bound read-only on etc/rkt-hosts.  resolv host: the
+ * host's /etc/resolv.conf bound read-only on etc/rkt-resolv.conf.
+ */
+int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts, enum resolv_mode resolv,
+                     struct pod_err *err);
 /* Prepare $s1 (path relative to cwd or absolute) and switch root to it. */
 int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *err);
 /* Bind the pod's /dev, /proc, /sys into an app rootfs (path in PID 1's root);
