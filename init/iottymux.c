@@ -129,6 +129,11 @@ static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         struct raw_conn *c = container_of((uv_pipe_t *)st, struct raw_conn, pipe);
         struct app *a = c->mux->app;
 
+        if (n == UV_EOF && c->ep != EP_STDIN) {
+                /* A client done writing still reads the output (e.g. `echo x | attach`). */
+                uv_read_stop(st);
+                return;
+        }
         if (n < 0) {
                 conn_close(c);
                 return;
