@@ -780,6 +780,13 @@ static void app_spec_copy(struct app_spec *dst, const struct app_spec *src)
 
 int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, E *err)
 {
+        const char *notify = im ? kv_get(im->annotations, im->n_annotations, ANN_IMAGE_SD_NOTIFY) : NULL;
+
+        /* rkt: such an app gets NOTIFY_SOCKET, and the pod is ready only once it has said READY=1. */
+        if (notify && !strcmp(notify, "true") && !kv_get(a->annotations, a->n_annotations, ANN_READY)) {
+                a->pol.ready = READY_NOTIFY;
+                a->pol.pod_waits = true;
+        }
         if (a->has_app)
                 return 0;
         if (!im || !im->has_app || !im->app.exec)

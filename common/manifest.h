@@ -164,7 +164,10 @@ int pod_manifest_check_order(struct pod_manifest *m, struct pod_err *err);
 int image_manifest_parse(const char *data, size_t len, struct image_manifest **ret, struct pod_err *err);
 void image_manifest_free(struct image_manifest *m);
 
-/* Where a pod app has no `app` section, copy the image's (rkt: replace, never merge). */
+/* What the image manifest gives a pod app: its `app` section where the pod manifest has none
+ * (rkt: replace, never merge), and notify readiness where the image has
+ * appc.io/executor/supports-systemd-notify=true and the app no podinit.io/ready. */
+#define ANN_IMAGE_SD_NOTIFY "appc.io/executor/supports-systemd-notify"
 int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, struct pod_err *err);
 void app_spec_done(struct app_spec *s);
 

@@ -66,6 +66,7 @@ struct app_policy {
         int stop_signal;
         uint64_t stop_timeout_ms;       /* 0: the pod's */
         enum ready_mode ready;
+        bool pod_waits;                 /* the pod is ready only once this app is (rkt's sd_notify images) */
         int ready_fd;                   /* READY_FD: the fd number the app writes to */
         char **probe_argv;              /* READY_PROBE */
         uint64_t probe_interval_ms, probe_timeout_ms;

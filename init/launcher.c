@@ -109,16 +109,20 @@ static int load_manifest(struct pod_manifest **ret, struct pod_err *err)
                 struct image_manifest *im = NULL;
                 size_t ilen;
 
-                if (a->has_app)
-                        continue;
                 path = xasprintf("%s%s/%s/manifest", POD_S1, S1_STAGE2, a->name);
                 r = read_file_at(AT_FDCWD, path, POD_MANIFEST_MAX_BYTES, &idata, &ilen);
+                if (r == -ENOENT && a->has_app)
+                        continue;
                 if (r < 0) {
                         pod_err_set(err, r, "app \"%s\": no \"app\" section in the pod manifest and its image manifest %s cannot be read: %s",
                                     a->name, path, strerror(-r));
                         goto fail;
                 }
                 if ((r = image_manifest_parse(idata, ilen, &im, err)) < 0) {
+                        if (a->has_app) {       /* only its readiness hint is lost */
+                                log_warn("app \"%s\": %s: %s (ignored: the pod manifest has the app)", a->name, path, err->msg);
+                                continue;
+                        }
                         pod_err_prefix(err, "app \"%s\": %s", a->name, path);
                         goto fail;
                 }

@@ -53,7 +53,7 @@ static void bury(struct pod *pod, struct app *a)
         pod_graveyard_schedule(pod);
 }
 
-/* Apps added later get an image's app section the way the launcher gives it to the first apps. */
+/* Apps added later get what their image gives (app section, readiness) as the launcher gives it to the first apps. */
 static int take_image_app(struct pod_app *spec, struct pod_err *err)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s/manifest", S1_STAGE2, spec->name), *data = NULL;
@@ -61,13 +61,17 @@ static int take_image_app(struct pod_app *spec, struct pod_err *err)
         size_t len;
         int r;
 
-        if (spec->has_app)
+        r = read_file_at(AT_FDCWD, path, POD_MANIFEST_MAX_BYTES, &data, &len);
+        if (r < 0 && spec->has_app)
                 return 0;
-        if ((r = read_file_at(AT_FDCWD, path, POD_MANIFEST_MAX_BYTES, &data, &len)) < 0)
+        if (r < 0)
                 return pod_err_set(err, r, "app \"%s\": no \"app\" section and its image manifest %s cannot be read: %s",
                                    spec->name, path, strerror(-r));
-        if ((r = image_manifest_parse(data, len, &im, err)) < 0)
+        if ((r = image_manifest_parse(data, len, &im, err)) < 0) {
+                if (spec->has_app)
+                        return 0;       /* only its readiness hint is lost */
                 return pod_err_prefix(err, "app \"%s\": %s", spec->name, path);
+        }
         r = pod_app_take_image_app(spec, im, err);
         image_manifest_free(im);
         return r;

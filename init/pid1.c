@@ -225,16 +225,21 @@ void pod_request_stop(struct pod *pod, bool force, const char *why)
 /*
  * The pod is ready once every app it starts has exec'd its program (rkt
  * marks it at fork; waiting for exec means `podctl run -d` returns only when
- * the apps really run, and an app that cannot start fails the pod instead).
+ * the apps really run, and an app that cannot start fails the pod instead),
+ * and an app whose image supports sd_notify has said READY=1, as in rkt.
  */
 static void maybe_ready(struct pod *pod)
 {
         if (pod->state != POD_STARTING)
                 return;
-        for (size_t i = 0; i < pod->n_apps; i++)
-                if (pod->apps[i]->want_start &&
-                    (pod->apps[i]->state == APP_STARTING || pod->apps[i]->state == APP_CREATED))
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                const struct app *a = pod->apps[i];
+                if (a->want_start && (a->state == APP_STARTING || a->state == APP_CREATED))
                         return;
+                /* rkt's sd_notify images: started means READY=1 (or the app already ended). */
+                if (a->want_start && a->pol->pod_waits && a->state == APP_RUNNING)
+                        return;
+        }
         mark_ready(pod);
 }
 

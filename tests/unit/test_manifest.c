@@ -204,6 +204,37 @@ TEST(manifest_pod_app_wins_over_image)
         pod_manifest_free(m);
 }
 
+/* rkt: an image that supports sd_notify makes the app notify-ready and gates the pod's readiness,
+ * unless the app chose its readiness itself. */
+TEST(manifest_image_sd_notify)
+{
+        static const char img[] = "{\"acKind\":\"ImageManifest\",\"name\":\"example.com/n\",\"annotations\":"
+                                  "[{\"name\":\"appc.io/executor/supports-systemd-notify\",\"value\":\"true\"}]}";
+        static const char no[] = "{\"acKind\":\"ImageManifest\",\"name\":\"example.com/n\",\"annotations\":"
+                                 "[{\"name\":\"appc.io/executor/supports-systemd-notify\",\"value\":\"false\"}]}";
+        struct pod_manifest *m;
+        struct image_manifest *im, *imno;
+        struct pod_err err;
+
+        ASSERT_EQ(0, parse_pod(POD("[" APP("a", EXEC) ",{\"name\":\"b\",\"app\":{" EXEC "},\"annotations\":"
+                                   "[{\"name\":\"podinit.io/ready\",\"value\":\"exec\"}]}," APP("c", EXEC) "]"),
+                               &m, &err));
+        ASSERT_EQ(0, image_manifest_parse(img, strlen(img), &im, &err));
+        ASSERT_EQ(0, image_manifest_parse(no, strlen(no), &imno, &err));
+        ASSERT_EQ(0, pod_app_take_image_app(&m->apps[0], im, &err));
+        ASSERT_EQ(READY_NOTIFY, m->apps[0].pol.ready);
+        ASSERT(m->apps[0].pol.pod_waits);
+        ASSERT_EQ(0, pod_app_take_image_app(&m->apps[1], im, &err));
+        ASSERT_EQ(READY_EXEC, m->apps[1].pol.ready);
+        ASSERT(!m->apps[1].pol.pod_waits);
+        ASSERT_EQ(0, pod_app_take_image_app(&m->apps[2], imno, &err));
+        ASSERT_EQ(READY_EXEC, m->apps[2].pol.ready);
+        ASSERT(!m->apps[2].pol.pod_waits);
+        image_manifest_free(im);
+        image_manifest_free(imno);
+        pod_manifest_free(m);
+}
+
 TEST(manifest_image_without_app)
 {
         static const char img[] = "{\"acKind\":\"ImageManifest\",\"name\":\"example.com/noapp\"}";
