@@ -451,13 +451,16 @@ int launcher_main(int argc, char **argv)
                 { "cgroup-parent", OPT_STR, &l.cgroup_parent },
         };
 
-        log_init("podinit", false);
+        /* Started by rkt's stage0, speak as its stage1 did ("stage1: ..."; rkt's tests grep it). */
+        const char *prefix = getenv("RKT_LOCK_FD") ? "stage1" : "podinit";
+
+        log_init(prefix, false);
         if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0) {
                 log_error("%s", err.msg);
                 usage();
                 return 2;
         }
-        log_init("podinit", l.debug);
+        log_init(prefix, l.debug);
         if (idx != argc - 1 || !uuid_valid(argv[idx])) {
                 log_error(idx < argc ? "\"%s\" is not a pod UUID" : "missing the pod UUID%s",
                           idx < argc ? argv[idx] : "");
