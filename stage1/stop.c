@@ -1,8 +1,10 @@
 /*
  * coreos.com/rkt/stage1/stop: `stop [--force] UUID`, cwd = the pod.  Returns
- * at once; rkt polls the pod's state.  Graceful: SIGTERM to the pod's PID 1,
- * which stops every app in order (each app's stop signal, SIGKILL after its
- * stop timeout), records their statuses and exits.  --force: SIGKILL to the
+ * at once; rkt polls the pod's state.  Graceful: SIGTERM to the launcher (the
+ * `rkt run` process; PID 1 itself if the launcher cannot be told apart),
+ * which forwards it to PID 1, which stops every app in order (each app's
+ * stop signal, SIGKILL after its stop timeout), records their statuses and
+ * exits.  --force: SIGKILL to the
  * launcher (the `rkt run` process, which PID 1's PR_SET_PDEATHSIG ties the
  * pod to) and to PID 1: the pod dies at once and rkt run dies "killed".
  */
@@ -56,14 +58,16 @@ int s1_stop(int argc, char **argv)
                 log_error("%s", err.msg);
                 return S1_EXIT_ERROR;
         }
+        launcher = launcher_of(pid);
         if (!force) {
-                if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
-                        log_error("signalling the pod's PID 1 (%d): %s", (int)pid, strerror(errno));
+                /* The launcher forwards it to PID 1 (and tells a service manager STOPPING=1). */
+                pid_t target = launcher > 0 ? launcher : pid;
+                if (kill(target, SIGTERM) < 0 && errno != ESRCH) {
+                        log_error("signalling the pod (%d): %s", (int)target, strerror(errno));
                         return S1_EXIT_ERROR;
                 }
                 return 0;
         }
-        launcher = launcher_of(pid);
         if (launcher > 0 && kill(launcher, SIGKILL) < 0 && errno != ESRCH) {
                 log_error("killing the pod's launcher (%d): %s", (int)launcher, strerror(errno));
                 return S1_EXIT_ERROR;

@@ -811,3 +811,107 @@ for a in json.load(open(sys.argv[1]))["annotations"]:
     run s0 gc --grace-period=0
     assert_status 0
 }
+
+# ------------------------------------------------- hostname, hosts, resolv
+
+@test "TestHostname, TestPrepareAppCheckEtcHostname, TestEtcHosts: rkt-<uuid> by default, /etc/hostname, the fallback hosts file" {
+    local show='cat /etc/hostname; echo; stat -c %A /etc/hostname; hostname; grep "^127.0.0.1" /etc/hosts'
+    run s0 run --stage1="$STAGE1_ACI" --net=none --image="$ACI" --app=a --exec=/bin/sh -- -c "$show"
+    assert_status 0
+    the_pod
+    assert_output_contains "rkt-$UUID"
+    assert_output_contains "-rw-r--r--"
+    assert_output_contains "127.0.0.1 localhost localhost.domain localhost4 localhost4.localdomain4 rkt-$UUID"
+    run s0 gc --grace-period=0
+
+    run s0 run --stage1="$STAGE1_ACI" --net=none --hostname=myhost --image="$ACI" --app=a --exec=/bin/sh -- \
+        -c "$show; echo x >>/etc/hosts || echo read-only"
+    assert_status 0
+    assert_output_contains "]: myhost"
+    assert_output_contains "localhost4.localdomain4 myhost"
+    assert_output_contains "read-only"
+    refute_output_contains "rkt-"
+}
+
+@test "--hosts-entry (hosts=stage0) and --dns (resolv=stage0) are forced onto the app; hosts=host and resolv=host copy the host's files" {
+    [ -f /etc/resolv.conf ] && [ -f /etc/hosts ] ||
+        fail "this test needs the host's /etc/resolv.conf and /etc/hosts"
+    run s0 run --stage1="$STAGE1_ACI" --net=none --hostname=h1 --hosts-entry=10.0.0.1=foo --dns=8.8.8.8 \
+        --image="$ACI" --app=a --exec=/bin/sh -- -c 'cat /etc/hosts /etc/resolv.conf'
+    assert_status 0
+    assert_output_contains "10.0.0.1 foo"
+    assert_output_contains " h1"
+    assert_output_contains "nameserver 8.8.8.8"
+    run s0 gc --grace-period=0
+
+    run s0 run --stage1="$STAGE1_ACI" --net=none --dns-conf-mode=resolv=host,hosts=host \
+        --image="$ACI" --app=a --exec=/bin/sh -- -c 'md5sum /etc/hosts /etc/resolv.conf'
+    assert_status 0
+    assert_output_contains "$(md5sum </etc/hosts | cut -d' ' -f1)  /etc/hosts"
+    assert_output_contains "$(md5sum </etc/resolv.conf | cut -d' ' -f1)  /etc/resolv.conf"
+}
+
+@test "TestIpc: a private IPC namespace by default and with auto/private, the host's with parent" {
+    local host mode
+    host=$(readlink /proc/self/ns/ipc)
+    for mode in "" auto private parent; do
+        run s0 run --stage1="$STAGE1_ACI" --net=none ${mode:+--ipc=$mode} --image="$ACI" --app=a \
+            --exec=/bin/sh -- -c 'echo "ns=$(readlink /proc/self/ns/ipc)"'
+        assert_status 0
+        if [ "$mode" = parent ]; then
+            assert_output_contains "ns=$host"
+        else
+            assert_output_contains "ns=ipc:"
+            refute_output_contains "ns=$host"
+        fi
+        run s0 gc --grace-period=0
+    done
+}
+
+# ------------------------------------------------------------- readiness
+
+@test "an sd_notify image gates the pod's readiness on READY=1; readiness reaches rkt's NOTIFY_SOCKET" {
+    cp -a "$IMG" "$T/nimg"
+    "$PYTHON" - "$T/nimg/manifest" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m.setdefault("annotations", []).append({"name": "appc.io/executor/supports-systemd-notify", "value": "true"})
+json.dump(m, open(sys.argv[1], "w"))
+PY
+    bash "$PODINIT_SRC/tests/lib/mkaci.sh" "$T/nimg" "$T/nimg.aci"
+    # A service manager's notification socket, recording what it receives.
+    "$PYTHON" - "$T/notify.sock" "$T/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(25)
+with open(sys.argv[2], "a") as log:
+    try:
+        while True:
+            msg = s.recv(4096).decode()
+            log.write("%d %s\n" % (time.monotonic_ns() // 1000000, msg.replace("\n", " ")))
+            log.flush()
+    except socket.timeout:
+        pass
+PY
+    BG_PIDS+=($!)
+    wait_until 5 test -S "$T/notify.sock" || fail "the notification socket did not appear"
+    touch "$T/go"
+    NOTIFY_SOCKET=$T/notify.sock s0_bg pod run --stage1="$STAGE1_ACI" --uuid-file-save="$T/uuid" --net=none \
+        --image="$T/nimg.aci" --app=svc --exec=/bin/sh -- -c 'while [ ! -e /go ]; do sleep 0.05; done; /probe notify READY=1; sleep 30'
+    local run_pid=$BGP
+    wait_until 10 test -s "$T/uuid" || fail "no pod"
+    UUID=$(cat "$T/uuid") POD=$D/pods/run/$UUID
+    wait_until 10 test -e "$POD/pid" || fail "the pod did not start"
+    sleep 0.5
+    [ ! -L "$POD/stage1/rootfs/rkt/supervisor-status" ] || fail "the pod is ready before the app said READY=1"
+    [ ! -s "$T/notify.log" ] || fail "READY=1 was sent before the app was ready: $(cat "$T/notify.log")"
+    touch "$POD/stage1/rootfs/opt/stage2/svc/rootfs/go"
+    run s0 status --wait-ready=10s "$UUID"
+    assert_status 0
+    wait_until 5 grep_file "$T/notify.log" "READY=1" || fail "no READY=1 on NOTIFY_SOCKET: $(cat "$T/notify.log")"
+    run s0 stop "$UUID"
+    assert_status 0
+    wait_bg "$run_pid" 15 || fail "the pod did not stop"
+    wait_until 5 grep_file "$T/notify.log" "STOPPING=1" || fail "no STOPPING=1: $(cat "$T/notify.log")"
+}
