@@ -51,6 +51,7 @@ bench:
 	bench/io.sh $(BUILD)
 	bench/logs.sh $(BUILD)
 	bench/supervise.sh $(BUILD)
+	bench/stage1.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

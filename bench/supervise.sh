@@ -24,8 +24,8 @@ set -euo pipefail
 export LC_ALL=C
 
 prog=bench/supervise.sh
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
-say() { printf '%s: %s\n' "$prog" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (pods need namespaces and mounts)"
@@ -90,19 +90,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-# stats FILE (values in microseconds): "median p90" in ms
-stats() {
-    sort -n "$1" | awk '{ a[NR] = $1 } END {
-        if (NR == 0) { print "nan nan"; exit }
-        med = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-        k = int(0.9 * NR); if (k < 0.9 * NR) k++
-        printf "%.3f %.3f\n", med / 1000, a[k] / 1000 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-# pss PID -> "PSS ANON" in kB
-pss() { awk '/^Pss:/ { p = $2 } /^Pss_Anon:/ { a = $2 } END { print p + 0, a + 0 }' "/proc/$1/smaps_rollup"; }
 
 # The image: busybox-static and the probe.
 bash "$src/tests/lib/mkrootfs.sh" "$work/img" --probe "$probe" 2>"$work/mkrootfs.err" || {

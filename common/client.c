@@ -27,22 +27,16 @@ int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err
 {
         _cleanup_free_ char *dir = xasprintf("%s/%s", pod_path, POD_PODINIT_DIR);
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char path[64];
         struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
         struct ctl_conn *c;
         int fd;
 
         if (dfd < 0)
                 return pod_err_set(err, -errno, "pod control directory %s: %s", dir, strerror(errno));
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, PROTO_SOCKET_NAME);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return pod_err_set(err, -errno, "socket: %s", strerror(errno));
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return pod_err_set(err, -e, "connecting to %s/%s: %s", dir, PROTO_SOCKET_NAME, strerror(e));
-        }
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, PROTO_SOCKET_NAME);
+        if ((fd = unix_connect(path)) < 0)
+                return pod_err_set(err, fd, "connecting to %s/%s: %s", dir, PROTO_SOCKET_NAME, strerror(-fd));
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         c = xcalloc(1, sizeof(*c));

@@ -39,6 +39,8 @@ int write_all(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len);
 /* A new pty from /dev/ptmx (the current devpts), unlocked, rows x cols (0: 24x80),
  * both ends O_CLOEXEC and O_NOCTTY. */
+/* A connected AF_UNIX stream socket (CLOEXEC) to path (< 108 bytes): the fd, or -errno. */
+int unix_connect(const char *path);
 int pty_open(unsigned short rows, unsigned short cols, int *ret_master, int *ret_slave);
 
 #endif

@@ -298,6 +298,8 @@ static void kv_free(struct kv *kv, size_t n)
 void app_spec_done(struct app_spec *s)
 {
         strv_free(s->exec);
+        strv_free(s->pre_start);
+        strv_free(s->post_stop);
         free(s->user);
         free(s->group);
         free(s->supp_gids);
@@ -393,9 +395,72 @@ static int parse_kv_list(json_t *obj, const char *key, const char *path, bool en
         return 0;
 }
 
+/* A program and its arguments: a non-empty list of strings, no NULs, a non-empty first. */
+static int parse_argv(json_t *list, const char *what, char ***ret, E *err)
+{
+        json_t *it;
+        size_t i;
+
+        if (!list)
+                return pod_err_set(err, -EINVAL, "%s: missing; give the program to run", what);
+        if (!json_is_array(list))
+                return pod_err_set(err, -EINVAL, "%s: expected a list of strings, got %s", what, json_type_name(list));
+        if (json_array_size(list) == 0)
+                return pod_err_set(err, -EINVAL, "%s: empty; give the program to run (try --exec=BINARY)", what);
+        if (json_array_size(list) > POD_MAX_ARGS)
+                return pod_err_set(err, -E2BIG, "%s: %zu arguments, at most %u allowed", what, json_array_size(list),
+                                   POD_MAX_ARGS);
+        *ret = xcalloc(json_array_size(list) + 1, sizeof(char *));
+        json_array_foreach(list, i, it) {
+                if (!json_is_string(it))
+                        return pod_err_set(err, -EINVAL, "%s: expected a list of strings, item %zu is %s", what, i,
+                                           json_type_name(it));
+                if (strlen(json_string_value(it)) != json_string_length(it))
+                        return pod_err_set(err, -EINVAL, "%s[%zu]: contains a NUL byte", what, i);
+                (*ret)[i] = xstrdup(json_string_value(it));
+        }
+        if (!(*ret)[0][0])
+                return pod_err_set(err, -EINVAL, "%s[0]: empty program name", what);
+        return 0;
+}
+
+/* eventHandlers: [{"name":"pre-start"|"post-stop","exec":[...]}], at most one of each. */
+static int parse_event_handlers(json_t *list, const char *path, struct app_spec *s, E *err)
+{
+        char what[128];
+        json_t *h;
+        size_t i;
+
+        if (!list || json_is_null(list))
+                return 0;
+        if (!json_is_array(list))
+                return pod_err_set(err, -EINVAL, "%s.eventHandlers: expected a list, got %s", path, json_type_name(list));
+        json_array_foreach(list, i, h) {
+                const char *name = json_string_value(json_object_get(h, "name"));
+                char ***slot;
+                if (!json_is_object(h) || !name)
+                        return pod_err_set(err, -EINVAL, "%s.eventHandlers[%zu]: expected {\"name\": ..., \"exec\": [...]}",
+                                           path, i);
+                if (!strcmp(name, "pre-start"))
+                        slot = &s->pre_start;
+                else if (!strcmp(name, "post-stop"))
+                        slot = &s->post_stop;
+                else
+                        return pod_err_set(err, -EINVAL, "%s.eventHandlers[%zu].name: \"%s\" is not pre-start or post-stop",
+                                           path, i, name);
+                if (*slot)
+                        return pod_err_set(err, -EINVAL, "%s.eventHandlers: more than one %s handler", path, name);
+                snprintf(what, sizeof(what), "%s.eventHandlers[%zu].exec", path, i);
+                if (parse_argv(json_object_get(h, "exec"), what, slot, err) < 0)
+                        return err->code;
+        }
+        return 0;
+}
+
 static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *err)
 {
         json_t *exec, *gids;
+        char ip[96];
         size_t i;
         int r;
 
@@ -404,27 +469,12 @@ static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *
 
         exec = json_object_get(app, "exec");
         if (exec && !json_is_null(exec)) {
-                json_t *it;
-                if (!json_is_array(exec))
-                        return pod_err_set(err, -EINVAL, "%s.exec: expected a list of strings, got %s",
-                                           path, json_type_name(exec));
-                if (json_array_size(exec) == 0)
-                        return pod_err_set(err, -EINVAL, "%s.exec: empty; give the program to run (try --exec=BINARY)", path);
-                if (json_array_size(exec) > POD_MAX_ARGS)
-                        return pod_err_set(err, -E2BIG, "%s.exec: %zu arguments, at most %u allowed",
-                                           path, json_array_size(exec), POD_MAX_ARGS);
-                s->exec = xcalloc(json_array_size(exec) + 1, sizeof(char *));
-                json_array_foreach(exec, i, it) {
-                        if (!json_is_string(it))
-                                return pod_err_set(err, -EINVAL, "%s.exec: expected a list of strings, item %zu is %s",
-                                                   path, i, json_type_name(it));
-                        if (strlen(json_string_value(it)) != json_string_length(it))
-                                return pod_err_set(err, -EINVAL, "%s.exec[%zu]: contains a NUL byte", path, i);
-                        s->exec[i] = xstrdup(json_string_value(it));
-                }
-                if (!s->exec[0][0])
-                        return pod_err_set(err, -EINVAL, "%s.exec[0]: empty program name", path);
+                snprintf(ip, sizeof(ip), "%s.exec", path);
+                if ((r = parse_argv(exec, ip, &s->exec, err)) < 0)
+                        return r;
         }
+        if ((r = parse_event_handlers(json_object_get(app, "eventHandlers"), path, s, err)) < 0)
+                return r;
         if ((r = get_str(app, "user", path, s->exec != NULL, &s->user, err)) < 0 ||
             (r = get_str(app, "group", path, s->exec != NULL, &s->group, err)) < 0 ||
             (r = get_str(app, "workingDirectory", path, false, &s->workdir, err)) < 0)
@@ -459,7 +509,6 @@ static int parse_app_spec(json_t *app, const char *path, struct app_spec *s, E *
                 s->n_supp_gids = json_array_size(gids);
         }
         {
-                char ip[96];
                 snprintf(ip, sizeof(ip), "%s.isolators", path);
                 if ((r = isolators_parse(json_object_get(app, "isolators"), ip, &s->iso, err)) < 0)
                         return r;
@@ -759,6 +808,8 @@ static void app_spec_copy(struct app_spec *dst, const struct app_spec *src)
 {
         memset(dst, 0, sizeof(*dst));
         dst->exec = src->exec ? strv_copy(src->exec) : NULL;
+        dst->pre_start = src->pre_start ? strv_copy(src->pre_start) : NULL;
+        dst->post_stop = src->post_stop ? strv_copy(src->post_stop) : NULL;
         dst->user = src->user ? xstrdup(src->user) : NULL;
         dst->group = src->group ? xstrdup(src->group) : NULL;
         dst->workdir = src->workdir ? xstrdup(src->workdir) : NULL;

@@ -94,6 +94,8 @@ struct app_spec {
         struct isolators iso;   /* isolators (plain values) */
         struct mount_point *mount_points;       /* mountPoints */
         size_t n_mount_points;
+        char **pre_start;       /* eventHandlers "pre-start" argv; NULL if none */
+        char **post_stop;       /* eventHandlers "post-stop" argv; NULL if none */
 };
 
 enum log_policy { LOG_BLOCK, LOG_DROP };

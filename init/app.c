@@ -241,6 +241,10 @@ int app_prepare(struct app *a, struct pod_err *err)
                 p->n_groups = s->n_supp_gids;
         }
         p->argv = strv_copy(s->exec);
+        p->pre_start = s->pre_start;
+        if (s->post_stop)
+                log_warn("app \"%s\": its post-stop event handler is not run (podinit does not support post-stop handlers yet)",
+                         a->spec->name);
         p->workdir = xstrdup(s->workdir ? s->workdir : "/");
         if ((r = isolation_prepare(a, err)) < 0 || (r = cgroup_prepare(a, err)) < 0)
                 return r;
@@ -304,6 +308,7 @@ int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_
         ret->own_mount_ns = false;
         ret->join_mnt_ns_fd = mnt;
         ret->ready_fd_src = -1;
+        ret->pre_start = NULL;
         return 0;
 }
 
@@ -347,8 +352,8 @@ void app_report_consume(struct app *a)
         if (r == -EAGAIN)
                 return;
         if (r == 1) {
-                snprintf(a->error, sizeof(a->error), "%s%s%s: %s", rep.what, rep.path[0] ? " " : "",
-                         rep.path, strerror(rep.err));
+                snprintf(a->error, sizeof(a->error), "%s%s%s%s%s", rep.what, rep.path[0] ? " " : "", rep.path,
+                         rep.err ? ": " : "", rep.err ? strerror(rep.err) : "");
                 if (rep.code == SETUP_EXEC)
                         log_error("app %s: cannot run %s: %s", a->spec->name, rep.path, strerror(rep.err));
                 else

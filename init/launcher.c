@@ -451,8 +451,9 @@ int launcher_main(int argc, char **argv)
                 { "cgroup-parent", OPT_STR, &l.cgroup_parent },
         };
 
-        /* Started by rkt's stage0, speak as its stage1 did ("stage1: ..."; rkt's tests grep it). */
-        const char *prefix = getenv("RKT_LOCK_FD") ? "stage1" : "podinit";
+        /* Started by rkt's stage0 (which always sets RKT_SELINUX_CONTEXT, if only empty), speak as
+         * its stage1 did ("stage1: ..."; rkt's tests grep it). */
+        const char *prefix = getenv("RKT_SELINUX_CONTEXT") ? "stage1" : "podinit";
 
         log_init(prefix, false);
         if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0) {

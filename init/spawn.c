@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <termios.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
 
@@ -169,6 +170,59 @@ static void child_rlimits(const struct exec_plan *p, int fd)
                         child_fail(fd, SETUP_LIMITS, "setrlimit", rlimit_name(r));
 }
 
+/*
+ * rkt's pre-start event handler: in the app's root, working directory,
+ * environment and streams, but as root with PID 1's capabilities, no
+ * seccomp and no no_new_privs (systemd's PermissionsStartOnly).  The app's
+ * program runs only if it exits 0; otherwise the app ends with the
+ * handler's exit code (or dies of its signal), and a report says why.
+ */
+static void child_pre_start(const struct exec_plan *p, int fd)
+{
+        struct exec_plan q = *p;
+        struct spawn_report rep;
+        int pfd[2], st;
+        pid_t pid;
+        ssize_t n;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                child_fail(fd, SETUP_EXEC, "pre-start: pipe", NULL);
+        pid = fork();
+        if (pid < 0)
+                child_fail(fd, SETUP_EXEC, "pre-start: fork", NULL);
+        if (pid == 0) {
+                close(pfd[0]);
+                q.argv = p->pre_start;
+                child_exec(&q, pfd[1]);
+                _exit(SETUP_EXEC);
+        }
+        close(pfd[1]);
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        child_fail(fd, SETUP_EXEC, "pre-start: waitpid", NULL);
+        do
+                n = read(pfd[0], &rep, sizeof(rep));
+        while (n < 0 && errno == EINTR);
+        close(pfd[0]);
+        if (n == (ssize_t)sizeof(rep)) {        /* it could not be executed */
+                errno = rep.err;
+                child_fail(fd, rep.code, "pre-start handler: exec", p->pre_start[0]);
+        }
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return;
+        errno = 0;
+        if (WIFSIGNALED(st)) {
+                memset(&rep, 0, sizeof(rep));
+                rep.code = 128 + WTERMSIG(st);
+                child_copy(rep.what, sizeof(rep.what), "pre-start handler killed", NULL, NULL);
+                child_copy(rep.path, sizeof(rep.path), p->pre_start[0], NULL, NULL);
+                (void)!write(fd, &rep, sizeof(rep));
+                kill(getpid(), WTERMSIG(st));   /* default dispositions by now: the app dies the same way */
+                _exit(rep.code);
+        }
+        child_fail(fd, WEXITSTATUS(st), "pre-start handler failed", p->pre_start[0]);
+}
+
 static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
 {
         sigset_t all;
@@ -256,6 +310,8 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
                 child_fail(fd, SETUP_CHROOT, "chroot", p->rootfs);
         if (chdir(p->workdir ? p->workdir : "/") < 0)
                 child_fail(fd, SETUP_CHDIR, "chdir", p->workdir ? p->workdir : "/");
+        if (p->pre_start)
+                child_pre_start(p, fd);
         child_bounding(p, fd);
         if (setgroups(p->n_groups, p->groups) < 0)
                 child_fail(fd, SETUP_GROUP, "setgroups", NULL);

@@ -51,10 +51,11 @@ struct exec_plan {
         int ready_fd_src;               /* fd:N readiness: dup'ed to ready_fd_target; -1 none */
         int ready_fd_target;
         int join_mnt_ns_fd;             /* >= 0: setns into this mount namespace (a probe in its app's) */
+        char **pre_start;               /* rkt's pre-start event handler, run first as root (not owned) */
 };
 
 struct spawn_report {
-        int code;               /* setup code (enum setup_code) */
+        int code;               /* setup code (enum setup_code), or the failed pre-start handler's exit code */
         int err;                /* errno of the failing call */
         char what[32];          /* "chroot", "chdir", "setgid", "exec", ... */
         char path[256];         /* the path involved, if any */

@@ -20,8 +20,6 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 enum { T_TTY, T_STDIN, T_STDOUT, T_STDERR, T_COUNT };
 static const char *const t_names[T_COUNT] = { "tty", "stdin", "stdout", "stderr" };
@@ -33,20 +31,13 @@ struct attach_flags {
 
 static int dial(const char *address, struct pod_err *err)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_free_ char *path = xasprintf("%s%s", POD_S1, address);
         int fd;
 
-        if (!str_startswith(address, "/rkt/iottymux/") || strstr(address, "/../") ||
-            (size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", POD_S1, address) >= sizeof(sa.sun_path))
+        if (!str_startswith(address, "/rkt/iottymux/") || strstr(address, "/../"))
                 return pod_err_set(err, -EINVAL, "endpoint address \"%s\" is not an iottymux socket", address);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return pod_err_set(err, -errno, "socket: %s", strerror(errno));
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return pod_err_set(err, -e, "connecting to %s: %s", sa.sun_path, strerror(e));
-        }
+        if ((fd = unix_connect(path)) < 0)
+                return pod_err_set(err, fd, "connecting to %s: %s", path, strerror(-fd));
         return fd;
 }
 

@@ -915,3 +915,60 @@ PY
     wait_bg "$run_pid" 15 || fail "the pod did not stop"
     wait_until 5 grep_file "$T/notify.log" "STOPPING=1" || fail "no STOPPING=1: $(cat "$T/notify.log")"
 }
+
+# ---------------------------------------------------------- event handlers
+
+# handler_image NAME PRE-START-SCRIPT: an image whose app (uid 1000) has a pre-start handler.
+handler_image() {
+    cp -a "$IMG" "$T/$1"
+    "$PYTHON" - "$T/$1/manifest" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["app"] = {"exec": ["/bin/sh", "-c", "echo main uid=$(id -u); cat /tmp/pre"], "user": "1000", "group": "1000",
+            "eventHandlers": [{"name": "pre-start", "exec": ["/bin/sh", "-c", sys.argv[2]]}]}
+json.dump(m, open(sys.argv[1], "w"))
+PY
+    bash "$PODINIT_SRC/tests/lib/mkaci.sh" "$T/$1" "$T/$1.aci"
+}
+
+@test "TestPreStart: the pre-start handler runs before the app, as root, in its root; a failing one fails the app" {
+    handler_image ok 'echo "pre uid=$(id -u)" >/tmp/pre; chmod 644 /tmp/pre; echo pre-start ran'
+    run s0 run --stage1="$STAGE1_ACI" --net=none --image="$T/ok.aci" --app=hello
+    assert_status 0
+    assert_output_contains "hello["
+    assert_output_contains "pre-start ran"
+    assert_output_contains "main uid=1000"
+    assert_output_contains "pre uid=0"
+    run s0 gc --grace-period=0
+
+    handler_image bad 'echo failing; exit 3'
+    run s0 run --stage1="$STAGE1_ACI" --net=none --image="$T/bad.aci" --app=hello
+    assert_status 3
+    assert_output_contains "failing"
+    assert_output_contains "pre-start handler failed"
+    refute_output_contains "main uid="
+    the_pod
+    run s0 status "$UUID"
+    assert_line "app-hello=3"
+}
+
+# ------------------------------------------------------- what apps see
+
+@test "TestCaps (PID 1), TestNonRootReadInfo: PID 1's bounding set, a uid-1000 app's output, in both modes" {
+    local mode
+    for mode in overlay no-overlay; do
+        local flags=(--stage1="$STAGE1_ACI" --net=none)
+        [ "$mode" = overlay ] || flags+=(--no-overlay)
+        run s0 run "${flags[@]}" --image="$ACI" --app=a --exec=/bin/sh -- -c 'grep CapBnd /proc/1/status' --- \
+            --image="$ACI" --app=nonroot --user=1000 --group=1000 --exec=/bin/sh -- -c 'echo "nonroot says hello as $(id -u)"'
+        assert_status 0
+        # nspawn's default set plus the apps' (rkt's TestCaps): SYS_ADMIN (21) is in, NET_ADMIN (12) is not.
+        local bnd
+        bnd=$(printf '%s\n' "$output" | sed -n 's/.*CapBnd:[[:space:]]*\([0-9a-f]*\).*/\1/p')
+        [ -n "$bnd" ] || fail "no CapBnd line in: $output"
+        (( (16#$bnd >> 21) & 1 )) || fail "PID 1's bounding set $bnd lacks CAP_SYS_ADMIN"
+        (( ((16#$bnd >> 12) & 1) == 0 )) || fail "PID 1's bounding set $bnd has CAP_NET_ADMIN, which no app asked for"
+        assert_output_contains "nonroot says hello as 1000"
+        run s0 gc --grace-period=0
+    done
+}

@@ -2,7 +2,10 @@
  * root, mkdir -p and rm -rf that never follows symlinks. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "common/fdutil.h"
@@ -289,4 +292,35 @@ TEST(fdutil_mkdir_p_last_component_file_and_empty)
         put_file(dfd, "plain", "x");
         ASSERT_EQ(-ENOTDIR, mkdir_p_at(dfd, "plain", 0755));
         ASSERT_EQ(-EINVAL, mkdir_p_at(dfd, "", 0755));
+}
+
+TEST(fdutil_unix_connect)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char path[200], longp[200];
+        int l, c, a;
+
+        snprintf(path, sizeof(path), "%s/s.sock", test_tmpdir());
+        ASSERT(strlen(path) < sizeof(sa.sun_path));
+        ASSERT_EQ(-ENOENT, unix_connect(path));
+        memcpy(sa.sun_path, path, strlen(path));
+        l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ASSERT(l >= 0);
+        ASSERT_EQ(0, bind(l, (struct sockaddr *)&sa, sizeof(sa)));
+        ASSERT_EQ(0, listen(l, 1));
+        c = unix_connect(path);
+        ASSERT(c >= 0);
+        ASSERT(fcntl(c, F_GETFD) & FD_CLOEXEC);
+        a = accept(l, NULL, NULL);
+        ASSERT(a >= 0);
+        ASSERT_EQ(1, (int)write(c, "x", 1));
+        char b;
+        ASSERT_EQ(1, (int)read(a, &b, 1));
+        ASSERT_EQ('x', b);
+        memset(longp, 'a', sizeof(longp) - 1);
+        longp[sizeof(longp) - 1] = 0;
+        ASSERT_EQ(-ENAMETOOLONG, unix_connect(longp));
+        close(a);
+        close(c);
+        close(l);
 }

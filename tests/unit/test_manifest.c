@@ -235,6 +235,35 @@ TEST(manifest_image_sd_notify)
         pod_manifest_free(m);
 }
 
+TEST(manifest_event_handlers)
+{
+        struct pod_manifest *m;
+        struct pod_err err;
+
+        ASSERT_EQ(0, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":[{\"name\":\"pre-start\",\"exec\":[\"/bin/init\",\"x\"]},"
+                                                  "{\"name\":\"post-stop\",\"exec\":[\"/bin/clean\"]}]") "]"),
+                               &m, &err));
+        ASSERT_EQ(2, strv_length(m->apps[0].app.pre_start));
+        ASSERT_STREQ("/bin/init", m->apps[0].app.pre_start[0]);
+        ASSERT_STREQ("/bin/clean", m->apps[0].app.post_stop[0]);
+        pod_manifest_free(m);
+
+        ASSERT_EQ(-EINVAL, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":[{\"name\":\"pre-boot\",\"exec\":[\"/x\"]}]") "]"),
+                                     &m, &err));
+        ASSERT_CONTAINS(err.msg, "\"pre-boot\" is not pre-start or post-stop");
+        ASSERT_EQ(-EINVAL, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":[{\"name\":\"pre-start\",\"exec\":[\"/x\"]},"
+                                                    "{\"name\":\"pre-start\",\"exec\":[\"/y\"]}]") "]"),
+                                     &m, &err));
+        ASSERT_CONTAINS(err.msg, "more than one pre-start handler");
+        ASSERT_EQ(-EINVAL, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":[{\"name\":\"pre-start\"}]") "]"), &m, &err));
+        ASSERT_CONTAINS(err.msg, "eventHandlers[0].exec: missing");
+        ASSERT_EQ(-EINVAL, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":[{\"name\":\"pre-start\",\"exec\":[]}]") "]"),
+                                     &m, &err));
+        ASSERT_CONTAINS(err.msg, "eventHandlers[0].exec: empty");
+        ASSERT_EQ(-EINVAL, parse_pod(POD("[" APP("a", EXEC ",\"eventHandlers\":{}") "]"), &m, &err));
+        ASSERT_CONTAINS(err.msg, "eventHandlers: expected a list");
+}
+
 TEST(manifest_image_without_app)
 {
         static const char img[] = "{\"acKind\":\"ImageManifest\",\"name\":\"example.com/noapp\"}";
