@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build demo test test-plain test-asan bench stage1 clean
+.PHONY: all deps build demo test test-plain test-asan bench stage1 install uninstall clean
 
 all: build
 
@@ -20,6 +20,22 @@ stage1:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOD_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j$(JOBS) --target stage1
 	@echo "stage1 image: $(BUILD)/podinit-stage1.aci"
+
+# Install under PREFIX (default /usr/local): bin/podctl, bin/podinit, lib/podinit/podinit-stage1.aci,
+# share/man/man1/podctl.1 and man8/podinit.8 (made from docs/man/*.md by go-md2man).
+PREFIX ?= /usr/local
+install:
+	@scripts/deps.sh install
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOD_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+	cmake --install $(BUILD)
+	@command -v mandb >/dev/null && mandb -q $(PREFIX)/share/man 2>/dev/null || true
+	@echo "installed: $(PREFIX)/bin/podctl $(PREFIX)/bin/podinit $(PREFIX)/lib/podinit/podinit-stage1.aci; man podctl"
+
+uninstall:
+	rm -f $(PREFIX)/bin/podctl $(PREFIX)/bin/podinit $(PREFIX)/lib/podinit/podinit-stage1.aci \
+	  $(PREFIX)/share/man/man1/podctl.1 $(PREFIX)/share/man/man8/podinit.8
+	-rmdir $(PREFIX)/lib/podinit 2>/dev/null
 
 # A real two-app pod from a busybox-static rootfs, then list/status/stop/gc.
 demo:

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "common/args.h"
 #include "common/client.h"
 #include "common/util.h"
 
@@ -16,6 +17,20 @@ struct global {
 };
 
 extern struct global g;
+
+/*
+ * podctl.c: every verb's flags go through cli_parse(): flags before or after
+ * the positionals (up to "--"), -h/--help prints the verb's usage to stdout
+ * (returns 1: exit 0), an unknown flag is one line with the likely meant
+ * flag (returns -EINVAL: exit 2).  On 0, rest says where the positionals are.
+ */
+int cli_parse(const char *verb, int argc, char **argv, const struct opt *opts, size_t n_opts,
+              struct args_rest *rest);
+/* A usage error: "podctl: VERB: MESSAGE", the verb's synopsis and where its help is. */
+void cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_usage(const char *verb, FILE *f);
+/* cmd_run.c: run's usage text. */
+void run_usage(FILE *f);
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
@@ -43,8 +58,15 @@ void pods_free(struct pod_ref *p, size_t n);
 /* Resolve a UUID or unique prefix. */
 int pod_find(const char *arg, struct pod_ref *ret, struct pod_err *err);
 void pod_ref_done(struct pod_ref *p);
-/* Status document of a pod: from its control socket if running, else from disk. */
+/*
+ * Status document of a pod: from its control socket if running, else from
+ * disk.  A running pod whose podinit does not answer within the timeout is
+ * read from disk with "unresponsive": true and "unresponsiveReason".
+ */
+#define POD_STATUS_TIMEOUT_MS 2000u     /* status, app list/status */
+#define POD_LIST_TIMEOUT_MS 1000u       /* list: per pod */
 int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err);
+int pod_status_load_timeout(const struct pod_ref *p, unsigned timeout_ms, json_t **ret, struct pod_err *err);
 
 /*
  * app add and app rm rewrite <pod>/pod, serialised by an exclusive flock on

@@ -33,20 +33,20 @@ static int parse(int argc, char **argv, struct app_cmd *ac, bool want_app)
                 { "force", OPT_BOOL, &ac->force },
                 { "json", OPT_BOOL, &ac->json },
         };
-        int idx = 1;
+        _cleanup_free_ char *verb = xasprintf("app %s", ac->verb);
+        struct args_rest rest;
+        int r;
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) == 0 && idx < argc)
-                ac->pod = argv[idx++];
-        if (!err.msg[0])
-                args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err);
-        if (err.msg[0] || idx != argc || !ac->pod || (want_app && !ac->app)) {
-                if (err.msg[0])
-                        log_error("app %s: %s", ac->verb, err.msg);
-                fprintf(stderr, "usage: podctl app %s POD%s\n", ac->verb,
+        if ((r = cli_parse(verb, argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return r > 0 ? 1 : -EINVAL;
+        if (rest.n_pos != 1 || rest.dashdash || (want_app && !ac->app)) {
+                log_error("%s: %s", verb, rest.n_pos != 1 || rest.dashdash ? "give one POD" : "no --app=NAME given");
+                fprintf(stderr, "usage: podctl app %s POD%s\n(podctl app --help)\n", ac->verb,
                         !want_app ? "" : !strcmp(ac->verb, "stop") ? " --app=NAME [--force]"
                                        : !strcmp(ac->verb, "status") ? " --app=NAME [--json]" : " --app=NAME");
                 return -EINVAL;
         }
+        ac->pod = argv[rest.first];
         if (pod_find(ac->pod, &ac->p, &err) < 0) {
                 log_error("app %s: %s", ac->verb, err.msg);
                 return -ENOENT;
@@ -257,11 +257,7 @@ int cmd_app(int argc, char **argv)
         int rc = 1;
 
         if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-                fprintf(stderr, "usage: podctl app sandbox [-d] [POD FLAGS as for run]\n"
-                                "       podctl app add POD IMAGE [--name=N] [APP FLAGS as for run] [-- ARG...]\n"
-                                "       podctl app start|stop|rm POD --app=NAME\n"
-                                "       podctl app list [--json] POD\n"
-                                "       podctl app status [--json] POD --app=NAME\n");
+                cli_usage("app", argc < 2 ? stderr : stdout);
                 return argc < 2 ? 2 : 0;
         }
         ac.verb = argv[1];
@@ -280,9 +276,9 @@ int cmd_app(int argc, char **argv)
                 log_error("app: unknown verb \"%s\" (sandbox, add, start, stop, rm, list, status)", ac.verb);
                 return 2;
         }
-        if ((rc = parse(argc - 1, argv + 1, &ac, strcmp(ac.verb, "list") != 0)) < 0) {
+        if ((rc = parse(argc - 1, argv + 1, &ac, strcmp(ac.verb, "list") != 0)) != 0) {
                 pod_ref_done(&ac.p);
-                return rc == -EINVAL ? 2 : 1;
+                return rc > 0 ? 0 : rc == -EINVAL ? 2 : 1;     /* > 0: --help was printed */
         }
         if (!strcmp(ac.verb, "start"))
                 rc = call(&ac, json_pack("{s:s,s:s}", "op", "app-start", "app", ac.app), &resp) < 0 ? 1 : 0;

@@ -374,14 +374,15 @@ int cmd_attach(int argc, char **argv)
                 { "overflow", OPT_STR, &overflow },
         };
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
-                if (err.msg[0])
-                        log_error("attach: %s", err.msg);
-                fprintf(stderr, "usage: podctl attach [--app=NAME] [--mode=auto|list|tty|stdin,stdout,stderr]\n"
-                                "                     [--detach-keys=ctrl-p,ctrl-q] [--no-stdin] [--replay=BYTES]\n"
-                                "                     [--queue=BYTES] [--overflow=drop|disconnect] POD\n");
+        struct args_rest rest;
+        if ((code = cli_parse("attach", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return code > 0 ? 0 : 2;
+        code = 1;
+        if (rest.n_pos != 1 || rest.dashdash) {
+                cli_usage_error("attach", rest.n_pos ? "give one POD" : "no POD given (a UUID or a unique prefix)");
                 return 2;
         }
+        idx = rest.first;
         if (parse_detach_keys(detach, keys, &n_keys) < 0) {
                 log_error("attach: --detach-keys=%s: expected a comma-separated list like ctrl-p,ctrl-q", detach);
                 return 2;

@@ -4,8 +4,10 @@
  * I/O relayed like attach, and exit with the command's exit code (128+N if
  * a signal killed it; 203 if it could not be run, with the reason).
  * -i: podctl's stdin goes to the command (default: /dev/null); -t: a pty
- * (with a local terminal, put in raw mode).  Leaving (a signal to podctl,
- * a lost connection) kills the command.
+ * (with a local terminal, put in raw mode) and podctl's TERM in the
+ * command's environment, since the pty is podctl's terminal (an --env=TERM=
+ * wins).  Flags may come before or after POD, and bundled (-it).  Leaving
+ * (a signal to podctl, a lost connection) kills the command.
  */
 #include "cli/cli.h"
 #include "common/args.h"
@@ -24,7 +26,10 @@ int cmd_exec(int argc, char **argv)
         const char *app = NULL;
         bool in = false, tty = false;
         _cleanup_strv_ char **env = NULL;
-        int idx = 1, code = 1;
+        int idx, code = 1;
+        struct args_rest rest;
+        const char *term = getenv("TERM");
+        bool have_term = false;
         json_t *req, *av, *resp = NULL, *res;
         const struct opt opts[] = {
                 { "i", OPT_BOOL, &in },
@@ -35,23 +40,28 @@ int cmd_exec(int argc, char **argv)
                 { "env", OPT_STRV, &env },
         };
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx >= argc - 1 ||
-            strcmp(argv[idx - 1], "--") == 0) {
-                if (err.msg[0])
-                        log_error("exec: %s", err.msg);
-                fprintf(stderr, "usage: podctl exec [-i] [-t] [--app=NAME] [--env=NAME=VALUE]... POD -- CMD [ARG...]\n");
-                return 2;
-        }
+        if ((code = cli_parse("exec", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return code > 0 ? 0 : 2;
+        code = 1;
         /* POD, then "--" and the command. */
-        if (idx + 2 > argc || strcmp(argv[idx + 1], "--") || idx + 2 == argc) {
-                fprintf(stderr, "usage: podctl exec [-i] [-t] [--app=NAME] [--env=NAME=VALUE]... POD -- CMD [ARG...]\n");
+        if (rest.n_pos != 1 || !rest.dashdash || rest.n_after == 0) {
+                cli_usage_error("exec", rest.n_pos == 0 ? "no POD given (a UUID or a unique prefix)"
+                                        : rest.n_pos > 1 ? "give one POD, then -- and the command (-- CMD [ARG...])"
+                                                         : "no command: give it after -- (POD -- CMD [ARG...])");
                 return 2;
         }
-        for (char **e = env; e && *e; e++)
+        idx = rest.first;
+        for (char **e = env; e && *e; e++) {
                 if (!strchr(*e, '=') || **e == '=') {
                         log_error("exec: --env=%s: expected NAME=VALUE", *e);
                         return 2;
                 }
+                have_term |= str_startswith(*e, "TERM=");
+        }
+        if (tty && term && *term && !have_term) {
+                _cleanup_free_ char *kv = xasprintf("TERM=%s", term);
+                strv_push(&env, kv);
+        }
         if (pod_find(argv[idx], &p, &err) < 0) {
                 log_error("exec: %s", err.msg);
                 return 1;
@@ -61,7 +71,7 @@ int cmd_exec(int argc, char **argv)
                 goto out;
         }
         av = json_array();
-        for (int i = idx + 2; i < argc; i++)
+        for (int i = idx + 1; i < idx + 1 + rest.n_after; i++)
                 json_array_append_new(av, json_string(argv[i]));
         req = json_pack("{s:s,s:o,s:b,s:b}", "op", "exec", "argv", av, "tty", tty, "stdin", in);
         if (app)

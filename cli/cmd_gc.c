@@ -21,13 +21,14 @@ int cmd_gc(int argc, char **argv)
         struct pod_err err = { 0 };
         struct pod_ref *pods;
         size_t n, removed = 0;
-        int idx = 1, rc = 0;
+        int rc = 0;
+        struct args_rest rest;
         _cleanup_free_ char *garbage = xasprintf("%s/pods/exited-garbage", g.dir);
 
-        if (args_parse(argc, argv, &idx, NULL, 0, &err) < 0 || idx != argc) {
-                if (err.msg[0])
-                        log_error("gc: %s", err.msg);
-                fprintf(stderr, "usage: podctl gc\n");
+        if ((rc = cli_parse("gc", argc, argv, NULL, 0, &rest)) != 0)
+                return rc > 0 ? 0 : 2;
+        if (rest.n_pos || rest.dashdash) {
+                cli_usage_error("gc", "unexpected argument \"%s\"", argv[rest.first] ?: "--");
                 return 2;
         }
         if (pods_list(&pods, &n, &err) < 0) {

@@ -1,4 +1,8 @@
-/* podctl list [--json]: every pod under --dir, oldest first. */
+/*
+ * podctl list [--json]: every pod under --dir, oldest first.  Each running
+ * pod is asked with a 1 s timeout; one that does not answer is listed from
+ * disk as "unresponsive" (JSON: "unresponsive": true).
+ */
 #include "cli/cli.h"
 #include "common/args.h"
 #include "common/log.h"
@@ -26,13 +30,15 @@ int cmd_list(int argc, char **argv)
         struct pod_ref *pods;
         bool json = false;
         size_t n;
-        int idx = 1;
+        int r;
         const struct opt opts[] = { { "json", OPT_BOOL, &json } };
+        struct args_rest rest;
         json_t *out;
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc) {
-                log_error("list: %s", idx != argc && !err.msg[0] ? "unexpected argument" : err.msg);
-                fprintf(stderr, "usage: podctl list [--json]\n");
+        if ((r = cli_parse("list", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return r > 0 ? 0 : 2;
+        if (rest.n_pos || rest.dashdash) {
+                cli_usage_error("list", "unexpected argument \"%s\"", argv[rest.first] ?: "--");
                 return 2;
         }
         if (pods_list(&pods, &n, &err) < 0) {
@@ -41,16 +47,18 @@ int cmd_list(int argc, char **argv)
         }
         out = json_array();
         if (!json)
-                printf("%-36s  %-9s  %-4s  %-24s  %s\n", "UUID", "STATE", "EXIT", "STARTED", "APPS");
+                printf("%-36s  %-12s  %-4s  %-24s  %s\n", "UUID", "STATE", "EXIT", "STARTED", "APPS");
         for (size_t i = 0; i < n; i++) {
                 json_t *st = NULL;
                 char apps[256], exitc[16];
                 const char *state = pod_dir_state_name(pods[i].state);
 
-                if (pod_status_load(&pods[i], &st, &err) < 0)
+                if (pod_status_load_timeout(&pods[i], POD_LIST_TIMEOUT_MS, &st, &err) < 0)
                         st = json_object();
                 if (pods[i].state != PODDIR_RUNNING)
                         json_object_set_new(st, "state", json_string(state));
+                else if (json_is_true(json_object_get(st, "unresponsive")))
+                        state = "unresponsive";
                 else if (json_string_value(json_object_get(st, "state")))
                         state = json_string_value(json_object_get(st, "state"));
                 json_object_set_new(st, "uuid", json_string(pods[i].uuid));
@@ -64,7 +72,7 @@ int cmd_list(int argc, char **argv)
                                          (long long)json_integer_value(json_object_get(st, "exitCode")));
                         else
                                 snprintf(exitc, sizeof(exitc), "-");
-                        printf("%-36s  %-9s  %-4s  %-24.24s  %s\n", pods[i].uuid, state, exitc,
+                        printf("%-36s  %-12s  %-4s  %-24.24s  %s\n", pods[i].uuid, state, exitc,
                                json_string_value(json_object_get(st, "startedAt")) ?: "-", apps);
                 }
                 json_decref(st);

@@ -441,13 +441,6 @@ static bool pod_running(int podfd)
         return podfd >= 0 && pod_lock_held(podfd) > 0;
 }
 
-static void usage(void)
-{
-        fprintf(stderr, "usage: podctl logs [-f|--follow] [--tail=N] [--since=TIME] [--timestamps] [--app=NAME]\n"
-                        "                   [--stream=stdout|stderr] POD\n"
-                        "TIME is RFC 3339 (2026-11-23T10:00:00Z) or a duration back from now (10m, 1h).\n");
-}
-
 int cmd_logs(int argc, char **argv)
 {
         struct pod_err err = { 0 };
@@ -469,12 +462,15 @@ int cmd_logs(int argc, char **argv)
                 { "stream", OPT_STR, &stream },
         };
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
-                if (err.msg[0])
-                        log_error("logs: %s", err.msg);
-                usage();
+        struct args_rest rest;
+        if ((rc = cli_parse("logs", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return rc > 0 ? 0 : 2;
+        rc = 1;
+        if (rest.n_pos != 1 || rest.dashdash) {
+                cli_usage_error("logs", rest.n_pos ? "give one POD" : "no POD given (a UUID or a unique prefix)");
                 return 2;
         }
+        idx = rest.first;
         if (tail) {
                 if (parse_long(tail, 0, LONG_MAX, &o.tail) < 0) {
                         log_error("logs: --tail=%s: expected a number of lines", tail);

@@ -12,16 +12,18 @@ int cmd_reopen_log(int argc, char **argv)
         struct pod_ref p = { 0 };
         struct ctl_conn *c = NULL;
         const char *app = NULL;
-        int idx = 1;
+        int idx, r;
         const struct opt opts[] = { { "app", OPT_STR, &app } };
+        struct args_rest rest;
         json_t *req, *resp;
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
-                if (err.msg[0])
-                        log_error("reopen-log: %s", err.msg);
-                fprintf(stderr, "usage: podctl reopen-log [--app=NAME] POD\n");
+        if ((r = cli_parse("reopen-log", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return r > 0 ? 0 : 2;
+        if (rest.n_pos != 1 || rest.dashdash) {
+                cli_usage_error("reopen-log", rest.n_pos ? "give one POD" : "no POD given (a UUID or a unique prefix)");
                 return 2;
         }
+        idx = rest.first;
         if (pod_find(argv[idx], &p, &err) < 0) {
                 log_error("reopen-log: %s", err.msg);
                 return 1;

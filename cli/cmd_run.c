@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/podstate.h"
+#include "common/proto.h"
 #include "common/seccomp_sets.h"
 #include "common/userdb.h"
 #include "common/uuid.h"
@@ -27,6 +28,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+/* run -d: an app that ends badly this soon after the pod started fails the run (--start-grace). */
+#define RUN_START_GRACE_MS 300u
+/* ... how long it waits for podinit's "stopping" after an app failed (it follows at once) ... */
+#define RUN_STOPPING_WAIT_MS 1000u
+/* ... and then how long run waits for the pod to end, to report its exit code. */
+#define RUN_FAILED_STOP_WAIT_MS 2000u
 
 struct app_args {
         const char *image;
@@ -49,6 +57,8 @@ struct app_args {
 
 struct run_args {
         bool detach, debug, interactive;
+        const char *start_grace;        /* -d: --start-grace */
+        unsigned grace_ms;              /* its value, or the default */
         bool mutable_pod;       /* --mutable (podctl app sandbox): apps are added and removed later */
         const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format, *exit_policy;
         char **volumes;         /* --volume=NAME,kind=...,... */
@@ -269,9 +279,9 @@ static int mount_flag_parse(const char *v, json_t **ret, struct pod_err *err)
         return 0;
 }
 
-static void usage(void)
+void run_usage(FILE *f)
 {
-        fprintf(stderr,
+        fprintf(f,
                 "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
                 "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive]\n"
                 "                  [--console-format=raw|rkt|none]\n"
@@ -285,12 +295,22 @@ static void usage(void)
                 "                        [--caps-retain=CAP,...] [--caps-remove=CAP,...]\n"
                 "                        [--seccomp=default|unconfined|mode=retain|remove[,errno=EXXX],SYSCALL|@GROUP,...]\n"
                 "                        [--mount=volume=NAME,target=PATH]... [--readonly-rootfs]\n"
-                "                        [--memory=QUANTITY] [--cpu=MILLICORES] [--cpu-shares=N] [--pids-max=N]\n"
+                "                        [--memory=QUANTITY] [--cpu=CPUS] [--cpu-shares=N] [--pids-max=N]\n"
                 "                        [--rlimit=NAME=SOFT[:HARD]]...\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
-                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/).\n"
-                "Each app's output is logged to a CRI log file; `podctl logs` reads it (see podctl(1)).\n");
+                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/); at most %d apps.\n"
+                "Each app's output is logged to a CRI log file; `podctl logs` reads it (see podctl(1)).\n"
+                "  -d, --detach        print the pod UUID once every app has started; fail (the app's name\n"
+                "                      and status) if an app fails within --start-grace of starting\n"
+                "                      and that stops the pod (not restarted, essential)\n"
+                "  --start-grace=DURATION  with -d: how long an app must stay up (default 300ms; 0: no wait)\n"
+                "  --memory=QUANTITY   memory limit: bytes with a suffix, 256Mi, 1G\n"
+                "  --cpu=CPUS          CPU limit in CPUs, Kubernetes style: 500m is half a CPU, 2 is two CPUs\n"
+                "                      (500 means 500 CPUs)\n"
+                "  --cpu-shares=N      CPU weight (2 to 262144)\n"
+                "  --pids-max=N        at most N processes in the app\n",
+                POD_MAX_APPS);
 }
 
 static void run_args_done(struct run_args *ra)
@@ -305,6 +325,21 @@ static void run_args_done(struct run_args *ra)
                 free(ra->apps[i].log_path_abs);
         }
         free(ra->apps);
+}
+
+/* An unknown flag as one line that says what was probably meant. */
+static int unknown_flag_hint(const struct args_rest *rest, const char *image, struct pod_err *err)
+{
+        char where[300] = "";
+
+        if (image)
+                snprintf(where, sizeof(where), " (an app flag of image %s)", image);
+        if (!rest->unknown)
+                return image ? pod_err_prefix(err, "image %s", image) : err->code;
+        if (rest->suggest)
+                return pod_err_set(err, -EINVAL, "unknown flag %.*s%s; did you mean -%s%s?", (int)rest->unknown_len,
+                                   rest->unknown, where, strlen(rest->suggest) > 1 ? "-" : "", rest->suggest);
+        return pod_err_set(err, -EINVAL, "unknown flag %.*s%s", (int)rest->unknown_len, rest->unknown, where);
 }
 
 static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *err)
@@ -322,11 +357,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                 { "volume", OPT_STRV, &ra->volumes },
                 { "exit-policy", OPT_STR, &ra->exit_policy },
                 { "mutable", OPT_BOOL, &ra->mutable_pod },
+                { "start-grace", OPT_STR, &ra->start_grace },
         };
+        struct args_rest rest = { 0 };
         int i = 1, r;
 
-        if ((r = args_parse(argc, argv, &i, run_opts, ARRAY_SIZE(run_opts), err)) < 0)
-                return r;
+        if ((r = args_parse_rest(argc, argv, &i, run_opts, ARRAY_SIZE(run_opts), &rest, err)) < 0)
+                return unknown_flag_hint(&rest, NULL, err);
         while (i < argc) {
                 struct app_args *a;
                 int start;
@@ -382,8 +419,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod
                         while (end < argc && strcmp(argv[end], "---") && strcmp(argv[end], "--"))
                                 end++;
                         start = i;
-                        if ((r = args_parse(end, argv, &i, app_opts, n_app_opts, err)) < 0)
-                                return pod_err_prefix(err, "image %s", a->image);
+                        memset(&rest, 0, sizeof(rest));
+                        if ((r = args_parse_rest(end, argv, &i, app_opts, n_app_opts, &rest, err)) < 0)
+                                return unknown_flag_hint(&rest, a->image, err);
                         (void)start;
                         if (i < argc && !strcmp(argv[i], "--")) {
                                 i++;
@@ -750,8 +788,146 @@ out:
         return r;
 }
 
+/* How an app ended badly ("exited with code 3" etc. in buf), from an exit event or its status; false if it did not. */
+static bool app_end_failed(json_t *ev, char *buf, size_t len)
+{
+        json_t *sig = json_object_get(ev, "signal");
+        const char *error = json_string_value(json_object_get(ev, "error"));
+        json_t *code = json_object_get(ev, "exitCode");
+
+        if (json_is_true(json_object_get(ev, "stoppedByPod")))
+                return false;
+        if (error)
+                snprintf(buf, len, "could not start: %s", error);
+        else if (json_is_integer(sig))
+                snprintf(buf, len, "was killed by signal %lld (SIG%s)", (long long)json_integer_value(sig),
+                         sigabbrev_np((int)json_integer_value(sig)) ?: "?");
+        else if (json_is_integer(code) && json_integer_value(code) != 0)
+                snprintf(buf, len, "exited with code %lld", (long long)json_integer_value(code));
+        else
+                return false;
+        return true;
+}
+
+/* An app event that says it ended badly and is not restarted. */
+static bool app_failed(json_t *ev, char *buf, size_t len)
+{
+        const char *event = json_string_value(json_object_get(ev, "event")) ?: "";
+
+        /* A restart to come ("backoff") is the app's policy at work, not a failed start. */
+        if (strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "app") ||
+            (strcmp(event, "exit") && strcmp(event, "give-up")) || !app_end_failed(ev, buf, len))
+                return false;
+        if (!strcmp(event, "give-up"))
+                snprintf(buf + strlen(buf), len - strlen(buf), " (after %lld restarts)",
+                         (long long)json_integer_value(json_object_get(ev, "restarts")));
+        return true;
+}
+
+/*
+ * podinit declares the pod started once every app has exec'd its program
+ * (or is ready), so an app that fails at once -- a bad flag, a missing
+ * config file -- still gets the pod declared started a moment before it
+ * exits.  `run -d` therefore watches the pod's events (replayed from the
+ * first) for grace_ms more.  An app that ends badly in that time and is not
+ * to be restarted (an app that is restarted is left to its policy, which
+ * `podctl events` shows) is reported, its name and status in *ret_app and
+ * what: WATCH_POD_FAILED if the pod is stopping because of it (then
+ * *ret_pod_ended says whether it ended within RUN_FAILED_STOP_WAIT_MS, for
+ * its exit code), WATCH_APP_FAILED if the pod runs on (a non-essential
+ * app).  WATCH_OK otherwise; *ret_pod_ended is set whenever podinit closed
+ * the connection (the pod ended).
+ */
+enum { WATCH_OK, WATCH_APP_FAILED, WATCH_POD_FAILED };
+
+static int watch_start(unsigned grace_ms, char **ret_app, char *what, size_t what_len, bool *ret_pod_ended)
+{
+        struct pod_err err = { 0 };
+        struct ctl_conn *c = NULL;
+        json_t *resp = NULL;
+        uint64_t deadline = now_mono_ns() + (uint64_t)grace_ms * 1000000u;
+        int found = WATCH_OK;
+
+        *ret_pod_ended = false;
+        /* cwd is the pod directory. */
+        if (ctl_connect(".", &c, &err) < 0 ||
+            ctl_call(c, json_pack("{s:s,s:I}", "op", "events", "since", (json_int_t)0), &resp, &err) < 0) {
+                log_debug("run: watching the pod's start: %s", err.msg);
+                ctl_close(c);
+                *ret_pod_ended = err.code == -ECONNRESET || err.code == -ECONNREFUSED || err.code == -ENOENT;
+                return WATCH_OK;
+        }
+        json_decref(resp);
+        for (;;) {
+                uint8_t type;
+                const uint8_t *pl;
+                size_t len;
+                uint64_t now;
+                ssize_t n;
+
+                while (found != WATCH_POD_FAILED && ctl_buffered_frame(c, &type, &pl, &len) == 1) {
+                        json_t *ev;
+                        const char *evname;
+                        if (type != FRAME_EVENT || !(ev = json_loadb((const char *)pl, len, 0, NULL)))
+                                continue;
+                        evname = json_string_value(json_object_get(ev, "event")) ?: "";
+                        if (found == WATCH_OK && app_failed(ev, what, what_len)) {
+                                *ret_app = xstrdup(json_string_value(json_object_get(ev, "app")) ?: "?");
+                                found = WATCH_APP_FAILED;
+                                /* podinit decides at once whether this stops the pod: its
+                                 * "stopping" (or, for the last app, "exited") follows. */
+                                deadline = now_mono_ns() + RUN_STOPPING_WAIT_MS * 1000000ull;
+                        } else if (found == WATCH_APP_FAILED &&
+                                   !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "pod") &&
+                                   (!strcmp(evname, "stopping") || !strcmp(evname, "exited"))) {
+                                /* Wait for the pod to end, to report its exit code. */
+                                found = WATCH_POD_FAILED;
+                                deadline = now_mono_ns() + RUN_FAILED_STOP_WAIT_MS * 1000000ull;
+                        }
+                        json_decref(ev);
+                }
+                now = now_mono_ns();
+                if (now >= deadline)
+                        break;
+                ctl_set_timeout(c, (unsigned)((deadline - now) / 1000000u) + 1);
+                n = ctl_read_some(c);
+                if (n == 0) {
+                        /* The pod ended; its last events came first. */
+                        *ret_pod_ended = true;
+                        deadline = 0;
+                } else if (n < 0) {
+                        break;  /* the deadline */
+                }
+        }
+        ctl_close(c);
+        return found;
+}
+
+/* The pod ended before run could watch it: the first app that failed, from its status file. */
+static bool failed_app_from_disk(char **ret_app, char *what, size_t what_len)
+{
+        _cleanup_free_ char *data = NULL;
+        json_t *st, *a;
+        size_t i;
+        bool found = false;
+
+        /* cwd is the pod directory. */
+        if (read_file_at(AT_FDCWD, POD_PODINIT_DIR "/" POD_STATUS_JSON, 16u << 20, &data, NULL) < 0 ||
+            !(st = json_loads(data, 0, NULL)))
+                return false;
+        json_array_foreach(json_object_get(st, "apps"), i, a)
+                if (app_end_failed(a, what, what_len)) {
+                        *ret_app = xstrdup(json_string_value(json_object_get(a, "name")) ?: "?");
+                        found = true;
+                        break;
+                }
+        json_decref(st);
+        return found;
+}
+
 /* Detached: start podinit in its own session and return once the pod is ready. */
-static int start_detached(const char *podinit, char **argv, int podfd, const char *podpath, const char *uuid)
+static int start_detached(const char *podinit, char **argv, int podfd, const char *podpath, const char *uuid,
+                          unsigned grace_ms)
 {
         int ready[2];
         pid_t pid;
@@ -791,8 +967,45 @@ static int start_detached(const char *podinit, char **argv, int podfd, const cha
                 n = read(ready[0], &c, 1);
         while (n < 0 && errno == EINTR);
         if (n == 1) {
-                printf("%s\n", uuid);
-                return 0;
+                _cleanup_free_ char *app = NULL;
+                char what[512];
+                bool ended = false;
+                int st = 0;
+
+                int w = grace_ms ? watch_start(grace_ms, &app, what, sizeof(what), &ended) : WATCH_OK;
+                int code = 0;
+
+                if (ended) {
+                        /* The pod's own verdict, its exit code, decides. */
+                        waitpid(pid, &st, 0);
+                        code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                        if (!app)
+                                failed_app_from_disk(&app, what, sizeof(what));
+                        if (!app && code) {
+                                log_error("pod %s exited with code %d right after it started; see `podctl status %.8s`",
+                                          uuid, code, uuid);
+                                return code;
+                        }
+                        w = !app ? WATCH_OK : code ? WATCH_POD_FAILED : WATCH_APP_FAILED;
+                }
+                if (w == WATCH_APP_FAILED) {
+                        /* Not essential (or the pod ended well): say so, the pod is what was asked for. */
+                        log_warn("pod %s: app %s %s right after it started (it does not stop the pod; "
+                                 "`podctl logs --app=%s %.8s`)", uuid, app, what, app, uuid);
+                        w = WATCH_OK;
+                }
+                if (w == WATCH_OK) {
+                        printf("%s\n", uuid);
+                        return 0;
+                }
+                if (!ended) {
+                        log_error("pod %s failed: app %s %s right after it started; the pod is stopping "
+                                  "(`podctl status %.8s`, `podctl logs --app=%s %.8s`)", uuid, app, what, uuid, app, uuid);
+                        return 1;
+                }
+                log_error("pod %s failed: app %s %s right after it started (pod exit code %d; `podctl logs --app=%s %.8s`)",
+                          uuid, app, what, code, app, uuid);
+                return code;
         }
         {
                 int st = 0;
@@ -800,10 +1013,16 @@ static int start_detached(const char *podinit, char **argv, int podfd, const cha
                 waitpid(pid, &st, 0);
                 /* cwd is the pod directory (podpath may be relative to where we started). */
                 (void)podpath;
+                _cleanup_free_ char *app = NULL;
+                char what[512];
                 if (read_file_at(AT_FDCWD, POD_CONSOLE_LOG, 64 * 1024, &data, NULL) == 0 && *data)
                         fputs(data, stderr);
-                log_error("pod %s failed to start (exit code %d); see `podctl status %.8s`", uuid,
-                          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), uuid);
+                if (failed_app_from_disk(&app, what, sizeof(what)))
+                        log_error("pod %s failed to start: app %s %s (pod exit code %d; `podctl logs --app=%s %.8s`)",
+                                  uuid, app, what, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), app, uuid);
+                else
+                        log_error("pod %s failed to start (exit code %d); see `podctl status %.8s`", uuid,
+                                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), uuid);
                 return WIFEXITED(st) ? WEXITSTATUS(st) : 254;
         }
 }
@@ -812,6 +1031,22 @@ static int start_detached(const char *podinit, char **argv, int podfd, const cha
 static int check_run_args(struct run_args *ra, struct pod_err *err)
 {
         uint64_t ms;
+
+        /* Before anything is unpacked: 2,000 images are refused at once, not after unpacking them. */
+        if (ra->n_apps > POD_MAX_APPS)
+                return pod_err_set(err, -E2BIG, "%zu apps given; a pod has at most %d", ra->n_apps, POD_MAX_APPS);
+        ra->grace_ms = RUN_START_GRACE_MS;
+        if (ra->start_grace) {
+                if (parse_duration_ms(ra->start_grace, &ms) < 0 || ms > 60000)
+                        return pod_err_set(err, -EINVAL, "--start-grace=%s: expected a duration up to 1m such as 300ms or 2s (0: none)",
+                                           ra->start_grace);
+                if (!ra->detach)
+                        return pod_err_set(err, -EINVAL, "--start-grace is for a detached run (-d)");
+                ra->grace_ms = (unsigned)ms;
+        }
+        /* An empty sandbox has nothing to watch. */
+        if (ra->n_apps == 0 && !ra->pod_manifest)
+                ra->grace_ms = 0;
 
         if (ra->net && strcmp(ra->net, "none") && strcmp(ra->net, "host")) {
                 return pod_err_set(err, -EINVAL, "--net=%s: only none and host are available (CNI networks are not implemented yet)", ra->net);
@@ -931,9 +1166,13 @@ static int check_run_args(struct run_args *ra, struct pod_err *err)
                         goto bad_flag;
                 }
                 if (a->cpu && (k8s_quantity_parse(a->cpu, true, &q) < 0 || q == 0 || q > (uint64_t)INT64_MAX / 1000)) {
-                        pod_err_set(err, -EINVAL, "--cpu=%s: expected CPUs above 0 such as 500m or 2", a->cpu);
+                        pod_err_set(err, -EINVAL, "--cpu=%s: expected CPUs above 0: 500m is half a CPU, 2 is two CPUs", a->cpu);
                         goto bad_flag;
                 }
+                /* Kubernetes' unit is a CPU: "500" is 500 CPUs, which someone meaning half a CPU should hear about. */
+                if (a->cpu && !strchr(a->cpu, 'm') && q > 1000 * (uint64_t)sysconf(_SC_NPROCESSORS_ONLN))
+                        log_warn("run: --cpu=%s is %s CPUs, more than this host has (%ld); half a CPU is --cpu=500m",
+                                 a->cpu, a->cpu, sysconf(_SC_NPROCESSORS_ONLN));
                 if (a->cpu_shares && parse_long(a->cpu_shares, 2, 262144, &n) < 0) {
                         pod_err_set(err, -EINVAL, "--cpu-shares=%s: expected a number from 2 to 262144", a->cpu_shares);
                         goto bad_flag;
@@ -967,15 +1206,16 @@ int cmd_run(int argc, char **argv)
         _cleanup_strv_ char **largv = NULL;
         char uuid[UUID_STR_LEN], lockenv[32];
         const char *podinit;
+        unsigned grace_ms;
         int podfd = -1, r;
 
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                usage();
-                return 0;
-        }
+        for (int i = 1; i < argc && strcmp(argv[i], "--") && strcmp(argv[i], "---"); i++)
+                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                        run_usage(stdout);
+                        return 0;
+                }
         if (parse_run_args(argc, argv, &ra, &err) < 0) {
-                log_error("run: %s", err.msg);
-                usage();
+                log_error("run: %s (podctl run --help)", err.msg);
                 run_args_done(&ra);
                 return 2;
         }
@@ -1054,6 +1294,7 @@ int cmd_run(int argc, char **argv)
         if (ra.detach)
                 strv_push(&largv, "--ready-fd=X");
         strv_push(&largv, uuid);
+        grace_ms = ra.grace_ms;
         run_args_done(&ra);
 
         if (chdir(runp) < 0) {
@@ -1064,7 +1305,7 @@ int cmd_run(int argc, char **argv)
         setenv("RKT_LOCK_FD", lockenv, 1);
         fd_set_cloexec(podfd, 0);
         if (ra.detach)
-                return start_detached(podinit, largv, podfd, runp, uuid);
+                return start_detached(podinit, largv, podfd, runp, uuid, grace_ms);
         execv(podinit, largv);
         log_error("run: executing %s: %s", podinit, strerror(errno));
         rm_rf_at(AT_FDCWD, runp);
@@ -1102,15 +1343,20 @@ int cmd_app_add(int argc, char **argv)
         json_t *pod = NULL, *entry = NULL, *resp = NULL;
         int r, rc = 1;
 
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+                cli_usage("app", stdout);
+                return 0;
+        }
         if (argc < 3 || argv[1][0] == '-') {
-                fprintf(stderr, "usage: podctl app add POD IMAGE [--name=N] [APP-FLAGS as for run] [-- ARG...]\n");
+                fprintf(stderr, "usage: podctl app add POD IMAGE [--name=N] [APP-FLAGS as for run] [-- ARG...]\n"
+                                "(podctl app --help)\n");
                 return 2;
         }
         strv_push(&rargv, "run");
         for (int i = 2; i < argc; i++)
                 strv_push(&rargv, argv[i]);
         if (parse_run_args((int)strv_length(rargv), rargv, &ra, &err) < 0 || check_run_args(&ra, &err) < 0) {
-                log_error("app add: %s", err.msg);
+                log_error("app add: %s (podctl app --help)", err.msg);
                 run_args_done(&ra);
                 return 2;
         }

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "common/args.h"
 #include "common/log.h"
+#include "common/status.h"
 
 static const char *str(json_t *o, const char *k)
 {
@@ -13,17 +14,19 @@ int cmd_status(int argc, char **argv)
         struct pod_err err = { 0 };
         struct pod_ref p = { 0 };
         bool json = false;
-        int idx = 1;
+        int idx, r;
         const struct opt opts[] = { { "json", OPT_BOOL, &json } };
+        struct args_rest rest;
         json_t *st, *a;
         size_t i;
 
-        if (args_parse(argc, argv, &idx, opts, ARRAY_SIZE(opts), &err) < 0 || idx != argc - 1) {
-                if (err.msg[0])
-                        log_error("status: %s", err.msg);
-                fprintf(stderr, "usage: podctl status [--json] POD\n");
+        if ((r = cli_parse("status", argc, argv, opts, ARRAY_SIZE(opts), &rest)) != 0)
+                return r > 0 ? 0 : 2;
+        if (rest.n_pos != 1 || rest.dashdash) {
+                cli_usage_error("status", rest.n_pos ? "give one POD" : "no POD given (a UUID or a unique prefix)");
                 return 2;
         }
+        idx = rest.first;
         if (pod_find(argv[idx], &p, &err) < 0 || pod_status_load(&p, &st, &err) < 0) {
                 log_error("status: %s", err.msg);
                 pod_ref_done(&p);
@@ -38,6 +41,10 @@ int cmd_status(int argc, char **argv)
         } else {
                 printf("pod      %s\n", p.uuid);
                 printf("state    %s\n", str(st, "state"));
+                if (json_is_true(json_object_get(st, "unresponsive")))
+                        printf("warning  podinit does not answer (%s): shown from the files on disk, which may be\n"
+                               "         out of date; `podctl stop --force %.8s` kills the pod\n",
+                               str(st, "unresponsiveReason"), p.uuid);
                 printf("started  %s\n", str(st, "startedAt"));
                 if (json_object_get(st, "exitedAt"))
                         printf("exited   %s\n", str(st, "exitedAt"));
@@ -58,7 +65,12 @@ int cmd_status(int argc, char **argv)
                                          (long long)json_integer_value(json_object_get(a, "shellCode")));
                         if (json_object_get(a, "error"))
                                 detail = str(a, "error");
-                        else if (json_object_get(a, "signalName")) {
+                        else if (json_is_true(json_object_get(a, "oomKilled"))) {
+                                /* Not "killed by SIGKILL": say who, and which limit it reached. */
+                                json_t *lim = json_object_get(a, "memoryLimit");
+                                oom_describe(json_is_integer(lim), (uint64_t)json_integer_value(lim), dbuf, sizeof(dbuf));
+                                detail = dbuf;
+                        } else if (json_object_get(a, "signalName")) {
                                 snprintf(dbuf, sizeof(dbuf), "killed by SIG%s%s", str(a, "signalName"),
                                          json_is_true(json_object_get(a, "stoppedByPod")) ? " (pod stop)" : "");
                                 detail = dbuf;

@@ -167,11 +167,26 @@ static int status_from_disk(const struct pod_ref *p, json_t **ret, struct pod_er
 
 int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err)
 {
-        struct ctl_conn *c;
-        json_t *resp;
+        return pod_status_load_timeout(p, POD_STATUS_TIMEOUT_MS, ret, err);
+}
 
-        if (p->state == PODDIR_RUNNING && ctl_connect(p->path, &c, NULL) == 0) {
-                int r = ctl_call(c, json_pack("{s:s}", "op", "status"), &resp, err);
+/*
+ * A running pod whose podinit does not answer (stopped, hung, its socket
+ * gone) is shown from disk, marked "unresponsive" with the reason, so one
+ * stuck pod costs `podctl list` a second, not the 10 s of a request.
+ */
+int pod_status_load_timeout(const struct pod_ref *p, unsigned timeout_ms, json_t **ret, struct pod_err *err)
+{
+        struct pod_err cerr = { 0 };
+        struct ctl_conn *c;
+        json_t *resp, *j;
+        int r;
+
+        if (p->state != PODDIR_RUNNING)
+                return status_from_disk(p, ret, err);
+        r = ctl_connect_timeout(p->path, timeout_ms, &c, &cerr);
+        if (r == 0) {
+                r = ctl_call(c, json_pack("{s:s}", "op", "status"), &resp, &cerr);
                 ctl_close(c);
                 if (r == 0) {
                         *ret = json_incref(json_object_get(resp, "result"));
@@ -179,7 +194,12 @@ int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err)
                         return 0;
                 }
         }
-        return status_from_disk(p, ret, err);
+        if ((r = status_from_disk(p, &j, err)) < 0)
+                return r;
+        json_object_set_new(j, "unresponsive", json_true());
+        json_object_set_new(j, "unresponsiveReason", json_string(cerr.msg));
+        *ret = j;
+        return 0;
 }
 
 int pod_manifest_lock(const struct pod_ref *p, int *ret_podfd, int *ret_lockfd, struct pod_err *err)

@@ -21,6 +21,11 @@ static const char *const v1_names[CG_NHIER] = {
         [CG_H_CPU] = "cpu", [CG_H_CPUACCT] = "cpuacct", [CG_H_MEMORY] = "memory", [CG_H_PIDS] = "pids",
         [CG_H_DEVICES] = "devices", [CG_H_SYSTEMD] = "systemd", [CG_H_UNIFIED] = "unified",
 };
+const char *cg_hier_dir(int h)
+{
+        return h >= 0 && h < CG_NHIER ? v1_names[h] : NULL;
+}
+
 /* v2 controllers podinit enables. */
 static const char *const v2_controllers[] = { "cpu", "memory", "pids" };
 

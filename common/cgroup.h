@@ -83,6 +83,9 @@ struct cg_app {
         uint64_t oom_kills_at_start;    /* memory OOM kill count when the app (re)started */
 };
 
+/* The directory of hierarchy h under the mount point on CG_V1 ("cpu", "memory", "systemd", "unified", ...). */
+const char *cg_hier_dir(int h);
+
 /* Which layout is mounted at mnt (statfs: cgroup2 -> CG_V2; a tmpfs with v1 hierarchies -> CG_V1). */
 int cg_detect(const char *mnt, enum cg_layout *ret, struct pod_err *err);
 

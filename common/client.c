@@ -15,20 +15,24 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-#define CTL_TIMEOUT_S 10
-
 struct ctl_conn {
         int fd;
         struct frame_decoder dec;
         int next_id;
+        unsigned timeout_ms;
 };
 
 int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err)
 {
+        return ctl_connect_timeout(pod_path, CTL_TIMEOUT_MS, ret, err);
+}
+
+int ctl_connect_timeout(const char *pod_path, unsigned timeout_ms, struct ctl_conn **ret, struct pod_err *err)
+{
         _cleanup_free_ char *dir = xasprintf("%s/%s", pod_path, POD_PODINIT_DIR);
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         char path[64];
-        struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+        struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
         struct ctl_conn *c;
         int fd;
 
@@ -41,6 +45,7 @@ int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         c = xcalloc(1, sizeof(*c));
         c->fd = fd;
+        c->timeout_ms = timeout_ms;
         frame_decoder_init(&c->dec, 16u << 20);
         *ret = c;
         return 0;
@@ -56,9 +61,11 @@ static int read_frame(struct ctl_conn *c, uint8_t *type, const uint8_t **payload
                 ssize_t n = read(c->fd, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return pod_err_set(err, -ETIMEDOUT, "reading from the pod: no answer within %u.%u s",
+                                           c->timeout_ms / 1000, c->timeout_ms % 1000 / 100);
                 if (n < 0)
-                        return pod_err_set(err, -errno, "reading from the pod: %s",
-                                           errno == EAGAIN ? "no answer within 10 s" : strerror(errno));
+                        return pod_err_set(err, -errno, "reading from the pod: %s", strerror(errno));
                 if (n == 0)
                         return pod_err_set(err, -ECONNRESET, "the pod closed the connection");
                 frame_decoder_feed(&c->dec, buf, (size_t)n);
@@ -87,6 +94,9 @@ int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err)
         if (r >= 0)
                 r = write_all(c->fd, body, strlen(body));
         free(body);
+        if (r == -EAGAIN || r == -EWOULDBLOCK)
+                return pod_err_set(err, -ETIMEDOUT, "writing to the pod: it takes no request within %u.%u s",
+                                   c->timeout_ms / 1000, c->timeout_ms % 1000 / 100);
         if (r < 0)
                 return pod_err_set(err, r, "writing to the pod: %s", strerror(-r));
         do {
@@ -169,6 +179,14 @@ ssize_t ctl_read_some(struct ctl_conn *c)
         if (n > 0)
                 frame_decoder_feed(&c->dec, buf, (size_t)n);
         return n;
+}
+
+void ctl_set_timeout(struct ctl_conn *c, unsigned timeout_ms)
+{
+        struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+
+        c->timeout_ms = timeout_ms;
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 void ctl_no_timeout(struct ctl_conn *c)

@@ -12,7 +12,13 @@
 #include "common/util.h"
 
 struct ctl_conn;
+/* Every read and write times out after CTL_TIMEOUT_MS (an error: -ETIMEDOUT). */
+#define CTL_TIMEOUT_MS 10000u
 int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err);
+/* The same with another timeout (podctl list asks each pod with a short one). */
+int ctl_connect_timeout(const char *pod_path, unsigned timeout_ms, struct ctl_conn **ret, struct pod_err *err);
+/* Change the receive timeout (0: none). */
+void ctl_set_timeout(struct ctl_conn *c, unsigned timeout_ms);
 /* Send a request object (consumed) and read the response into *ret. */
 int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err);
 /* Frame-level access for the attach stream. */

@@ -126,12 +126,50 @@ static int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len)
         return 0;
 }
 
+/*
+ * Open a path found as an O_PATH fd for reading, but only if it is a regular
+ * file.  Opening a FIFO for reading blocks until a writer comes (forever, in
+ * PID 1), and opening a device can have side effects: the O_PATH fd pins the
+ * inode, fstat checks it, and /proc/self/fd reopens that very inode.  path_fd
+ * is consumed.
+ */
+static int reopen_regular(int path_fd)
+{
+        _cleanup_close_ int pfd = path_fd;
+        struct stat st;
+        char p[64];
+        int fd;
+
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        return fd < 0 ? -errno : fd;
+}
+
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
+        int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
+
+        if (pfd < 0)
                 return -errno;
+        if ((fd = reopen_regular(pfd)) < 0)
+                return fd;
         return read_fd_all(fd, max, ret_data, ret_len);
+}
+
+const char *read_file_strerror(int r, char *buf, size_t len, size_t max)
+{
+        if (r == -EINVAL)
+                return "not a regular file (a FIFO, socket or device is never read)";
+        if (r == -EFBIG) {
+                snprintf(buf, len, "larger than the limit of %zu bytes", max);
+                return buf;
+        }
+        return strerror(-r);
 }
 
 int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
@@ -141,14 +179,27 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
                 .mode = (flags & O_CREAT) ? mode : 0,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
-        long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        long fd = -1;
+
+        /* With RESOLVE_IN_ROOT the kernel fails ".." with EAGAIN when any
+         * rename or mount happened meanwhile, anywhere (other pods starting
+         * do both): try again, a bounded number of times. */
+        for (int i = 0; i < 64; i++) {
+                fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+                if (fd >= 0 || errno != EAGAIN)
+                        break;
+        }
         return fd < 0 ? -errno : (int)fd;
 }
 
 int read_file_in_root(int root_fd, const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-        _cleanup_close_ int fd = open_in_root(root_fd, path, O_RDONLY | O_NOCTTY, 0);
-        if (fd < 0)
+        int pfd = open_in_root(root_fd, path, O_PATH, 0);
+        _cleanup_close_ int fd = -1;
+
+        if (pfd < 0)
+                return pfd;
+        if ((fd = reopen_regular(pfd)) < 0)
                 return fd;
         return read_fd_all(fd, max, ret_data, ret_len);
 }
@@ -185,51 +236,143 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
         return 0;
 }
 
-/* Remove the contents of the directory fd (consumed), then nothing else. */
-static int rm_contents(int fd, dev_t dev)
-{
-        DIR *d = fdopendir(fd);
-        struct dirent *de;
-        int r = 0;
+/*
+ * rm -rf without one fd per level.  A tree may be as deep as an app cared
+ * to make it (25,000 levels is a few seconds of mkdir), so holding a
+ * directory stream per level runs out of fds and recursing runs out of
+ * stack.  Instead each level's subdirectory names are read into memory, its
+ * other entries unlinked, and its stream closed; the walk holds one fd, the
+ * current directory, and climbs back with "..", checking that it arrives
+ * where it came from (device and inode), so a directory moved meanwhile
+ * cannot send it elsewhere.  Nothing is followed: entries are lstat'ed,
+ * directories opened O_NOFOLLOW, and one on another device (a mount point)
+ * is left alone with -EBUSY.  Errors are remembered (the first one is
+ * returned) and the walk goes on with what it can remove.
+ */
+struct rm_level {
+        char **subdirs;
+        size_t n, next;
+        dev_t dev;
+        ino_t ino;
+};
 
-        if (!d) {
-                close(fd);
-                return -errno;
+static void rm_note(int *r, int e)
+{
+        if (*r == 0 && e != -ENOENT)
+                *r = e;
+}
+
+/* List fd's subdirectories into lv and unlink everything else in it. */
+static void rm_level_read(int fd, dev_t dev, struct rm_level *lv, int *r)
+{
+        int sfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        size_t cap = 0;
+        struct dirent *de;
+        DIR *d;
+
+        if (sfd < 0 || !(d = fdopendir(sfd))) {
+                rm_note(r, -errno);
+                if (sfd >= 0)
+                        close(sfd);
+                return;
         }
         while ((de = readdir(d))) {
                 struct stat st;
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno != ENOENT && !r)
-                                r = -errno;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        rm_note(r, -errno);
                         continue;
                 }
-                if (S_ISDIR(st.st_mode)) {
-                        int sub;
-                        if (st.st_dev != dev) {
-                                if (!r)
-                                        r = -EBUSY;
-                                continue;
-                        }
-                        sub = openat(dirfd(d), de->d_name,
-                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub < 0) {
-                                if (!r)
-                                        r = -errno;
-                                continue;
-                        }
-                        int k = rm_contents(sub, dev);
-                        if (k < 0 && !r)
-                                r = k;
-                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && !r)
-                                r = -errno;
-                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && !r) {
-                        r = -errno;
+                if (!S_ISDIR(st.st_mode)) {
+                        if (unlinkat(fd, de->d_name, 0) < 0)
+                                rm_note(r, -errno);
+                        continue;
                 }
+                if (st.st_dev != dev) {
+                        rm_note(r, -EBUSY);
+                        continue;
+                }
+                if (lv->n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        lv->subdirs = xrealloc(lv->subdirs, cap * sizeof(char *));
+                }
+                lv->subdirs[lv->n++] = xstrdup(de->d_name);
         }
         closedir(d);
-        return r;
+}
+
+static void rm_level_free(struct rm_level *lv)
+{
+        for (size_t i = 0; i < lv->n; i++)
+                free(lv->subdirs[i]);
+        free(lv->subdirs);
+}
+
+/* Remove everything below the directory fd (consumed), on device dev. */
+static int rm_contents(int fd, dev_t dev)
+{
+        _cleanup_free_ struct rm_level *lv = NULL;
+        size_t depth = 0, cap = 0;
+        struct stat st;
+        int r = 0;
+
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        for (;;) {
+                struct rm_level *top;
+
+                if (depth == cap) {
+                        cap = cap ? cap * 2 : 64;
+                        lv = xrealloc(lv, cap * sizeof(*lv));
+                }
+                lv[depth] = (struct rm_level){ .dev = st.st_dev, .ino = st.st_ino };
+                rm_level_read(fd, dev, &lv[depth], &r);
+                depth++;
+                /* Descend into the next subdirectory, or climb while a level is done. */
+                for (;;) {
+                        top = &lv[depth - 1];
+                        if (top->next < top->n) {
+                                int sub = openat(fd, top->subdirs[top->next++],
+                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                if (sub < 0) {
+                                        rm_note(&r, -errno);
+                                        continue;
+                                }
+                                if (fstat(sub, &st) < 0 || st.st_dev != dev) {
+                                        rm_note(&r, st.st_dev != dev ? -EBUSY : -errno);
+                                        close(sub);
+                                        continue;
+                                }
+                                close(fd);
+                                fd = sub;
+                                break;
+                        }
+                        rm_level_free(top);
+                        if (--depth == 0) {
+                                close(fd);
+                                return r;
+                        }
+                        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        close(fd);
+                        fd = up;
+                        top = &lv[depth - 1];
+                        if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != top->dev || st.st_ino != top->ino) {
+                                /* Moved under us: stop rather than remove elsewhere. */
+                                rm_note(&r, fd < 0 ? -errno : -ESTALE);
+                                for (size_t i = 0; i < depth; i++)
+                                        rm_level_free(&lv[i]);
+                                if (fd >= 0)
+                                        close(fd);
+                                return r;
+                        }
+                        if (unlinkat(fd, top->subdirs[top->next - 1], AT_REMOVEDIR) < 0)
+                                rm_note(&r, -errno);
+                }
+        }
 }
 
 int rm_rf_at(int dirfd, const char *path)

@@ -20,10 +20,15 @@ enum {
  * worthless after one (a pod being prepared, a running pod's status).
  */
 int write_file_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode, int flags);
-/* Read a whole regular file of at most max bytes; result is NUL-terminated. */
+/* Read a whole regular file of at most max bytes; result is NUL-terminated.
+ * Anything else is refused before it is opened for reading: a FIFO or a
+ * device gives -EINVAL (it would block or have side effects), a directory
+ * -EISDIR, a file over max -EFBIG.  Reads are non-blocking. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_t *ret_len);
 /* Same, but resolving path as if root_fd were "/" (symlinks cannot escape). */
 int read_file_in_root(int root_fd, const char *path, size_t max, char **ret_data, size_t *ret_len);
+/* What a read_file_* error means, for a message (buf holds the -EFBIG text). */
+const char *read_file_strerror(int r, char *buf, size_t len, size_t max);
 /* openat2(RESOLVE_IN_ROOT) with a fallback error if the kernel lacks it. */
 int open_in_root(int root_fd, const char *path, int flags, mode_t mode);
 /* mkdir -p relative to dirfd; existing directories are fine. */

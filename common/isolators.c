@@ -1,9 +1,11 @@
 #include "common/isolators.h"
+#include "common/log.h"
 #include "common/seccomp_sets.h"
 
 #include <ctype.h>
 #include <jansson.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 
 int caps_last(void)
 {
@@ -72,6 +74,49 @@ uint64_t isolators_bounding(const struct isolators *iso)
         if (iso->has_retain)
                 return iso->retain;
         return caps_default_mask() & ~iso->remove;
+}
+
+/*
+ * The capabilities this host can give, taken when the process starts: the
+ * launcher's bounding set is the host's (or the one podinit was started
+ * with), PID 1 is its clone, and PID 1 later drops what no app uses
+ * (init/pid1.c), which must not count as "the host lacks it": an app added
+ * later that asks for such a capability gets an error, not a warning.
+ */
+static uint64_t host_caps;
+
+__attribute__((constructor)) static void host_caps_snapshot(void)
+{
+        for (int c = 0; c <= caps_last() && c < 64; c++)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+                        host_caps |= 1ull << c;
+}
+
+uint64_t caps_host_mask(void)
+{
+        return host_caps;
+}
+
+uint64_t isolators_bounding_host(const struct isolators *iso, const char *app)
+{
+        uint64_t want = isolators_bounding(iso), missing = want & ~host_caps;
+
+        /* rkt's stage1 gave the set to systemd, which dropped (with a note)
+         * what the kernel does not know or its own bounding set lacks; so
+         * does podinit, naming each capability the app asked for.  Default
+         * ones missing (a container without CAP_AUDIT_WRITE) go quietly. */
+        for (int c = 0; iso->has_retain && c < 64; c++)
+                if (missing & (1ull << c)) {
+                        char *name = cap_to_name(c), up[64];
+                        size_t i = 0;
+                        for (; name && name[i] && i + 1 < sizeof(up); i++)
+                                up[i] = (char)toupper((unsigned char)name[i]);
+                        up[i] = '\0';
+                        log_warn("app %s: os/linux/capabilities-retain-set: %s is not available (%s); the app runs without it",
+                                 app, up, c > caps_last() ? "newer than this kernel" : "not in the bounding set podinit was started with");
+                        cap_free(name);
+                }
+        return want & host_caps;
 }
 
 static int parse_caps_set(json_t *value, const char *path, const char *name, uint64_t *ret, struct pod_err *err)

@@ -65,6 +65,14 @@ struct json_t;
 int isolators_parse(struct json_t *list, const char *path, struct isolators *ret, struct pod_err *err);
 /* The app's capability bounding set. */
 uint64_t isolators_bounding(const struct isolators *iso);
+/*
+ * The same, less what this host cannot give (above the kernel's
+ * cap_last_cap, or not in the bounding set the process started with),
+ * with a warning naming each capability of a retain-set so dropped.
+ */
+uint64_t isolators_bounding_host(const struct isolators *iso, const char *app);
+/* The capabilities the process's bounding set held when it started. */
+uint64_t caps_host_mask(void);
 uint64_t caps_default_mask(void);
 /* "CAP_NET_ADMIN,CAP_CHOWN" or "NET_ADMIN,chown" to a mask; -EINVAL names the bad one in err. */
 int caps_parse_list(const char *s, uint64_t *ret, struct pod_err *err);

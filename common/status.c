@@ -91,3 +91,28 @@ int rkt_status_read(int dirfd, const char *name, int *ret)
         *ret = (int)v;
         return 0;
 }
+
+void format_bytes_iec(uint64_t n, char *buf, size_t size)
+{
+        static const char *const unit[] = { "GiB", "MiB", "KiB" };
+        static const unsigned shift[] = { 30, 20, 10 };
+
+        for (size_t i = 0; i < 3; i++)
+                if (n && n % (1ull << shift[i]) == 0) {
+                        snprintf(buf, size, "%llu %s", (unsigned long long)(n >> shift[i]), unit[i]);
+                        return;
+                }
+        snprintf(buf, size, "%llu bytes", (unsigned long long)n);
+}
+
+void oom_describe(bool has_limit, uint64_t limit, char *buf, size_t size)
+{
+        char b[48];
+
+        if (!has_limit) {
+                snprintf(buf, size, "killed by the OOM killer (no memory limit of its own)");
+                return;
+        }
+        format_bytes_iec(limit, b, sizeof(b));
+        snprintf(buf, size, "killed by the OOM killer (memory limit %s)", b);
+}

@@ -13,6 +13,8 @@
 #define POD_COMMON_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* systemd exit-status.h codes used when the program never got to run. */
 enum setup_code {
@@ -69,6 +71,24 @@ int app_next_state(enum app_state s, enum app_event ev);
 
 /* Shell convention for a wait status: exit code, or 128+signal. */
 int shell_code_from_wait(int wstatus);
+
+/*
+ * The pod's event log on disk (docs/lifecycle.md "Events"), in PID 1's
+ * S1_PODINIT_DIR: one JSON event per line, appended as each event happens,
+ * so `podctl events` can show the history after the pod has exited.  Past
+ * POD_EVENTS_FILE_MAX bytes the file is renamed to POD_EVENTS_FILE ".1"
+ * (replacing the previous one) and a new file is started: at most twice
+ * that on disk, at least the last POD_EVENTS_FILE_MAX bytes of events kept.
+ */
+#define POD_EVENTS_FILE "events.jsonl"
+#define POD_EVENTS_FILE_MAX (1u << 20)
+
+/* "killed by the OOM killer (memory limit 64 MiB)", or "(no memory limit of
+ * its own)" when the app has none, into buf (always terminated). */
+void oom_describe(bool has_limit, uint64_t limit, char *buf, size_t size);
+/* A byte count for people: "64 MiB" when it is a whole number of KiB, MiB or
+ * GiB, else "N bytes". */
+void format_bytes_iec(uint64_t n, char *buf, size_t size);
 
 /* Write "%d\n" to dirfd/name atomically (temp file + fsync + rename). */
 int rkt_status_write(int dirfd, const char *name, int code);

@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#define USERDB_MAX_FILE (8u << 20)
-
 /*
  * Find the colon-separated record whose field `key_field` equals key; copy
  * fields into out[] (pointers into the returned buffer).  passwd: name:pw:uid:
@@ -79,9 +77,11 @@ static int resolve(int root_fd, const char *spec, bool user, unsigned long *ret,
         r = find_record(root_fd, user ? "/etc/passwd" : "/etc/group", 0, spec, &buf, f);
         if (r == -ENOENT)
                 return pod_err_set(err, r, "\"%s\" %s not found", spec, kind);
-        if (r < 0)
-                return pod_err_set(err, r, "looking up %s \"%s\" in /etc/%s: %s", kind, spec,
-                                   user ? "passwd" : "group", strerror(-r));
+        if (r < 0) {
+                char why[64];
+                return pod_err_set(err, r, "looking up %s \"%s\": the image's /etc/%s is %s", kind, spec,
+                                   user ? "passwd" : "group", read_file_strerror(r, why, sizeof(why), USERDB_MAX_FILE));
+        }
         if (!f[2] || parse_id(f[2], ret) < 0)
                 return pod_err_set(err, -EINVAL, "%s \"%s\": bad id field in /etc/%s", kind, spec,
                                    user ? "passwd" : "group");

@@ -13,9 +13,13 @@
 
 #include "common/util.h"
 
+/* The largest /etc/passwd or /etc/group read (a FIFO or device there is refused). */
+#define USERDB_MAX_FILE (8u << 20)
+
 int userdb_resolve_user(int root_fd, const char *user, uid_t *ret_uid, struct pod_err *err);
 int userdb_resolve_group(int root_fd, const char *group, gid_t *ret_gid, struct pod_err *err);
-/* The name and home directory of uid in the rootfs's /etc/passwd (-ENOENT if none). */
+/* The name and home directory of uid in the rootfs's /etc/passwd (-ENOENT if none;
+ * other errors: the file is unreadable, see read_file_strerror). */
 int userdb_lookup_uid(int root_fd, uid_t uid, char **ret_name, char **ret_home);
 
 #endif

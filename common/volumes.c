@@ -313,6 +313,75 @@ static bool same_target(const char *x, const char *y)
         return lx == ly && !strncmp(x, y, lx);
 }
 
+char *volume_target_normalize(const char *t)
+{
+        char *out = xmalloc(strlen(t) + 2);
+        size_t n = 0;
+
+        out[0] = '\0';
+        for (const char *c = t; *c;) {
+                size_t len = strcspn(c, "/");
+                if (len == 2 && !strncmp(c, "..", 2)) {
+                        while (n && out[n - 1] != '/')
+                                n--;
+                        if (n)
+                                n--;    /* the slash before it; at "/" this stops */
+                } else if (len && !(len == 1 && c[0] == '.')) {
+                        out[n++] = '/';
+                        memcpy(out + n, c, len);
+                        n += len;
+                }
+                c += len;
+                c += strspn(c, "/");
+        }
+        if (!n)
+                out[n++] = '/';
+        out[n] = '\0';
+        return out;
+}
+
+static size_t target_depth(const char *t)
+{
+        _cleanup_free_ char *norm = volume_target_normalize(t);
+        size_t d = 0;
+
+        for (const char *c = norm; *c; c++)
+                d += *c == '/' && c[1];
+        return d;
+}
+
+bool volume_targets_under(const struct app_mount *m, size_t n, const char *dir)
+{
+        _cleanup_free_ char *d = volume_target_normalize(dir);
+        size_t dl = strlen(d);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *t = volume_target_normalize(m[i].target);
+                if (!strncmp(t, d, dl) && (t[dl] == '\0' || t[dl] == '/' || !strcmp(d, "/")))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * Outer targets first (fewer path components), keeping the manifest's order
+ * otherwise: a volume at /data/sub must be mounted after, and therefore
+ * inside, the one at /data, or the outer mount hides it.  Stable, so of two
+ * volumes at one target the later still wins, as before.
+ */
+static void sort_by_depth(struct app_mount *m, size_t n)
+{
+        for (size_t i = 1; i < n; i++) {
+                struct app_mount cur = m[i];
+                size_t d = target_depth(cur.target), k = i;
+                while (k > 0 && target_depth(m[k - 1].target) > d) {
+                        m[k] = m[k - 1];
+                        k--;
+                }
+                m[k] = cur;
+        }
+}
+
 static const struct volume *find_volume(const struct pod_manifest *m, const char *name)
 {
         for (size_t i = 0; i < m->n_volumes; i++)
@@ -365,6 +434,7 @@ int volumes_resolve(struct pod_manifest *m, struct pod_err *err)
                         }
                         add_mount(a, v, v ? v->name : implicit, mp->path, ro);
                 }
+                sort_by_depth(a->mounts, a->n_mounts);
         }
         return 0;
 }

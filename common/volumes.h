@@ -71,10 +71,17 @@ void app_mounts_spec_free(struct app_mount_spec *m, size_t n);
 void app_mounts_free(struct app_mount *m, size_t n);
 struct mount_point *mount_points_copy(const struct mount_point *m, size_t n);
 
+/* A mount target as an absolute path with no "", "." or ".." components
+ * (".." stops at "/"), e.g. "a//b/../c/" -> "/a/c".  Lexical only. */
+char *volume_target_normalize(const char *target);
+/* Is some target of m[0..n) dir itself or below it (lexically)? */
+bool volume_targets_under(const struct app_mount *m, size_t n, const char *dir);
+
 /*
  * Every app's list of mounts (apps[].mounts first, then mount points not
  * covered, from the pod volume of the same name or an implicit empty
- * volume "<app>-<name>"), replacing any earlier result.  The apps must
+ * volume "<app>-<name>"), replacing any earlier result, sorted outer
+ * targets first (the order they are mounted in: /data before /data/sub).  The apps must
  * have their app section (the image's taken where the pod gives none).
  * Warnings (implicit volumes) go to podinit's log.
  */

@@ -78,7 +78,8 @@ static bool symlink_escapes(const char *linkname, const char *target)
         return false;
 }
 
-static int copy_data(struct archive *in, struct archive *out)
+/* ARCHIVE_OK, a read error, or ARCHIVE_FATAL with *ret_write_failed for a write error. */
+static int copy_data(struct archive *in, struct archive *out, bool *ret_write_failed)
 {
         const void *buf;
         size_t size;
@@ -86,9 +87,30 @@ static int copy_data(struct archive *in, struct archive *out)
         int r;
 
         while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-                if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK)
+                if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
+                        *ret_write_failed = true;
                         return ARCHIVE_FATAL;
+                }
         return r == ARCHIVE_EOF ? ARCHIVE_OK : r;
+}
+
+/*
+ * A failed write into the pod, with its errno and the file's path: libarchive
+ * says only "Write failed", and a full disk must say so, and where.
+ */
+static int write_error(struct archive *out, const char *image, const char *dest, const char *name, const char *what,
+                       struct pod_err *err)
+{
+        int e = archive_errno(out);
+
+        if (e == ENOSPC || e == EDQUOT)
+                return pod_err_set(err, -e, "image %s: %s %s/%s: %s (free space on that file system, or give podctl another --dir)",
+                                   image, what, dest, name, strerror(e));
+        if (e > 0)
+                return pod_err_set(err, -e, "image %s: %s %s/%s: %s (%s)", image, what, dest, name, strerror(e),
+                                   archive_error_string(out) ?: "");
+        return pod_err_set(err, -EIO, "image %s: %s %s/%s: %s", image, what, dest, name,
+                           archive_error_string(out) ?: "I/O error");
 }
 
 static int read_manifest_entry(struct archive *in, const char *image, struct archive_entry *e,
@@ -121,8 +143,8 @@ static int read_manifest_entry(struct archive *in, const char *image, struct arc
  * pathname (for directory sources, whose names are host paths).  Output
  * paths are relative to the current directory, which is dest_dir.
  */
-static int copy_entries(struct archive *in, bool from_disk, const char *strip, const char *image,
-                        char **ret_manifest, size_t *ret_len, struct pod_err *err)
+static int copy_entries(struct archive *in, bool from_disk, const char *strip, const char *image, const char *dest,
+                        char **ret_manifest, size_t *ret_len, bool *ret_foreign, struct pod_err *err)
 {
         _cleanup_(archive_write_freep) struct archive *out = archive_write_disk_new();
         struct archive_entry *e;
@@ -170,6 +192,8 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                                 return r;
                         continue;
                 }
+                if (strcmp(name, "rootfs") && !str_startswith(name, "rootfs/") && ret_foreign)
+                        *ret_foreign = true;    /* the caller looks for an OCI or docker image */
                 if (strcmp(name, "rootfs") && !str_startswith(name, "rootfs/"))
                         return pod_err_set(err, -EINVAL, "image %s: unexpected entry \"%s\" (an ACI holds only manifest and rootfs/)",
                                            image, name);
@@ -203,16 +227,19 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                 archive_entry_set_pathname(e, name);
                 r = archive_write_header(out, e);
                 if (r < ARCHIVE_WARN)
-                        return pod_err_set(err, -EIO, "image %s: writing %s: %s", image, name,
-                                           archive_error_string(out));
-                if (archive_entry_size(e) > 0 && type == AE_IFREG && copy_data(in, out) != ARCHIVE_OK)
-                        return pod_err_set(err, -EIO, "image %s: copying %s: %s", image, name,
-                                           archive_error_string(out) ?: archive_error_string(in) ?: "I/O error");
+                        return write_error(out, image, dest, name, "writing", err);
+                if (archive_entry_size(e) > 0 && type == AE_IFREG) {
+                        bool wfail = false;
+                        if (copy_data(in, out, &wfail) != ARCHIVE_OK)
+                                return wfail ? write_error(out, image, dest, name, "writing", err)
+                                             : pod_err_set(err, -EIO, "image %s: reading %s: %s", image, name,
+                                                           archive_error_string(in) ?: "I/O error");
+                }
                 if (from_disk && type == AE_IFDIR)
                         archive_read_disk_descend(in);
         }
         if (archive_write_close(out) < ARCHIVE_WARN)
-                return pod_err_set(err, -EIO, "image %s: finishing the copy: %s", image, archive_error_string(out));
+                return write_error(out, image, dest, "rootfs", "finishing the copy into", err);
         if (!have_rootfs)
                 return pod_err_set(err, -EINVAL, "image %s: no rootfs/ in the image", image);
         return 0;
@@ -238,13 +265,64 @@ static struct archive *open_aci(const char *src, struct pod_err *err)
         return in;
 }
 
-static int unpack_aci(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+/*
+ * OCI and docker images are not ACIs; without this they get a confusing
+ * "unexpected entry" or a missing manifest.  A tar: scan its names (only
+ * after the copy found a stranger, so an ACI is read once).
+ */
+static const char *foreign_archive_kind(const char *src)
+{
+        _cleanup_(archive_freep) struct archive *in = archive_read_new();
+        struct archive_entry *e;
+        bool oci = false, docker = false;
+
+        archive_read_support_filter_all(in);
+        archive_read_support_format_tar(in);
+        if (archive_read_open_filename(in, src, 64 * 1024) != ARCHIVE_OK)
+                return NULL;
+        while (archive_read_next_header(in, &e) >= ARCHIVE_WARN) {
+                const char *n = archive_entry_pathname(e) ?: "";
+                while (n[0] == '.' && n[1] == '/')
+                        n += 2;
+                oci |= !strcmp(n, "oci-layout") || !strcmp(n, "index.json");
+                docker |= !strcmp(n, "manifest.json") || !strcmp(n, "repositories");
+        }
+        return oci ? "an OCI image layout archive" : docker ? "a docker image archive (docker save)" : NULL;
+}
+
+static const char *foreign_dir_kind(const char *src)
+{
+        _cleanup_free_ char *layout = xasprintf("%s/oci-layout", src), *index = xasprintf("%s/index.json", src);
+        _cleanup_free_ char *dm = xasprintf("%s/manifest.json", src), *m = xasprintf("%s/manifest", src);
+
+        if (access(m, F_OK) == 0)
+                return NULL;
+        if (access(layout, F_OK) == 0 || access(index, F_OK) == 0)
+                return "an OCI image layout";
+        if (access(dm, F_OK) == 0)
+                return "an unpacked docker image archive";
+        return NULL;
+}
+
+static int foreign_error(const char *src, const char *kind, struct pod_err *err)
+{
+        return pod_err_set(err, -EMEDIUMTYPE, "image %s: %s; only ACI images are supported yet (see README, \"Images\")",
+                           src, kind);
+}
+
+static int unpack_aci(const char *src, const char *dest, char **ret_manifest, size_t *ret_len, struct pod_err *err)
 {
         _cleanup_(archive_freep) struct archive *in = open_aci(src, err);
+        const char *kind;
+        bool foreign = false;
+        int r;
 
         if (!in)
                 return err ? err->code : -EINVAL;
-        return copy_entries(in, false, NULL, src, ret_manifest, ret_len, err);
+        r = copy_entries(in, false, NULL, src, dest, ret_manifest, ret_len, &foreign, err);
+        if (r < 0 && foreign && (kind = foreign_archive_kind(src)))
+                return foreign_error(src, kind, err);
+        return r;
 }
 
 /* The manifest of an unpacked image directory. */
@@ -259,13 +337,16 @@ static int read_dir_manifest(const char *src, char **ret, size_t *ret_len, struc
         return 0;
 }
 
-static int unpack_dir(const char *src, char **ret_manifest, size_t *ret_len, struct pod_err *err)
+static int unpack_dir(const char *src, const char *dest, char **ret_manifest, size_t *ret_len, struct pod_err *err)
 {
         _cleanup_(archive_freep) struct archive *in = archive_read_disk_new();
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", src);
+        const char *kind = foreign_dir_kind(src);
         struct stat st;
         int r;
 
+        if (kind)
+                return foreign_error(src, kind, err);
         if ((r = read_dir_manifest(src, ret_manifest, ret_len, err)) < 0)
                 return r;
         if (lstat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -274,7 +355,7 @@ static int unpack_dir(const char *src, char **ret_manifest, size_t *ret_len, str
         archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_XATTR);
         if (archive_read_disk_open(in, rootfs) != ARCHIVE_OK)
                 return pod_err_set(err, -EIO, "image %s: %s", src, archive_error_string(in));
-        return copy_entries(in, true, rootfs, src, NULL, NULL, err);
+        return copy_entries(in, true, rootfs, src, dest, NULL, NULL, NULL, err);
 }
 
 int image_unpack(const char *src, const char *dest_dir, struct image_manifest **ret, struct pod_err *err)
@@ -294,15 +375,16 @@ int image_unpack(const char *src, const char *dest_dir, struct image_manifest **
         if (!abs_src)
                 return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
         if (mkdir(dest_dir, 0755) < 0)
-                return pod_err_set(err, -errno, "creating %s: %s", dest_dir, strerror(errno));
+                return pod_err_set(err, -errno, "creating %s: %s%s", dest_dir, strerror(errno),
+                                   errno == ENOSPC || errno == EDQUOT ? " (free space on that file system, or give podctl another --dir)" : "");
         if (chdir(dest_dir) < 0) {
                 r = pod_err_set(err, -errno, "entering %s: %s", dest_dir, strerror(errno));
                 goto fail;
         }
         if (S_ISDIR(st.st_mode))
-                r = unpack_dir(abs_src, &manifest, &len, err);
+                r = unpack_dir(abs_src, dest_dir, &manifest, &len, err);
         else if (S_ISREG(st.st_mode))
-                r = unpack_aci(abs_src, &manifest, &len, err);
+                r = unpack_aci(abs_src, dest_dir, &manifest, &len, err);
         else
                 r = pod_err_set(err, -EINVAL, "image %s: neither an .aci file nor an image directory", src);
         if (fchdir(cwd) < 0 && r >= 0)
@@ -347,6 +429,9 @@ int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod
                 return pod_err_set(err, -errno, "image %s: %s", src, strerror(errno));
         }
         if (S_ISDIR(st.st_mode)) {
+                const char *kind = foreign_dir_kind(src);
+                if (kind)
+                        return foreign_error(src, kind, err);
                 if ((r = read_dir_manifest(src, &data, &len, err)) < 0)
                         return r;
         } else {
@@ -366,8 +451,12 @@ int image_peek_manifest(const char *src, struct image_manifest **ret, struct pod
                 if (!data && r != ARCHIVE_EOF)
                         return pod_err_set(err, -EINVAL, "image %s: %s", src,
                                            archive_error_string(in) ?: "not a readable archive");
-                if (!data)
+                if (!data) {
+                        const char *kind = foreign_archive_kind(src);
+                        if (kind)
+                                return foreign_error(src, kind, err);
                         return pod_err_set(err, -EINVAL, "image %s: no manifest in the image", src);
+                }
         }
         if ((r = image_manifest_parse(data, len, ret, err)) < 0)
                 return pod_err_prefix(err, "image %s", src);

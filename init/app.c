@@ -122,13 +122,12 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
         int r;
 
         p->caps_restrict = !a->pod->opt.caps_unrestricted;
-        p->caps_bounding = isolators_bounding(iso);
+        p->caps_bounding = isolators_bounding_host(iso, a->spec->name);
         p->cap_last = caps_last();
         p->nnp = iso->nnp;
         p->has_oom = iso->has_oom;
         p->oom_score_adj = iso->oom_score_adj;
         p->rlimits = a->spec->rlimits;
-        p->own_mount_ns = !a->pod->opt.paths_unrestricted;     /* rkt: --disable-paths shares the pod's */
 
         /* Seccomp (docs/manifest.md "Isolators"): compiled once per profile. */
         p->seccomp = NULL;
@@ -253,7 +252,13 @@ int app_prepare(struct app *a, struct pod_err *err)
          * manifest's environment in order, then AC_APP_NAME, as rkt does.
          * USER/LOGNAME/HOME follow the app's real user where its passwd
          * knows it (rkt always says root; see docs/manifest.md). */
-        if (userdb_lookup_uid(root_fd, p->uid, &uname, &home) < 0) {
+        r = userdb_lookup_uid(root_fd, p->uid, &uname, &home);
+        if (r < 0 && r != -ENOENT) {
+                char why[64];
+                return pod_err_set(err, r, "app \"%s\": the image's /etc/passwd is %s", a->spec->name,
+                                   read_file_strerror(r, why, sizeof(why), USERDB_MAX_FILE));
+        }
+        if (r < 0) {
                 uname = xstrdup(p->uid == 0 ? "root" : "");
                 home = xstrdup(p->uid == 0 ? "/root" : "/");
         }
@@ -290,14 +295,15 @@ int app_prepare(struct app *a, struct pod_err *err)
 int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_fd, int stderr_fd,
                      struct exec_plan *ret)
 {
-        int mnt = -1;
+        char path[64];
+        int mnt;
 
-        if (a->plan.own_mount_ns) {
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
-                if ((mnt = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-                        return -errno;
-        }
+        /* The app's own mount namespace, whose root is the app's rootfs. */
+        if (a->pid <= 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)a->pid);
+        if ((mnt = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                return -errno;
         *ret = a->plan;
         ret->argv = argv;
         ret->stdin_fd = stdin_fd;
@@ -305,7 +311,6 @@ int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_
         ret->stderr_fd = stderr_fd;
         ret->ctty_fd = -1;
         ret->interactive = false;
-        ret->own_mount_ns = false;
         ret->join_mnt_ns_fd = mnt;
         ret->ready_fd_src = -1;
         ret->pre_start = NULL;
@@ -352,9 +357,18 @@ void app_report_consume(struct app *a)
         if (r == -EAGAIN)
                 return;
         if (r == 1) {
+                char prog[256], interp[256];
                 snprintf(a->error, sizeof(a->error), "%s%s%s%s%s", rep.what, rep.path[0] ? " " : "", rep.path,
                          rep.err ? ": " : "", rep.err ? strerror(rep.err) : "");
-                if (rep.code == SETUP_EXEC)
+                /* ENOENT for a program that is there: what it names as its
+                 * interpreter is not (rkt said which file it could not open). */
+                if (rep.code == SETUP_EXEC && rep.err == ENOENT && rep.path[0] &&
+                    mounts_missing_interpreter(a->plan.rootfs, a->plan.workdir, a->plan.path_env, rep.path, prog,
+                                               sizeof(prog), interp, sizeof(interp)) == 0) {
+                        snprintf(a->error, sizeof(a->error), "%s %s: its interpreter %s is missing", rep.what, prog, interp);
+                        log_error("app %s: cannot run %s: its interpreter %s is missing (%s)", a->spec->name, prog, interp,
+                                  strerror(rep.err));
+                } else if (rep.code == SETUP_EXEC)
                         log_error("app %s: cannot run %s: %s", a->spec->name, rep.path, strerror(rep.err));
                 else
                         log_error("app %s: %s", a->spec->name, a->error);
@@ -450,6 +464,10 @@ static int io_setup(struct app *a)
                         return r;
                 }
                 io->ctty_fd = slave;
+                /* The app's terminal is its user's, like a login's (tty group kept). */
+                if (fchown(slave, a->plan.uid, (gid_t)-1) < 0)
+                        log_warn("app %s: handing its pty to uid %u: %s", a->spec->name, (unsigned)a->plan.uid,
+                                 strerror(errno));
                 /* The master is read even if only stdin is a tty: echo must not fill it. */
                 if ((r = io_out_start(&pod->loop, &io->out[0], master, IO_STDOUT, a->spec->scrollback, true,
                                       a->spec->log_attached ? app_log_sink(&a->log, IO_STDOUT) : NULL,
@@ -482,6 +500,17 @@ static int io_setup(struct app *a)
                         if (pipe2(pfd, O_CLOEXEC) < 0) {
                                 r = -errno;
                                 snprintf(a->error, sizeof(a->error), "pipe for %s: %s", io_stream_name(i), strerror(errno));
+                                return r;
+                        }
+                        /* The pipe belongs to the app's user, as crun hands it over: a
+                         * non-root app may then reopen it through /dev/stdout (nginx
+                         * as www-data does).  One inode serves both ends. */
+                        if (fchown(pfd[0], a->plan.uid, a->plan.gid) < 0) {
+                                r = -errno;
+                                snprintf(a->error, sizeof(a->error), "handing the %s pipe to uid %u: %s",
+                                         io_stream_name(i), (unsigned)a->plan.uid, strerror(errno));
+                                close(pfd[0]);
+                                close(pfd[1]);
                                 return r;
                         }
                         if (i == IO_STDIN) {
@@ -767,6 +796,13 @@ json_t *app_exit_json(const struct app *a)
                 json_object_set_new(j, "signal", json_integer(WTERMSIG(a->wstatus)));
         if (a->error[0])
                 json_object_set_new(j, "error", json_string(a->error));
+        /* An OOM kill is otherwise just "signal 9": say so, with the limit
+         * that was reached (docs/lifecycle.md, events "exit" and "backoff"). */
+        if (a->oom_killed) {
+                json_object_set_new(j, "oomKilled", json_true());
+                if (a->spec->app.iso.has_memory)
+                        json_object_set_new(j, "memoryLimit", json_integer((json_int_t)a->spec->app.iso.memory_limit));
+        }
         return j;
 }
 
@@ -1104,6 +1140,8 @@ json_t *app_status_json(const struct app *a)
                 json_object_set_new(j, "oomKills", json_integer((json_int_t)a->oom_kills));
                 if (app_state_final(a->state) || a->state == APP_BACKOFF)
                         json_object_set_new(j, "oomKilled", json_boolean(a->oom_killed));
+                if (a->spec->app.iso.has_memory)
+                        json_object_set_new(j, "memoryLimit", json_integer((json_int_t)a->spec->app.iso.memory_limit));
         }
         if (a->log_ready && a->log.file) {
                 struct log_file_stats st;

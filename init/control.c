@@ -6,7 +6,8 @@
  *    answered with a "too-large" error and the client is disconnected;
  *  - an output limit: if responses pile up unread past CLIENT_MAX_QUEUED
  *    bytes, the client is disconnected instead of growing PID 1's memory;
- *  - a peer check: only root or PID 1's own user may connect (SO_PEERCRED).
+ *  - a peer check: only root or PID 1's own user, and only from outside the pod
+ *    (SO_PEERCRED: a peer inside the pod's pid namespace is refused).
  * Past max_clients, a new connection gets a "too-many-clients" error and is
  * closed.  A client that disconnects mid-request costs nothing.
  */
@@ -23,6 +24,11 @@
 
 #define CLIENT_MAX_QUEUED (1u << 20)
 #define CONTROL_LINGER_MS 2000
+/* All attach clients' queues together (docs/protocol.md "Slow clients"). */
+#define ANN_ATTACH_QUEUE_TOTAL "podinit.io/attach-queue-total"
+#define ATTACH_DEFAULT_BUDGET (64ull << 20)
+#define ATTACH_MIN_BUDGET (64ull << 10)
+#define ATTACH_MAX_BUDGET (16ull << 30)
 
 enum overflow { OVERFLOW_DROP, OVERFLOW_DISCONNECT };
 
@@ -36,6 +42,7 @@ struct attach {
         size_t limit;                   /* queued bytes past which output is dropped */
         uint64_t pending_drop[2];       /* dropped, marker not yet sent */
         bool input_paused;
+        size_t charged;                 /* its frames' cost in the pod's attach budget */
 };
 
 struct client {
@@ -49,6 +56,7 @@ struct client {
         struct exec_session *exec;      /* an exec stream (docs/protocol.md "exec") */
         bool exec_input_paused, exec_output_paused;
         bool shutting_down;
+        bool released;                  /* its charge left the budget (closed): frames still queued are not counted */
         struct attach at;
         uv_shutdown_t shutdown_req;
 };
@@ -62,6 +70,9 @@ struct control {
         unsigned live;          /* clients whose memory is not yet freed */
         bool closing, server_closed, linger_closed;
         uv_timer_t linger;      /* at pod exit: time for attached clients to get their last output */
+        size_t attach_budget;   /* podinit.io/attach-queue-total: all attach clients' queues together */
+        size_t attach_queued;   /* what they cost now (frame_cost of each queued frame) */
+        unsigned n_attached;    /* attach streams open */
         char readbuf[64 * 1024];
 };
 
@@ -95,7 +106,13 @@ static void client_close(struct client *c)
                 if (c->at.app->io.clients > 0)
                         c->at.app->io.clients--;
                 c->attached = false;
+                ctl->n_attached--;
         }
+        /* Its queued frames are freed with the handle (cancelled writes):
+         * they leave the budget now, so others may use it at once. */
+        ctl->attach_queued -= c->at.charged;
+        c->at.charged = 0;
+        c->released = true;
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -132,16 +149,38 @@ static void client_reject(struct client *c, json_t *obj)
 
 struct bin_write {
         uv_write_t req;
+        uint32_t cost;                  /* charged to the attach budget; 0 if not */
         uint8_t data[];
 };
+
+/*
+ * What a queued frame costs PID 1: its bytes, its header and the write
+ * request around it, as malloc rounds it.  Charging the payload alone let
+ * a client fed small chunks (an app printing short lines) hold several
+ * times its queue in memory.
+ */
+static size_t frame_cost(size_t len)
+{
+        return (sizeof(struct bin_write) + PROTO_HEADER_SIZE + len + 16 + 15) & ~(size_t)15;
+}
 
 #define EXEC_CLIENT_QUEUE (1u << 20)    /* an exec's output queued for its client before the command waits */
 
 static void bin_write_done(uv_write_t *req, int status)
 {
+        struct bin_write *w = container_of(req, struct bin_write, req);
         uv_stream_t *st = req->handle;
 
-        free(container_of(req, struct bin_write, req));
+        /* Also called, with UV_ECANCELED, while the handle closes: the client
+         * is freed only in its close callback, after these. */
+        if (w->cost && st) {
+                struct client *c = container_of((uv_pipe_t *)st, struct client, pipe);
+                if (!c->released) {
+                        c->at.charged -= w->cost;
+                        c->ctl->attach_queued -= w->cost;
+                }
+        }
+        free(w);
         if (st && !uv_is_closing((uv_handle_t *)st)) {
                 struct client *c = container_of((uv_pipe_t *)st, struct client, pipe);
                 if (c->exec && c->exec_output_paused &&
@@ -162,11 +201,17 @@ static int send_frame(struct client *c, uint8_t type, const void *payload, size_
         frame_header(w->data, type, len);
         if (len)
                 memcpy(w->data + PROTO_HEADER_SIZE, payload, len);
+        /* Everything queued on an attach stream counts in the pod's budget. */
+        w->cost = c->attached && !c->released ? (uint32_t)frame_cost(len) : 0;
         b = uv_buf_init((char *)w->data, (unsigned)(PROTO_HEADER_SIZE + len));
         r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, bin_write_done);
-        if (r < 0)
+        if (r < 0) {
                 free(w);
-        return r;
+                return r;
+        }
+        c->at.charged += w->cost;
+        c->ctl->attach_queued += w->cost;
+        return 0;
 }
 
 static void send_json_frame(struct client *c, uint8_t type, json_t *obj)
@@ -213,6 +258,7 @@ static json_t *op_hello(struct control *ctl, json_t *id, json_t *req)
                                                    "pod", ctl->pod->opt.uuid,
                                                    "maxFrame", (json_int_t)ctl->pod->opt.max_frame,
                                                    "maxClients", (json_int_t)ctl->pod->opt.max_clients));
+        json_object_set_new(json_object_get(j, "result"), "attachQueueTotal", json_integer((json_int_t)ctl->attach_budget));
         return j;
 }
 
@@ -303,25 +349,73 @@ static void send_dropped(struct client *c, int k)
         c->at.pending_drop[k] = 0;
 }
 
+/* What one attach client may queue now: its own queue, and at most its
+ * fair share of the pod's budget. */
+static size_t attach_share(const struct client *c)
+{
+        const struct control *ctl = c->ctl;
+        size_t share = ctl->attach_budget / (ctl->n_attached ? ctl->n_attached : 1);
+
+        return c->at.limit < share ? c->at.limit : share;
+}
+
+/*
+ * The pod's budget is full and client `except`, under its share, needs
+ * `need` more: disconnect the clients holding more than their share (the
+ * biggest first) until it fits.  Their queues can only be freed by closing
+ * them: bytes handed to libuv cannot be taken back.  This happens when
+ * clients attached while others sat on a bigger share; without it, a new
+ * client could wait forever behind stuck ones.  false if nothing was over
+ * its share.
+ */
+static bool attach_make_room(struct control *ctl, const struct client *except, size_t need)
+{
+        while (ctl->attach_queued + need > ctl->attach_budget) {
+                struct client *big = NULL;
+
+                for (struct client *x = ctl->clients; x; x = x->next)
+                        if (x != except && x->attached && !x->closing && x->at.charged > attach_share(x) &&
+                            (!big || x->at.charged > big->at.charged))
+                                big = x;
+                if (!big)
+                        return false;
+                big->at.app->io.clients_disconnected++;
+                log_info("app %s: an attach client holds %zu bytes, over its share of the pod's %zu-byte attach budget (%s); disconnecting it",
+                         big->at.app->spec->name, big->at.charged, ctl->attach_budget, ANN_ATTACH_QUEUE_TOTAL);
+                client_close(big);
+        }
+        return true;
+}
+
 /*
  * Output for one attached client.  A client never slows the app, the log or
  * the other clients: past its queue limit, its output is dropped and the
  * gap is reported with a DROPPED frame before the next data it does get
  * (policy "drop", the default), or it is disconnected ("disconnect").
+ * Its limit is its own queue, or its share of the pod's attach budget if
+ * that is less, and the budget as a whole is never exceeded
+ * (docs/protocol.md "Slow clients").
  */
 static void attach_data(struct io_sub *sub, struct io_out *o, const char *buf, size_t len)
 {
         int k = o->stream == IO_STDERR ? 1 : 0;
         struct client *c = container_of(sub, struct client, at.sub[k]);
         struct app *a = c->at.app;
+        struct control *ctl = c->ctl;
+        /* This chunk, and the DROPPED frame that may go before it. */
+        size_t cost = frame_cost(len) + (c->at.pending_drop[k] ? frame_cost(64) : 0);
+        bool fits;
 
         if (c->closing || c->shutting_down)
                 return;
-        if (client_queued(c) + len > c->at.limit) {
+        fits = c->at.charged + cost <= attach_share(c);
+        if (fits && ctl->attach_queued + cost > ctl->attach_budget)
+                fits = attach_make_room(ctl, c, cost);
+        if (!fits) {
                 a->io.dropped[k] += len;
                 if (c->at.overflow == OVERFLOW_DISCONNECT) {
                         a->io.clients_disconnected++;
-                        log_debug("app %s: attach client over its %zu-byte queue; disconnecting it",
+                        log_debug("app %s: attach client over its %zu-byte queue (or its share of the pod's attach budget); disconnecting it",
                                   a->spec->name, c->at.limit);
                         client_close(c);
                         return;
@@ -364,6 +458,7 @@ static void attach_finish(struct client *c)
         if (a->io.clients > 0)
                 a->io.clients--;
         c->attached = false;
+        c->ctl->n_attached--;
         uv_read_stop((uv_stream_t *)&c->pipe);
         c->shutting_down = true;
         if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe, on_shutdown) < 0)
@@ -478,6 +573,7 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
         }
 
         c->attached = true;
+        ctl->n_attached++;
         c->at.app = a;
         c->at.in = want[IO_STDIN] && a->io.in_used;
         if (a->io.tty) {
@@ -500,13 +596,26 @@ static json_t *op_attach(struct control *ctl, json_t *id, json_t *req, struct cl
                                                    "pid", a->pid));
         send_json_frame(c, FRAME_RESPONSE, j);
 
-        /* Scrollback first, then live output, in order. */
+        /* Scrollback first, then live output, in order.  The replay is cut
+         * to the newest bytes that fit in this client's share of the attach
+         * budget (and in what is left of it), so attaching never overruns it. */
         for (int k = 0; k < 2; k++) {
                 struct iovec seg[2];
+                size_t share = attach_share(c), own, left, room, bytes = replay;
                 int n;
                 if (!c->at.want[k] || !a->io.out_used[k])
                         continue;
-                n = ring_tail(&a->io.out[k].ring, replay, seg);
+                own = share > c->at.charged ? share - c->at.charged : 0;
+                left = ctl->attach_budget > ctl->attach_queued ? ctl->attach_budget - ctl->attach_queued : 0;
+                room = own < left ? own : left;
+                /* At most two frames (the ring may wrap); half of the room
+                 * for stdout when stderr follows. */
+                room = room > 2 * frame_cost(0) ? room - 2 * frame_cost(0) : 0;
+                if (k == 0 && c->at.want[1] && a->io.out_used[1])
+                        room /= 2;
+                if (bytes > room)
+                        bytes = room;
+                n = bytes ? ring_tail(&a->io.out[k].ring, bytes, seg) : 0;
                 for (int i = 0; i < n; i++)
                         send_frame(c, k ? FRAME_STDERR : FRAME_STDOUT, seg[i].iov_base, seg[i].iov_len);
                 c->at.sub[k].data = attach_data;
@@ -988,20 +1097,35 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         process_frames(c);
 }
 
-static bool peer_allowed(uv_pipe_t *p)
+/*
+ * Who may drive the pod: root or PID 1's own user, and only from outside
+ * the pod.  The kernel reports a peer's pid as seen from PID 1's pid
+ * namespace, and 0 for a process it cannot see: every client on the host
+ * (podctl, rkt's stage0, the stage1 entrypoints) is 0, while any process
+ * inside the pod -- an app, its children, an exec session -- has a pid
+ * here.  An app that somehow reached the socket (a volume, a leaked fd) is
+ * still refused: app-add would otherwise hand it any capability.
+ * Returns NULL if allowed, else why not.
+ */
+static const char *peer_refusal(uv_pipe_t *p)
 {
         struct ucred cr;
         socklen_t len = sizeof(cr);
         uv_os_fd_t fd;
 
         if (uv_fileno((uv_handle_t *)p, &fd) < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-                return false;
-        return cr.uid == 0 || cr.uid == geteuid();
+                return "the peer's credentials are unknown";
+        if (cr.uid != 0 && cr.uid != geteuid())
+                return "only root or the pod's owner may use this socket";
+        if (cr.pid != 0)
+                return "processes inside the pod may not use this socket; use podctl from the host";
+        return NULL;
 }
 
 static void on_connection(uv_stream_t *server, int status)
 {
         struct control *ctl = container_of((uv_pipe_t *)server, struct control, server);
+        const char *why;
         struct client *c;
 
         if (status < 0)
@@ -1020,9 +1144,8 @@ static void on_connection(uv_stream_t *server, int status)
                 client_close(c);
                 return;
         }
-        if (!peer_allowed(&c->pipe)) {
-                client_reject(c, error_response(NULL, "permission-denied",
-                                                "only root or the pod's owner may use this socket"));
+        if ((why = peer_refusal(&c->pipe))) {
+                client_reject(c, error_response(NULL, "permission-denied", "%s", why));
                 return;
         }
         if (ctl->n_clients > ctl->pod->opt.max_clients) {
@@ -1042,6 +1165,16 @@ int control_start(struct pod *pod, const char *path, struct pod_err *err)
 
         ctl->pod = pod;
         pod->control = ctl;
+        ctl->attach_budget = ATTACH_DEFAULT_BUDGET;
+        if (pod->manifest) {
+                const char *v = kv_get(pod->manifest->annotations, pod->manifest->n_annotations, ANN_ATTACH_QUEUE_TOTAL);
+                uint64_t b;
+                if (v && (parse_size(v, ATTACH_MAX_BUDGET, &b) < 0 || b < ATTACH_MIN_BUDGET))
+                        return pod_err_set(err, -EINVAL, "pod manifest: annotations: %s: \"%s\" is not a byte count from %llu to %llu (64Ki to 16Gi)",
+                                           ANN_ATTACH_QUEUE_TOTAL, v, ATTACH_MIN_BUDGET, ATTACH_MAX_BUDGET);
+                if (v)
+                        ctl->attach_budget = (size_t)b;
+        }
         uv_timer_init(&pod->loop, &ctl->linger);
         uv_pipe_init(&pod->loop, &ctl->server, 0);
         unlink(path);

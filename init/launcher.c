@@ -280,7 +280,6 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
 {
         char hostname[HOST_NAME_MAX + 1];
         struct pod_err err = { 0 };
-        sigset_t none;
         int r;
 
         /* If the launcher dies (SIGKILL from `stop --force`), the pod dies. */
@@ -290,8 +289,10 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
          * the terminal's session to take its foreground. */
         if (!pod_has_interactive(m))
                 setsid();
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* The launcher's blocked signals (TERM, INT, HUP, CHLD) stay blocked
+         * until PID 1's handlers are in place (pid1.c, pod_init): a PID 1 in
+         * a new pid namespace drops a signal it has no handler for, so a
+         * SIGTERM forwarded now, unblocked, would be lost.  Blocked, it waits. */
 
         if (l->hostname && *l->hostname)
                 snprintf(hostname, sizeof(hostname), "%s", l->hostname);
@@ -310,7 +311,7 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
                 log_error("preparing /etc/hosts and /etc/resolv.conf: %s", err.msg);
                 _exit(EXIT_SETUP);
         }
-        if (mounts_setup_pod(POD_S1, console, &err) < 0) {
+        if (mounts_setup_pod(POD_S1, console, &opt->cg, &err) < 0) {
                 log_error("preparing the pod filesystem: %s", err.msg);
                 _exit(EXIT_SETUP);
         }
@@ -574,10 +575,11 @@ int launcher_main(int argc, char **argv)
                 return EXIT_SETUP;
         }
         /* Volumes are cloned now, while host paths are visible and a bad
-         * source is still a clean setup error (init/volumes.h). */
-        if (volumes_prepare(m, &err) < 0) {
+         * source is still a clean setup error (init/volumes.h).  A host
+         * source that cannot be found exits 1, as rkt's stage1 did. */
+        if ((r = volumes_prepare(m, &err)) < 0) {
                 log_error("%s", err.msg);
-                return EXIT_SETUP;
+                return r == -ENOENT ? 1 : EXIT_SETUP;
         }
         opt.caps_unrestricted = l.disable_caps;
         opt.paths_unrestricted = l.disable_paths;

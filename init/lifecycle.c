@@ -6,8 +6,74 @@
 #include "init/pod.h"
 #include "init/control.h"
 #include "common/log.h"
+#include "common/podstate.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <jansson.h>
+
+/*
+ * Persist one event (docs/lifecycle.md "Events after the pod has exited"):
+ * a line appended to POD_EVENTS_FILE with one write(), as the log files are
+ * written: a regular file never says EAGAIN and PID 1 has no threads, so this
+ * is the page cache, not the disk.  The file is synced once, with the pod's
+ * last event.  It is opened on the first event (PID 1's directories exist by
+ * then) and rotated past POD_EVENTS_FILE_MAX, so it is bounded.  A write that
+ * fails (a full disk) is cut back to the last whole line and warned about
+ * once per failing streak; the events still go to clients.
+ */
+static void event_log_persist(struct event_log *log, json_t *ev, bool last)
+{
+        const char *dir = log->dir ? log->dir : S1_PODINIT_DIR;
+        char path[512], old[520];
+        _cleanup_free_ char *line = json_dumps(ev, JSON_COMPACT);
+        size_t len, off = 0;
+
+        if (!line)
+                return;
+        snprintf(path, sizeof(path), "%s/%s", dir, POD_EVENTS_FILE);
+        len = strlen(line);
+        line[len++] = '\n';            /* json_dumps' terminator: the line ends there */
+        if (log->file_open && log->file_size && log->file_size + len > POD_EVENTS_FILE_MAX) {
+                snprintf(old, sizeof(old), "%s.1", path);
+                if (rename(path, old) < 0)
+                        log_warn("events: renaming %s: %s", path, strerror(errno));
+                close(log->fd);
+                log->file_open = false;
+        }
+        if (!log->file_open) {
+                struct stat st;
+                log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+                if (log->fd < 0) {
+                        if (!log->file_failed)
+                                log_warn("events: opening %s: %s; events are not saved for `podctl events` after the pod exits",
+                                         path, strerror(errno));
+                        log->file_failed = true;
+                        return;
+                }
+                log->file_open = true;
+                log->file_size = fstat(log->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+        }
+        while (off < len) {
+                ssize_t w = write(log->fd, line + off, len - off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0) {
+                        if (!log->file_failed)
+                                log_warn("events: writing %s: %s; later events may be missing from it", path,
+                                         w < 0 ? strerror(errno) : "short write");
+                        log->file_failed = true;
+                        if (off && ftruncate(log->fd, (off_t)log->file_size) < 0)
+                                log_debug("events: cutting %s back: %s", path, strerror(errno));
+                        return;
+                }
+                off += (size_t)w;
+        }
+        log->file_size += len;
+        log->file_failed = false;
+        if (last && fdatasync(log->fd) < 0)
+                log_warn("events: syncing %s: %s", path, strerror(errno));
+}
 
 static void event_log_push(struct pod *pod, json_t *ev)
 {
@@ -26,6 +92,9 @@ static void event_log_push(struct pod *pod, json_t *ev)
         } else {
                 log->ring[(log->head + log->n++) % POD_EVENTS_KEPT] = ev;
         }
+        /* Persist, then publish: a client never sees an event the file lacks. */
+        event_log_persist(log, ev, !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "pod") &&
+                                           !strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "exited"));
         control_event(pod, ev);
 }
 
@@ -93,4 +162,7 @@ void event_log_done(struct event_log *log)
         for (size_t i = 0; i < log->n; i++)
                 json_decref(log->ring[(log->head + i) % POD_EVENTS_KEPT]);
         log->n = 0;
+        if (log->file_open)
+                close(log->fd);
+        log->file_open = false;
 }

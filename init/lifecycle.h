@@ -25,11 +25,16 @@ struct json_t;
 
 #define POD_EVENTS_KEPT 1024u   /* events replayed to a client that asks for history */
 
-/* The pod's recent events, oldest first, for replay. */
+/* The pod's recent events, oldest first, for replay; and their copy on disk
+ * (common/status.h, POD_EVENTS_FILE), for `podctl events` after the pod exited. */
 struct event_log {
         struct json_t *ring[POD_EVENTS_KEPT];
         size_t head, n;
         uint64_t seq;           /* of the newest event; 0 if none */
+        const char *dir;        /* where the file goes; NULL: S1_PODINIT_DIR */
+        int fd;                 /* the file, if file_open */
+        bool file_open, file_failed;
+        uint64_t file_size;
 };
 
 /* Apply ev: 0 and the state changed and the event published, or -EINVAL (logged at debug)

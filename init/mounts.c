@@ -1,9 +1,13 @@
 #include "init/mounts.h"
 #include "init/volumes.h"
+#include "common/cgroup.h"
 #include "common/fdutil.h"
+#include "common/manifest.h"
 #include "common/podstate.h"
 
+#include <elf.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -242,7 +246,88 @@ static int etc_files_attach(int root_fd, struct pod_err *err)
         return bind_in_root(root_fd, "/proc/sys/kernel/hostname", "etc/hostname", err);
 }
 
-int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *err)
+/* Clone the tree at src (a host path), read-only, onto dst. */
+static int bind_tree_ro(const char *src, const char *dst, struct pod_err *err)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        _cleanup_close_ int fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+        if (fd < 0)
+                return pod_err_set(err, -errno, "cloning the mount of %s: %s", src, strerror(errno));
+        if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return pod_err_set(err, -errno, "making the copy of %s read-only: %s", src, strerror(errno));
+        if (move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return pod_err_set(err, -errno, "mounting the copy of %s on %s: %s", src, dst, strerror(errno));
+        return 0;
+}
+
+/*
+ * The pod's /sys/fs/cgroup, made before pivot_root from the host's (the
+ * pod has no cgroup namespace, so /proc/self/cgroup shows host paths, and
+ * tools, rkt's tests among them, read <mnt>/<hierarchy>/<that path>/...).
+ * cgroup v1: a read-only tmpfs with the host's directory (and symlink)
+ * names, where each hierarchy the pod is in shows the pod's own cgroup,
+ * read-only, at its host path; nothing else of the host's tree is shown.
+ * cgroup v2: the mount point itself must be cgroup2 (tools statfs it to
+ * tell v2 from v1), so it is the host's cgroup2 root, read-only.  No cgroup
+ * at all: an empty read-only tmpfs.  PID 1 never writes through this view:
+ * it uses the directories the launcher opened (common/cgroup.h).
+ */
+static int cgroup_view(const char *s1, const struct cg_pod *cg, struct pod_err *err)
+{
+        char view[4096], p[4096], done[CG_NHIER][64];
+        size_t n_done = 0;
+        struct stat st;
+        int r;
+
+        snprintf(view, sizeof(view), "%s/sys/fs/cgroup", s1);
+        if (stat(view, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0;       /* a kernel without cgroups has no mount point for them */
+        if (cg && cg->layout == CG_V2) {
+                if ((r = bind_tree_ro(CG_DEFAULT_MOUNT, view, err)) < 0)
+                        return pod_err_prefix(err, "the pod's /sys/fs/cgroup");
+                return 0;
+        }
+        if ((r = do_mount("tmpfs", view, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_STRICTATIME,
+                          "mode=755,size=1024k", err)) < 0)
+                return r;
+        for (int h = 0; cg && cg->layout == CG_V1 && h < CG_NHIER; h++) {
+                char link[64], host[4096];
+                const char *name = cg_hier_dir(h);
+                bool seen = false;
+                ssize_t l;
+
+                if (cg->dirfd[h] < 0)
+                        continue;
+                /* "cpu -> cpu,cpuacct" on the host: the same link here, the mount under its target. */
+                snprintf(host, sizeof(host), "%s/%s", CG_DEFAULT_MOUNT, name);
+                l = readlink(host, link, sizeof(link) - 1);
+                if (l > 0) {
+                        link[l] = '\0';
+                        if (strchr(link, '/'))
+                                continue;
+                        snprintf(p, sizeof(p), "%s/%s", view, name);
+                        if (symlink(link, p) < 0 && errno != EEXIST)
+                                return pod_err_set(err, -errno, "creating %s: %s", p, strerror(errno));
+                        name = link;
+                }
+                /* Co-mounted controllers (cpu and cpuacct) are one hierarchy: mounted once. */
+                for (size_t i = 0; i < n_done; i++)
+                        seen |= !strcmp(done[i], name);
+                if (seen)
+                        continue;
+                snprintf(done[n_done++], sizeof(done[0]), "%s", name);
+                snprintf(host, sizeof(host), "%s/%s/%s", CG_DEFAULT_MOUNT, name, cg->path);
+                snprintf(p, sizeof(p), "%s/%s/%s", view, name, cg->path);
+                if ((r = mkdir_p_at(AT_FDCWD, p, 0755)) < 0)
+                        return pod_err_set(err, r, "creating %s: %s", p, strerror(-r));
+                if ((r = bind_tree_ro(host, p, err)) < 0)
+                        return pod_err_prefix(err, "the pod's /sys/fs/cgroup");
+        }
+        return do_mount(NULL, view, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+}
+
+int mounts_setup_pod(const char *s1, const char *console_tty, const struct cg_pod *cg, struct pod_err *err)
 {
         char p[4096];
         int r;
@@ -264,6 +349,8 @@ int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *er
          * refuses one (host network), the host's is bound read-only. */
         if (mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
             (r = bind_ro("/sys", p, err)) < 0)
+                return r;
+        if ((r = cgroup_view(s1, cg, err)) < 0)
                 return r;
         if ((r = setup_dev(s1, console_tty, err)) < 0)
                 return r;
@@ -296,12 +383,40 @@ static const char *const ro_paths[] = {
 static const char *const hidden_paths[] = {
         "proc/config.gz", "proc/kallsyms", "proc/sched_debug", "proc/kcore", "proc/kmem", "proc/mem",
         "proc/keys", "proc/timer_list", "proc/latency_stats", "proc/acpi", "proc/scsi",
-        "sys/firmware", "sys/fs", "sys/hypervisor", "sys/module", "sys/power",
+        "sys/firmware", "sys/hypervisor", "sys/module", "sys/power",     /* sys/fs: sys_fs_view */
 };
 #define HIDDEN_FILE S1_PODINIT_DIR "/inaccessible-file"
 #define HIDDEN_DIR S1_PODINIT_DIR "/inaccessible-dir"
 
-static int mask_paths(const char *rootfs, struct pod_err *err)
+/*
+ * The app's /sys/fs: a read-only tmpfs holding only "cgroup", the pod's
+ * view (cgroup_view), so an app can read its own limits at
+ * /sys/fs/cgroup/<hierarchy>/<its /proc/self/cgroup path>/; the rest of
+ * /sys/fs (bpf, fuse, pstore, selinux, ...) is not there at all.
+ */
+static int sys_fs_view(const char *rootfs, struct pod_err *err)
+{
+        char p[4096], c[4200];
+        struct stat st;
+        int r;
+
+        snprintf(p, sizeof(p), "%s/sys/fs", rootfs);
+        if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0;
+        if ((r = do_mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k", err)) < 0)
+                return r;
+        snprintf(c, sizeof(c), "%s/cgroup", p);
+        if (mkdir(c, 0755) < 0)
+                return pod_err_set(err, -errno, "creating %s: %s", c, strerror(errno));
+        if (lstat("/sys/fs/cgroup", &st) == 0 && S_ISDIR(st.st_mode) &&
+            ((r = do_mount("/sys/fs/cgroup", c, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
+             (r = do_mount(NULL, c, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+                           err)) < 0))
+                return r;
+        return do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+}
+
+static int mask_paths(const char *rootfs, bool with_sys, struct pod_err *err)
 {
         char p[4096];
         struct stat st;
@@ -316,7 +431,7 @@ static int mask_paths(const char *rootfs, struct pod_err *err)
         chmod(HIDDEN_DIR, 0);
         for (size_t i = 0; i < ARRAY_SIZE(ro_paths); i++) {
                 snprintf(p, sizeof(p), "%s/%s", rootfs, ro_paths[i]);
-                if (lstat(p, &st) < 0)
+                if ((!with_sys && str_startswith(ro_paths[i], "sys/")) || lstat(p, &st) < 0)
                         continue;
                 if ((r = do_mount(p, p, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
                     (r = do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -325,14 +440,14 @@ static int mask_paths(const char *rootfs, struct pod_err *err)
         }
         for (size_t i = 0; i < ARRAY_SIZE(hidden_paths); i++) {
                 snprintf(p, sizeof(p), "%s/%s", rootfs, hidden_paths[i]);
-                if (lstat(p, &st) < 0)
+                if ((!with_sys && str_startswith(hidden_paths[i], "sys/")) || lstat(p, &st) < 0)
                         continue;
                 if ((r = do_mount(S_ISDIR(st.st_mode) ? HIDDEN_DIR : HIDDEN_FILE, p, NULL, MS_BIND, NULL, err)) < 0 ||
                     (r = do_mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                   NULL, err)) < 0)
                         return r;
         }
-        return 0;
+        return with_sys ? sys_fs_view(rootfs, err) : 0;
 }
 
 int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths, struct pod_err *err)
@@ -340,6 +455,9 @@ int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths,
         static const struct { const char *name; mode_t mode; } dirs[] = {
                 { "dev", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "tmp", 01777 }, { "etc", 0755 },
         };
+        /* rkt: an app with a volume at or under /sys gets no sysfs (TestVolumeSysfs):
+         * a file volume at /sys/class is then made in the image's /sys, not in sysfs. */
+        bool with_sys = !volume_targets_under(a->mounts, a->n_mounts, "/sys");
         char p[4096];
         struct stat st;
         int r;
@@ -363,9 +481,9 @@ int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths,
         if ((r = do_mount("/proc", p, NULL, MS_BIND | MS_REC, NULL, err)) < 0)
                 return r;
         snprintf(p, sizeof(p), "%s/sys", rootfs);
-        if ((r = bind_ro("/sys", p, err)) < 0)
+        if (with_sys && (r = bind_ro("/sys", p, err)) < 0)
                 return r;
-        if (restrict_paths && (r = mask_paths(rootfs, err)) < 0)
+        if (restrict_paths && (r = mask_paths(rootfs, with_sys, err)) < 0)
                 return r;
         _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
@@ -375,5 +493,106 @@ int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths,
         /* Volumes last: one at /dev/x, /sys or /tmp is what the app sees there. */
         if (a->n_mounts || a->read_only_rootfs)
                 return volumes_attach(a, root_fd, a->read_only_rootfs, rootfs, err);
+        return 0;
+}
+
+/* Open path (absolute, or relative to workdir) for reading inside the root dir root_fd. */
+static int open_in_app_root(int root_fd, const char *workdir, const char *path, int flags)
+{
+        _cleanup_free_ char *full = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", workdir ? workdir : "/", path);
+
+        /* Non-blocking: a FIFO in the image must not wedge PID 1. */
+        return open_in_root(root_fd, full, flags | O_NONBLOCK, 0);
+}
+
+/* The interpreter a program names: "#!" line, or an ELF's PT_INTERP. */
+static int program_interpreter(int fd, char *ret, size_t len)
+{
+        unsigned char head[256];
+        ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+
+        if (n >= 2 && head[0] == '#' && head[1] == '!') {
+                char *p = (char *)head + 2, *e;
+                head[n] = '\0';
+                p += strspn(p, " \t");
+                e = p + strcspn(p, " \t\n");
+                if (e == p)
+                        return -ENOENT;
+                snprintf(ret, len, "%.*s", (int)(e - p), p);
+                return 0;
+        }
+        if (n < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(head, ELFMAG, SELFMAG))
+                return -ENOEXEC;
+        /* Program headers of either class, read field by field (native byte order only). */
+        bool is64 = head[EI_CLASS] == ELFCLASS64;
+        uint64_t phoff;
+        uint16_t phnum, phentsize;
+        if (is64) {
+                Elf64_Ehdr eh;
+                if (n < (ssize_t)sizeof(eh))
+                        return -ENOEXEC;
+                memcpy(&eh, head, sizeof(eh));
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
+        } else {
+                Elf32_Ehdr eh;
+                memcpy(&eh, head, sizeof(eh));
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
+        }
+        for (uint16_t i = 0; i < phnum && i < 256; i++) {
+                uint64_t type, off, size;
+                if (is64) {
+                        Elf64_Phdr ph;
+                        if (pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof(ph))
+                                return -ENOEXEC;
+                        type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+                } else {
+                        Elf32_Phdr ph;
+                        if (pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof(ph))
+                                return -ENOEXEC;
+                        type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+                }
+                if (type != PT_INTERP)
+                        continue;
+                if (size == 0 || size >= len)
+                        return -ENOEXEC;
+                if (pread(fd, ret, size, (off_t)off) != (ssize_t)size)
+                        return -ENOEXEC;
+                ret[size - 1] = '\0';  /* the section ends with its NUL */
+                return 0;
+        }
+        return -ENOENT;         /* static: no interpreter */
+}
+
+int mounts_missing_interpreter(const char *rootfs, const char *workdir, const char *path_env, const char *prog,
+                               char *ret_prog, size_t prog_len, char *ret_interp, size_t interp_len)
+{
+        static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1, ifd = -1;
+        char found[4096];
+
+        if (root_fd < 0)
+                return -errno;
+        if (strchr(prog, '/')) {
+                snprintf(found, sizeof(found), "%s", prog);
+                fd = open_in_app_root(root_fd, workdir, prog, O_RDONLY | O_NOCTTY);
+        } else {
+                /* The child's search (init/spawn.c): the first entry holding the name. */
+                for (const char *s = path_env ? path_env : default_path; fd < 0;) {
+                        size_t dl = strcspn(s, ":");
+                        snprintf(found, sizeof(found), "%.*s%s/%s", (int)dl, s, dl ? "" : ".", prog);
+                        fd = open_in_app_root(root_fd, workdir, found, O_RDONLY | O_NOCTTY);
+                        if (!s[dl])
+                                break;
+                        s += dl + 1;
+                }
+        }
+        if (fd < 0)
+                return fd;
+        if (program_interpreter(fd, ret_interp, interp_len) < 0)
+                return -ENOENT;
+        ifd = open_in_app_root(root_fd, "/", ret_interp, O_PATH);
+        if (ifd >= 0)
+                return -EEXIST;
+        snprintf(ret_prog, prog_len, "%s", found);
         return 0;
 }

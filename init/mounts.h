@@ -29,12 +29,28 @@ int dns_conf_mode_parse(const char *s, enum hosts_mode *ret_hosts, enum resolv_m
  */
 int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts, enum resolv_mode resolv,
                      struct pod_err *err);
-/* Prepare $s1 (path relative to cwd or absolute) and switch root to it. */
-int mounts_setup_pod(const char *s1, const char *console_tty, struct pod_err *err);
+/* Prepare $s1 (path relative to cwd or absolute) and switch root to it.
+ * Its /sys/fs/cgroup shows the pod's cgroup cg (NULL or CG_NONE: none),
+ * read-only, at its host path (docs/stage1-abi.md "cgroups"). */
+struct cg_pod;
+int mounts_setup_pod(const char *s1, const char *console_tty, const struct cg_pod *cg, struct pod_err *err);
 /* Bind the pod's /dev, /proc, /sys into an app rootfs (path in PID 1's root);
  * with restrict_paths, also make kernel interfaces under them read-only or
- * inaccessible (off with podinit --disable-paths). */
+ * inaccessible (off with podinit --disable-paths); of /sys/fs only the
+ * pod's read-only cgroup view stays.  An app with a volume at or under
+ * /sys gets no sysfs at all (rkt's rule): its volumes make its /sys. */
 struct pod_app;
 int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths, struct pod_err *err);
+
+/*
+ * Why exec of prog (as the app gives it: absolute, relative to workdir, or
+ * a bare name searched in path_env, default PATH if NULL) returned ENOENT
+ * although it exists: the interpreter it names (an ELF's PT_INTERP, or a
+ * "#!" line) is missing in the app's root.  0 and ret_prog (the program's
+ * path) and ret_interp when so; -ENOENT if the program itself is missing or
+ * names no interpreter; -EEXIST if its interpreter is there.
+ */
+int mounts_missing_interpreter(const char *rootfs, const char *workdir, const char *path_env, const char *prog,
+                               char *ret_prog, size_t prog_len, char *ret_interp, size_t interp_len);
 
 #endif

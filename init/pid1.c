@@ -523,6 +523,7 @@ void app_free(struct app *a)
 static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_options *opt,
                     struct pod_err *err)
 {
+        sigset_t none;
         int r;
 
         pod->manifest = m;
@@ -542,6 +543,11 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         uv_signal_start(&pod->sig_term, on_sigterm, SIGTERM);
         uv_signal_start(&pod->sig_int, on_sigterm, SIGINT);
         uv_signal_start(&pod->sig_hup, on_sighup, SIGHUP);
+        /* The launcher cloned us with these blocked so that none sent since
+         * is lost (launcher.c, pod_child): pending ones arrive now, to the
+         * handlers, and are acted on in the loop's first iteration. */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 
         console_open(&pod->loop, opt->console_format, &pod->console);
         pod->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -223,6 +223,32 @@ static void child_pre_start(const struct exec_plan *p, int fd)
         child_fail(fd, WEXITSTATUS(st), "pre-start handler failed", p->pre_start[0]);
 }
 
+/*
+ * The app's root becomes the root of its mount namespace: pivot_root(".",
+ * ".") stacks the pod's root on top of the app's rootfs (a mount point:
+ * mounts_setup_app binds it on itself), and detaching that leaves nothing
+ * above the app's root in its namespace.  A chroot alone would not do: a
+ * process with CAP_SYS_CHROOT (in the default set) gets out of a chroot by
+ * chroot'ing into a subdirectory and walking up "..", and would reach the
+ * control socket and every other app's files.  The namespace was made
+ * private to the child above (MS_SLAVE), so pivot_root accepts it and the
+ * pod's view is untouched.  A command joining a running app's namespace
+ * (join_mnt_ns_fd) is already at that namespace's root.
+ */
+static void child_enter_root(const struct exec_plan *p, int fd)
+{
+        if (p->join_mnt_ns_fd >= 0)
+                return;
+        if (chdir(p->rootfs) < 0)
+                child_fail(fd, SETUP_CHROOT, "chdir", p->rootfs);
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                child_fail(fd, SETUP_CHROOT, "pivot_root", p->rootfs);
+        if (umount2(".", MNT_DETACH) < 0)
+                child_fail(fd, SETUP_CHROOT, "detaching the pod's root", p->rootfs);
+        if (chdir("/") < 0)
+                child_fail(fd, SETUP_CHROOT, "chdir", "/");
+}
+
 static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int fd)
 {
         sigset_t all;
@@ -234,11 +260,13 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         if (p->cg && cg_app_join_child(p->cg) < 0)
                 child_fail(fd, SETUP_CGROUP, "joining the app's cgroup", NULL);
         /* Its own mount namespace, receiving the pod's mount events but never
-         * sending its own: what the app mounts stays its own. */
+         * sending its own: what the app mounts stays its own.  Its root is
+         * switched below (child_enter_root).  A command in a running app's
+         * context joins that namespace, whose root is already the app's. */
         if (p->join_mnt_ns_fd >= 0) {
                 if (setns(p->join_mnt_ns_fd, CLONE_NEWNS) < 0)
                         child_fail(fd, SETUP_NAMESPACE, "joining the app's mount namespace", NULL);
-        } else if (p->own_mount_ns && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)) {
+        } else if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
                 child_fail(fd, SETUP_NAMESPACE, "creating the app's mount namespace", NULL);
         }
 
@@ -306,8 +334,7 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         if (p->has_oom)
                 child_oom_adjust(p->oom_score_adj, fd);
         child_rlimits(p, fd);
-        if (chroot(p->rootfs) < 0)
-                child_fail(fd, SETUP_CHROOT, "chroot", p->rootfs);
+        child_enter_root(p, fd);
         if (chdir(p->workdir ? p->workdir : "/") < 0)
                 child_fail(fd, SETUP_CHDIR, "chdir", p->workdir ? p->workdir : "/");
         if (p->pre_start)
@@ -327,23 +354,36 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         _exit(SETUP_EXEC);
 }
 
+/*
+ * Every signal is blocked across fork.  Until the child has reset PID 1's
+ * dispositions (child_main), a signal delivered to it would run libuv's
+ * handler there, which writes to PID 1's signal pipe: a SIGTERM meant for
+ * the new app (app-stop right after app-start) would reach PID 1 as if sent
+ * to it, and stop the whole pod, while the app never saw it.  Blocked, the
+ * signal stays pending on the child and is delivered to the app's default
+ * disposition the moment child_main unblocks it.
+ */
 int spawn_app(const struct exec_plan *p, pid_t *ret_pid, int *ret_report_fd)
 {
-        int pfd[2];
+        sigset_t all, old;
+        int pfd[2], e;
         pid_t pid;
 
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return -errno;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &old);
         pid = fork();
-        if (pid < 0) {
-                int r = -errno;
-                close(pfd[0]);
-                close(pfd[1]);
-                return r;
-        }
+        e = errno;
         if (pid == 0) {
                 close(pfd[0]);
                 child_main(p, pfd[1]);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (pid < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
+                return -e;
         }
         close(pfd[1]);
         fcntl(pfd[0], F_SETFL, O_NONBLOCK);

@@ -22,7 +22,7 @@
 struct cg_app;
 
 struct exec_plan {
-        char *rootfs;           /* chroot target, as PID 1 sees it */
+        char *rootfs;           /* the app's root (pivot_root in its own mount namespace), as PID 1 sees it */
         char **argv;            /* argv[0] is the program as given in the manifest */
         char **envp;
         char *path_env;         /* PATH value from envp (search list), or NULL */
@@ -36,7 +36,6 @@ struct exec_plan {
         int stderr_fd;          /* dup'ed to 2; -1 keeps PID 1's */
         int ctty_fd;            /* tty mode: pty slave, made the controlling terminal; -1 none */
         bool interactive;       /* use PID 1's terminal (fd 0) in the foreground instead of setsid */
-        bool own_mount_ns;      /* a mount namespace of its own, a slave of the pod's (rkt's apps had one) */
         /* Isolation (docs/manifest.md "Isolators"), prepared before fork. */
         bool caps_restrict;     /* false: --disable-capabilities-restriction, keep every capability */
         uint64_t caps_bounding; /* the bounding set */
@@ -50,7 +49,7 @@ struct exec_plan {
         const struct cg_app *cg;        /* joined first thing in the child; NULL: no cgroup (not owned) */
         int ready_fd_src;               /* fd:N readiness: dup'ed to ready_fd_target; -1 none */
         int ready_fd_target;
-        int join_mnt_ns_fd;             /* >= 0: setns into this mount namespace (a probe in its app's) */
+        int join_mnt_ns_fd;             /* >= 0: setns into this app's mount namespace (exec, probes); -1: a new one */
         char **pre_start;               /* rkt's pre-start event handler, run first as root (not owned) */
 };
 

@@ -10,16 +10,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
-static int openat2_in_root(int root_fd, const char *path, int flags, mode_t mode)
-{
-        struct open_how how = {
-                .flags = (uint64_t)(flags | O_CLOEXEC),
-                .mode = (flags & O_CREAT) ? mode : 0,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : fd;
-}
 
 /*
  * Component by component: each prefix is resolved by the kernel inside the
@@ -50,7 +40,7 @@ static int open_in_root_depth(int root_fd, const char *path, bool dir, int depth
 
                 strcat(prefix, "/");
                 strcat(prefix, comps[i]);
-                fd = openat2_in_root(root_fd, prefix, flags, 0);
+                fd = open_in_root(root_fd, prefix, flags, 0);
                 if (fd == -ENOENT && strcmp(comps[i], "..") && strcmp(comps[i], ".")) {
                         struct stat st;
                         if (fstatat(parent, comps[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
@@ -94,7 +84,7 @@ static int open_in_root_depth(int root_fd, const char *path, bool dir, int depth
                                         close(f);
                         }
                         if (r == 0)
-                                fd = openat2_in_root(root_fd, prefix, flags, 0);
+                                fd = open_in_root(root_fd, prefix, flags, 0);
                 }
                 if (r == 0 && fd < 0)
                         r = fd;
@@ -146,11 +136,15 @@ static int prepare_one(struct app_mount *am, const char *app, struct pod_err *er
 
         if (am->kind == VOL_EMPTY) {
                 if ((r = shared_dir(am, &shared, err)) < 0)
-                        return r;
+                        return r == -ENOENT ? -EIO : r;
                 src = shared;
         }
+        /* Any stat failure of a host source is -ENOENT, whatever errno says
+         * (the message does): the launcher exits 1 for it, as rkt did (its
+         * nspawn's "Failed to stat"), and no other failure here returns -ENOENT. */
         if (stat(src, &st) < 0)
-                return pod_err_set(err, -errno, "app \"%s\": volume \"%s\": Failed to stat %s: %s (create it, or fix the volume's source)",
+                return pod_err_set(err, am->kind == VOL_HOST ? -ENOENT : errno == ENOENT ? -EIO : -errno,
+                                   "app \"%s\": volume \"%s\": Failed to stat %s: %s (create it, or fix the volume's source)",
                                    app, am->volume, src, strerror(errno));
         am->is_dir = S_ISDIR(st.st_mode);
         if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -160,7 +154,7 @@ static int prepare_one(struct app_mount *am, const char *app, struct pod_err *er
         }
         am->tree_fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (am->recursive ? AT_RECURSIVE : 0));
         if (am->tree_fd < 0)
-                return pod_err_set(err, -errno, "app \"%s\": volume \"%s\": cloning the mount of %s: %s", app, am->volume,
+                return pod_err_set(err, errno == ENOENT ? -EIO : -errno, "app \"%s\": volume \"%s\": cloning the mount of %s: %s", app, am->volume,
                                    src, strerror(errno));
         if (am->read_only) {
                 struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
@@ -182,37 +176,73 @@ int volumes_prepare(struct pod_manifest *m, struct pod_err *err)
         return 0;
 }
 
+/* What is at path in the root, for a message: "a directory", "a file", or NULL if nothing. */
+static const char *kind_in_root(int root_fd, const char *path, bool *ret_dir)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_PATH, 0);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return NULL;
+        *ret_dir = S_ISDIR(st.st_mode);
+        return *ret_dir ? "a directory" : S_ISLNK(st.st_mode) ? "a symlink" : "a file";
+}
+
+static int type_mismatch(const struct app_mount *am, const char *found, struct pod_err *err)
+{
+        return pod_err_set(err, am->is_dir ? -ENOTDIR : -EISDIR,
+                           "volume \"%s\": source %s is %s but target %s in the image is %s (mount it at a path that is %s there, or does not exist)",
+                           am->volume, am->source ? am->source : "(an empty volume)", am->is_dir ? "a directory" : "a file",
+                           am->target, found, am->is_dir ? "a directory" : "a file");
+}
+
+/* One volume: its target is opened (made if missing) now, after the mounts of outer targets. */
+static int attach_one(struct app_mount *am, int root_fd, struct pod_err *err)
+{
+        _cleanup_close_ int target = -1;
+        const char *found;
+        struct stat st;
+        bool dir = false;
+        int r = open_target_in_root(root_fd, am->target, am->is_dir, &target);
+
+        if (r == -ENOTDIR && (found = kind_in_root(root_fd, am->target, &dir)) && dir != am->is_dir)
+                return type_mismatch(am, found, err);
+        if (r < 0)
+                return pod_err_set(err, r, "volume \"%s\": mount target %s in the app's rootfs: %s%s", am->volume,
+                                   am->target, strerror(-r),
+                                   r == -ENOENT ? " (a symlink on the way points to nothing)" :
+                                   r == -EROFS ? " (it is inside a read-only volume or root: create it in the source)" : "");
+        if (fstat(target, &st) < 0)
+                return pod_err_set(err, -errno, "volume \"%s\": mount target %s: %s", am->volume, am->target, strerror(errno));
+        if (!!S_ISDIR(st.st_mode) != am->is_dir)
+                return type_mismatch(am, S_ISDIR(st.st_mode) ? "a directory" : "a file", err);
+        if (move_mount(am->tree_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return pod_err_set(err, -errno, "volume \"%s\": mounting it at %s: %s", am->volume, am->target,
+                                   strerror(errno));
+        return 0;
+}
+
+/*
+ * In the order volumes_resolve sorted them, outer targets first, each
+ * target opened only after the mounts before it: /data/sub is then made
+ * and mounted inside the /data volume, not in the rootfs under it (where
+ * /data would hide it).  The root goes read-only last: targets in it may
+ * need creating, and a bind remount changes only the root's own mount,
+ * not the volumes mounted below it.
+ */
 int volumes_attach(struct pod_app *a, int root_fd, bool read_only_root, const char *rootfs, struct pod_err *err)
 {
-        int *targets = xcalloc(a->n_mounts + 1, sizeof(int));
         int r = 0;
 
-        for (size_t k = 0; k < a->n_mounts; k++)
-                targets[k] = -1;
-        /* Targets first: they may need creating, which a read-only root forbids. */
-        for (size_t k = 0; k < a->n_mounts && r == 0; k++) {
-                r = open_target_in_root(root_fd, a->mounts[k].target, a->mounts[k].is_dir, &targets[k]);
-                if (r < 0)
-                        pod_err_set(err, r, "volume \"%s\": mount target %s in the app's rootfs: %s%s", a->mounts[k].volume,
-                                    a->mounts[k].target, strerror(-r),
-                                    r == -ENOENT ? " (a symlink on the way points to nothing)" : "");
-        }
+        for (size_t k = 0; k < a->n_mounts && r == 0; k++)
+                r = attach_one(&a->mounts[k], root_fd, err);
         if (r == 0 && read_only_root &&
             mount(NULL, rootfs, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
                 r = pod_err_set(err, -errno, "making the app's root read-only: %s", strerror(errno));
-        for (size_t k = 0; k < a->n_mounts && r == 0; k++) {
-                struct app_mount *am = &a->mounts[k];
-                if (move_mount(am->tree_fd, "", targets[k], "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                        r = pod_err_set(err, -errno, "volume \"%s\": mounting it at %s: %s", am->volume, am->target,
-                                        strerror(errno));
-        }
         for (size_t k = 0; k < a->n_mounts; k++) {
-                if (targets[k] >= 0)
-                        close(targets[k]);
                 if (a->mounts[k].tree_fd >= 0)
                         close(a->mounts[k].tree_fd);
                 a->mounts[k].tree_fd = -1;
         }
-        free(targets);
         return r;
 }

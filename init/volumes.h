@@ -11,10 +11,14 @@
 
 /* Before pivot_root, cwd the pod directory: create the empty volumes'
  * directories, check the sources, record device sources (for the app's
- * device allow list) and clone each source tree (read-only if asked). */
+ * device allow list) and clone each source tree (read-only if asked).
+ * -ENOENT only for a host source that does not exist (the launcher exits
+ * 1 for it, as rkt did); err names the app, the volume and the path. */
 int volumes_prepare(struct pod_manifest *m, struct pod_err *err);
 /* PID 1, in mounts_setup_app: attach the app's prepared trees at their
- * targets in its rootfs (root_fd), making the root read-only first if asked. */
+ * targets in its rootfs (root_fd), outer targets first, then make the root
+ * read-only if asked.  A source and target of different types (a file over
+ * a directory, or the reverse) is an error saying so. */
 int volumes_attach(struct pod_app *a, int root_fd, bool read_only_root, const char *rootfs, struct pod_err *err);
 
 /* Open (creating directories, or an empty file when !dir) path inside the

@@ -15,33 +15,40 @@ static void out_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void out_finish(struct io_out *o)
 {
-        struct io_sub *s, *next;
+        struct io_sub *s;
 
         if (o->eof)
                 return;
         o->eof = true;
         if (o->sink && o->sink->eof)
                 o->sink->eof(o->sink, o);
-        for (s = o->subs; s; s = next) {
-                next = s->next;
+        for (s = o->subs; s; s = o->iter_next) {
+                o->iter_next = s->next;
                 if (s->eof)
                         s->eof(s, o);
         }
+        o->iter_next = NULL;
         if (o->on_eof)
                 o->on_eof(o);
 }
 
-/* One chunk to the ring, the subscribers and the sink (which may pause us). */
+/*
+ * One chunk to the ring, the subscribers and the sink (which may pause us).
+ * A subscriber's callback may unsubscribe itself or any other subscriber
+ * (a client over the pod's attach budget disconnects the biggest one):
+ * o->iter_next is kept right by io_out_unsubscribe, so the walk goes on.
+ */
 static void deliver(struct io_out *o, const char *data, size_t n)
 {
-        struct io_sub *s, *next;
+        struct io_sub *s;
 
         o->bytes += (uint64_t)n;
         ring_append(&o->ring, data, n);
-        for (s = o->subs; s; s = next) {
-                next = s->next;         /* a subscriber may unsubscribe itself */
+        for (s = o->subs; s; s = o->iter_next) {
+                o->iter_next = s->next;
                 s->data(s, o, data, n);
         }
+        o->iter_next = NULL;
         if (o->sink && !o->sink->data(o->sink, o, data, n) && !o->paused) {
                 o->paused = true;
                 uv_read_stop((uv_stream_t *)&o->pipe);
@@ -95,6 +102,7 @@ int io_out_start(uv_loop_t *loop, struct io_out *o, int fd, int stream, size_t s
         o->is_tty = is_tty;
         o->eof = o->paused = false;
         o->subs = NULL;
+        o->iter_next = NULL;
         o->bytes = 0;
         ring_init(&o->ring, scrollback);
         if ((r = uv_pipe_init(loop, &o->pipe, 0)) < 0)
@@ -141,6 +149,8 @@ void io_out_unsubscribe(struct io_sub *s)
 {
         if (!s->out)
                 return;
+        if (s->out->iter_next == s)
+                s->out->iter_next = s->next;
         if (s->prev)
                 s->prev->next = s->next;
         else
@@ -153,14 +163,15 @@ void io_out_unsubscribe(struct io_sub *s)
 
 void io_out_drop_subscribers(struct io_out *o)
 {
-        struct io_sub *s, *next;
+        struct io_sub *s;
 
-        for (s = o->subs; s; s = next) {
-                next = s->next;
+        for (s = o->subs; s; s = o->iter_next) {
+                o->iter_next = s->next;
                 if (s->eof)
                         s->eof(s, o);
                 io_out_unsubscribe(s);  /* in case its eof did not */
         }
+        o->iter_next = NULL;
 }
 
 void io_out_done(struct io_out *o)

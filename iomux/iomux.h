@@ -47,6 +47,7 @@ struct io_out {
         bool open, eof, paused, is_tty;
         struct ring ring;
         struct io_sub *subs;
+        struct io_sub *iter_next;       /* the next subscriber of a walk in progress (see io_out_unsubscribe) */
         struct io_sink *sink;
         void (*on_eof)(struct io_out *o);       /* after sink and subscribers */
         uint64_t bytes;
@@ -62,6 +63,9 @@ void io_out_read_now(struct io_out *o);
 /* Stop reading and close (deadline passed): subscribers and sink get eof. */
 void io_out_close(struct io_out *o);
 void io_out_subscribe(struct io_out *o, struct io_sub *s);
+/* Safe from any callback, for any subscriber: one that a walk over the
+ * subscribers (data, eof) has not reached yet is skipped, not the rest.
+ * (A callback must not close or end its own out: walks do not nest.) */
 void io_out_unsubscribe(struct io_sub *s);
 /* End every subscriber (its eof callback, which must unsubscribe it), as at EOF. */
 void io_out_drop_subscribers(struct io_out *o);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a make target needs, only those missing.
-# usage: scripts/deps.sh build|test|demo|bench
+# usage: scripts/deps.sh build|test|demo|bench|install
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev)
@@ -10,10 +10,11 @@ bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6)
 
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
+  install) want=("${build[@]}" go-md2man) ;;
   demo)  want=("${build[@]}" "${runtime[@]}") ;;
   test)  want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
   bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
-  *) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|bench|install" >&2; exit 2 ;;
 esac
 
 missing=()

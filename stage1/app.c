@@ -13,6 +13,15 @@
  *          app exists at all (rkt's "unit not loaded"), 0 if it is in the
  *          manifest but was never added or has already exited;
  *   rm     the app is forgotten and its mounts in the pod are gone.
+ *
+ * rkt's k8s-plain log mode (docs/stage1-abi.md "app/add"): with the pod
+ * annotations coreos.com/rkt/experiment/logmode=k8s-plain and
+ * .../kubernetes-log-dir=DIR and the app annotation
+ * .../kubernetes-log-path=FILE, add makes the app log its stream output too
+ * (podinit.io/log-attached) and DIR/FILE a symlink to the app's CRI log file
+ * in the pod, where kubelet reads it.  rkt's iottymux wrote DIR/FILE itself,
+ * untagged; PID 1 cannot reach host paths for an app added later, and its
+ * files are tagged CRI, which today's kubelet needs.
  */
 #include "stage1/entry.h"
 #include "common/args.h"
@@ -20,8 +29,12 @@
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/manifest.h"
+#include "common/podstate.h"
+#include "common/volumes.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define WAIT_START_MS 90000u    /* start: rkt's systemd had no start timeout; ours is generous */
@@ -141,11 +154,117 @@ static json_t *manifest_app(const char *name)
         return found;
 }
 
+#define ANN_RKT_LOGMODE "coreos.com/rkt/experiment/logmode"
+#define ANN_RKT_K8S_LOG_DIR "coreos.com/rkt/experiment/kubernetes-log-dir"
+#define ANN_RKT_K8S_LOG_PATH "coreos.com/rkt/experiment/kubernetes-log-path"
+
+/* The value of annotation name in an appc annotation list, or NULL. */
+static const char *ann_value(json_t *list, const char *name)
+{
+        json_t *it;
+        size_t i;
+
+        json_array_foreach(list, i, it)
+                if (!strcmp(json_string_value(json_object_get(it, "name")) ?: "", name))
+                        return json_string_value(json_object_get(it, "value"));
+        return NULL;
+}
+
+/* The pod manifest's annotation name (a new string), or NULL. */
+static char *pod_annotation(const char *name)
+{
+        _cleanup_free_ char *data = NULL;
+        const char *v;
+        char *ret = NULL;
+        size_t len;
+        json_t *pod;
+
+        if (read_file_at(AT_FDCWD, "pod", POD_MANIFEST_MAX_BYTES, &data, &len) < 0)
+                return NULL;
+        pod = json_loadb(data, len, 0, NULL);
+        if ((v = ann_value(json_object_get(pod, "annotations"), name)))
+                ret = xstrdup(v);
+        json_decref(pod);
+        return ret;
+}
+
+/* Is the app's stdout or stderr in stream mode (rkt's app annotations)? */
+static bool streamed(json_t *anns)
+{
+        const char *o = ann_value(anns, "coreos.com/rkt/stage2/stdout"), *e = ann_value(anns, "coreos.com/rkt/stage2/stderr");
+        return (o && !strcmp(o, "stream")) || (e && !strcmp(e, "stream"));
+}
+
+/*
+ * k8s-plain, before the add: check FILE (one name inside DIR once cleaned,
+ * as rkt's iottymux required) and ask for the stream output to be logged.
+ * *ret_link is DIR/FILE for k8s_link_log after the add, or NULL if there is
+ * nothing to link.
+ */
+static int k8s_plain_prepare(json_t *entry, const char *app, char **ret_link, struct pod_err *err)
+{
+        _cleanup_free_ char *mode = pod_annotation(ANN_RKT_LOGMODE), *dir = NULL;
+        json_t *anns = json_object_get(entry, "annotations");
+        const char *file = ann_value(anns, ANN_RKT_K8S_LOG_PATH);
+
+        *ret_link = NULL;
+        if (!mode || strcmp(mode, "k8s-plain"))
+                return 0;
+        if (!file && !streamed(anns))
+                return 0;       /* rkt needed the file only for stream output */
+        if (!file)
+                return pod_err_set(err, -EINVAL, "kubernetes-log-path annotation needs to be specified when k8s-plain logging mode is used (app \"%s\": set %s)",
+                                   app, ANN_RKT_K8S_LOG_PATH);
+        /* rkt: Clean(Join(dir, FILE)) must be dir/<one name>. */
+        _cleanup_free_ char *joined = xasprintf("/d/%s", file), *clean = volume_target_normalize(joined);
+        if (!str_startswith(clean, "/d/") || strchr(clean + 3, '/'))
+                return pod_err_set(err, -EINVAL, "app \"%s\": %s=%s: log path is not inside the kubernetes log directory, refusing path traversal",
+                                   app, ANN_RKT_K8S_LOG_PATH, file);
+        if (!json_is_array(anns)) {
+                anns = json_array();
+                json_object_set_new(entry, "annotations", anns);
+        }
+        if (!ann_value(anns, ANN_LOG_ATTACHED))
+                json_array_append_new(anns, json_pack("{s:s,s:s}", "name", ANN_LOG_ATTACHED, "value", "true"));
+        dir = pod_annotation(ANN_RKT_K8S_LOG_DIR);
+        if (!dir) {
+                log_warn("app %s: k8s-plain without %s: its log is only in the pod (%s/%s.log)", app, ANN_RKT_K8S_LOG_DIR,
+                         LOG_DIR, app);
+                return 0;
+        }
+        if (dir[0] != '/')
+                return pod_err_set(err, -EINVAL, "%s=%s: expected an absolute host path", ANN_RKT_K8S_LOG_DIR, dir);
+        *ret_link = xasprintf("%s%s", dir, clean + 2);
+        return 0;
+}
+
+/* k8s-plain, after the add: link points at the app's log file in the pod (replacing an old file there). */
+static int k8s_link_log(const char *link, const char *app, struct pod_err *err)
+{
+        char cwd[PATH_MAX];
+        _cleanup_free_ char *target = NULL;
+        struct stat st;
+
+        if (!getcwd(cwd, sizeof(cwd)))
+                return pod_err_set(err, -errno, "getcwd: %s", strerror(errno));
+        target = xasprintf("%s/%s%s/%s.log", cwd, POD_S1, LOG_DIR, app);
+        if (lstat(link, &st) == 0) {
+                if (S_ISDIR(st.st_mode))
+                        return pod_err_set(err, -EISDIR, "the kubernetes log file %s is a directory", link);
+                if (unlink(link) < 0)
+                        return pod_err_set(err, -errno, "replacing the kubernetes log file %s: %s", link, strerror(errno));
+        }
+        if (symlink(target, link) < 0)
+                return pod_err_set(err, -errno, "linking the kubernetes log file %s to %s: %s", link, target, strerror(errno));
+        return 0;
+}
+
 int s1_app_add(int argc, char **argv)
 {
         struct app_args a = { 0 };
         struct pod_err err = { 0 };
         struct ctl_conn *c = NULL;
+        _cleanup_free_ char *k8s_link = NULL;
         json_t *entry;
         int r;
 
@@ -156,13 +275,18 @@ int s1_app_add(int argc, char **argv)
                 log_error("the pod manifest (pod) has no app \"%s\"", a.app);
                 return S1_EXIT_ERROR;
         }
+        if (k8s_plain_prepare(entry, a.app, &k8s_link, &err) < 0) {
+                log_error("%s", err.msg);
+                json_decref(entry);
+                return S1_EXIT_ERROR;
+        }
         if (connect_pod(&c) < 0) {
                 json_decref(entry);
                 return S1_EXIT_ERROR;
         }
         r = call(c, json_pack("{s:s,s:o}", "op", "app-add", "app", entry), NULL, &err);
         ctl_close(c);
-        if (r < 0) {
+        if (r < 0 || (k8s_link && k8s_link_log(k8s_link, a.app, &err) < 0)) {
                 log_error("%s", err.msg);
                 return S1_EXIT_ERROR;
         }

@@ -116,12 +116,15 @@ flood_app_ms() {
 
 @test "slow client (drop): 100 MiB flood is not slowed; the reader and the log get everything" {
     local n=104857600
+    # The reader may fall behind by up to the whole burst: its 256 MiB queue
+    # needs a pod attach budget that holds it (its share is half of it).
+    budget_manifest 512Mi "$GATE; exec /probe flood $n" podinit.io/log-attached=true podinit.io/log-max-size=0
     # Baseline: the same app with nobody attached.
-    run_detached "$IMG" --stdout=stream --log-attached --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    run_detached --pod-manifest="$T/pod.json" "$IMG"
     flood_app_ms
     local base=$MS
 
-    run_detached "$IMG" --stdout=stream --log-attached --log-max-size=0 --exec=/bin/sh -- -c "$GATE; exec /probe flood $n"
+    run_detached --pod-manifest="$T/pod.json" "$IMG"
     bg attach_py --no-read --hold-until "$T/release" --ready "$T/stuck.ready" --timeout 60 >"$T/stuck.sum"
     local stuck=$BGP
     bg attach_py --replay 0 --queue 268435456 --out "$T/reader.out" --ready "$T/reader.ready" --timeout 90 >"$T/reader.sum"
@@ -179,6 +182,90 @@ flood_app_ms() {
     assert_eq "$(summary_of "$T/stuck.sum" exit)" none "EXIT frame for a disconnected client"
     [[ $(summary_of "$T/stuck.sum" end) == @(eof|reset) ]] || fail "stuck client: $(cat "$T/stuck.sum")"
     assert_lt "$(summary_of "$T/stuck.sum" stdout)" "$n" "bytes the disconnected client got"
+}
+
+# budget_manifest BUDGET SCRIPT [NAME=VALUE...]: a one-app pod manifest
+# (stdout in stream mode, plus these app annotations) with the pod annotation
+# podinit.io/attach-queue-total=BUDGET ("" for none), running /bin/sh -c
+# SCRIPT; written to $T/pod.json.
+budget_manifest() {
+    "$PYTHON" -c '
+import json, sys
+ann = [{"name": "podinit.io/attach-queue-total", "value": sys.argv[1]}] if sys.argv[1] else []
+app_ann = [{"name": "coreos.com/rkt/stage2/stdout", "value": "stream"}]
+app_ann += [dict(zip(("name", "value"), a.split("=", 1))) for a in sys.argv[3:]]
+print(json.dumps({"acKind": "PodManifest", "acVersion": "0.8.11", "annotations": ann, "apps": [{
+    "name": "busybox", "image": {"name": "example.com/busybox"},
+    "app": {"exec": ["/bin/sh", "-c", sys.argv[2]], "user": "0", "group": "0"},
+    "annotations": app_ann}]}))
+' "$@" >"$T/pod.json"
+}
+
+# rss_kb FIELD: VmRSS or VmHWM (the peak) of the pod's PID 1, in kB.
+pid1_mem_kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$(pod_pid1)/status"; }
+
+@test "attach budget: six never-reading clients with 256 MiB queues cannot take PID 1 past the pod's 64 MiB default" {
+    # The field case: six stuck clients, each allowed 256 MiB, on a chatty
+    # app took PID 1 to 1.6 GB.  The sum of all attach queues is now bounded.
+    local n=$((192 << 20)) i pids=()
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c "$GATE; /probe flood $n; exec sleep 60"
+    run ctl 'call:{"op":"hello"}'
+    assert_output_contains '"attachQueueTotal":67108864'
+    for i in 1 2 3 4 5 6; do
+        bg attach_py --no-read --replay 0 --queue 268435456 --timeout 120 >"$T/c$i.sum"
+        pids+=("$BGP")
+    done
+    wait_attached 0 6
+    release_app busybox
+    wait_until 60 app_is "$UUID" 0 streams.stdout.bytes "$n" || fail "the app did not write its $n bytes"
+    local hwm
+    hwm=$(pid1_mem_kb VmHWM)
+    echo "# PID 1 peak RSS with 6 stuck clients: ${hwm} kB" >&3
+    # 64 MiB of queues, plus PID 1's own few MiB; unbounded it was 6 x 192 MiB.
+    assert_lt "$hwm" $(( (64 + 40) * 1024 )) "PID 1's peak RSS (kB)"
+    # Each got at most its share plus what its socket buffer holds.
+    assert_ge "$(pod_field "$UUID" apps.0.streams.stdout.droppedForClients)" $(( 6 * n - (64 << 20) - 6 * (4 << 20) )) "droppedForClients"
+    # Drop is their policy, and nobody attached after them: all still connected.
+    assert_eq "$(pod_field "$UUID" apps.0.clients.attached)" 6 "clients.attached"
+    assert_eq "$(pod_field "$UUID" apps.0.clients.disconnectedSlow)" 0 "clients.disconnectedSlow"
+}
+
+@test "attach budget: podinit.io/attach-queue-total bounds small-chunk output too; a late reader gets room, the hogs are disconnected" {
+    # An app writing 11-byte lines: PID 1's cost per queued chunk is mostly
+    # its bookkeeping, which counts too.  Budget 8 MiB.
+    budget_manifest 8Mi "$GATE; i=0; while [ \$i -lt 400000 ]; do echo 0123456789; i=\$((i+1)); done; while [ ! -e /tmp/go2 ]; do sleep 0.05; done; /probe lines 2000 100; echo after-line; exec sleep 60"
+    run_detached --pod-manifest="$T/pod.json" "$IMG"
+    run ctl 'call:{"op":"hello"}'
+    assert_output_contains '"attachQueueTotal":8388608'
+    local i
+    for i in 1 2 3 4 5 6; do
+        bg attach_py --no-read --replay 0 --timeout 120 >"$T/c$i.sum"
+    done
+    wait_attached 0 6
+    release_app busybox
+    wait_until 60 app_is "$UUID" 0 streams.stdout.bytes 4400000 || fail "the app did not write its lines"
+    local hwm
+    hwm=$(pid1_mem_kb VmHWM)
+    echo "# PID 1 peak RSS, 6 stuck clients, 8 MiB budget: ${hwm} kB" >&3
+    assert_lt "$hwm" $(( (8 + 40) * 1024 )) "PID 1's peak RSS (kB)"
+    assert_ge "$(pod_field "$UUID" apps.0.streams.stdout.droppedForClients)" 1 "droppedForClients"
+    # A client that attaches now is under its share (8 MiB / 7) while the
+    # budget is full: the stuck clients over their share make room for it
+    # (the app's next output comes in 64 KiB chunks, which need that room).
+    bg attach_py --replay 0 --ready "$T/late.ready" --timeout 30 --expect-timeout 20 'expect:after-line' detach >"$T/late.sum"
+    local late=$BGP
+    wait_until 10 test -e "$T/late.ready" || fail "the late client did not attach"
+    touch "$(app_root busybox)/tmp/go2"
+    # Its expect: fails (exit 4) unless the line reaches it.
+    wait_ok "$late" "the late reader" "$T/late.sum"
+    assert_ge "$(pod_field "$UUID" apps.0.clients.disconnectedSlow)" 1 "clients.disconnectedSlow"
+}
+
+@test "attach budget: a bad podinit.io/attach-queue-total is refused before the pod runs" {
+    budget_manifest 1000 "exec sleep 60"
+    run pc run -d --pod-manifest="$T/pod.json" "$IMG"
+    assert_failure
+    assert_output_contains 'podinit.io/attach-queue-total: "1000" is not a byte count from 65536'
 }
 
 @test "stream: all 256 byte values pass through unchanged" {

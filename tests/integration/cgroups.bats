@@ -103,6 +103,42 @@ leftover_cgroups() {
     refute_output_contains "OOM"
 }
 
+@test "resources: an OOM kill under --restart=on-failure is in the events (oomKilled, memoryLimit) and the status, also after the pod exited" {
+    run pc run "$IMG" --name=hog --memory=32Mi --restart=on-failure --restart-max=1 --restart-backoff=100ms \
+        --exec=/probe -- alloc 256
+    assert_status 137
+    only_pod
+    # The pod has exited: the events come from the file podinit kept.
+    run pc events --json "$UUID"
+    assert_status 0
+    printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/ev"
+    "$PYTHON" -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+hog = [e for e in ev if e.get("app") == "hog"]
+ends = [e for e in hog if e["event"] in ("backoff", "give-up", "exit")]
+assert [e["event"] for e in ends] == ["backoff", "give-up"], ends
+for e in ends:
+    assert e["oomKilled"] is True and e["memoryLimit"] == 32 << 20, e
+    assert e["signal"] == 9 and e["shellCode"] == 137, e
+assert ev[-1]["type"] == "pod" and ev[-1]["event"] == "exited" and ev[-1]["exitCode"] == 137, ev[-1]
+assert [e["seq"] for e in ev] == list(range(1, len(ev) + 1)), [e["seq"] for e in ev]
+' "$BATS_TEST_TMPDIR/ev" || fail "events: $(cat "$BATS_TEST_TMPDIR/ev")"
+    # The human lines say OOM, not just "code 137".
+    run pc events "$UUID"
+    assert_status 0
+    assert_output_contains "code 137 (killed by the OOM killer (memory limit 32 MiB)), restart 1 in 100 ms"
+    assert_output_contains "give-up"
+    # And so does the status, JSON and human.
+    assert_eq "$(pod_field "$UUID" apps.0.state)" failed "state"
+    assert_eq "$(pod_field "$UUID" apps.0.oomKilled)" true "oomKilled"
+    assert_eq "$(pod_field "$UUID" apps.0.memoryLimit)" $((32 << 20)) "memoryLimit"
+    run pc status "$UUID"
+    assert_status 0
+    assert_output_contains "killed by the OOM killer (memory limit 32 MiB)"
+    refute_output_contains "killed by SIGKILL"
+}
+
 @test "resources: pids-max stops forks with EAGAIN inside the app" {
     one_app_manifest '[]' '[{"name":"podinit.io/pids-max","value":"20"}]' '["/probe","forks","100"]'
     run pc run --pod-manifest="$BATS_TEST_TMPDIR/pod.json" "$IMG"
@@ -127,6 +163,50 @@ leftover_cgroups() {
         "$PODCTL" "$D" "$BATS_TEST_TMPDIR/pod.json" "$IMG"
     assert_status 0
     assert_output_contains "running without a pod cgroup"
+}
+
+# rkt's TestAppIsolatorMemory/CPU/CPUShares and TestCgroups read the limits from
+# inside the app through /proc/1/root/sys/fs/cgroup/<hierarchy>/<own path>/ and
+# check that nothing there can be created (EROFS).
+@test "cgroup view: the pod's /sys/fs/cgroup shows the app's own cgroup read-only, at its host path (v1)" {
+    run pc run "$IMG" --memory=42Mi --cpu=900m --cpu-shares=12345 --caps-retain=CAP_SYS_PTRACE --exec=/bin/sh -- -c '
+        m=$(grep :memory: /proc/self/cgroup | cut -d: -f3); c=$(grep -E ":cpu(,cpuacct)?:" /proc/self/cgroup | cut -d: -f3)
+        echo "memory $(cat /proc/1/root/sys/fs/cgroup/memory$m/memory.limit_in_bytes)"
+        echo "quota $(cat /proc/1/root/sys/fs/cgroup/cpu$c/cpu.cfs_quota_us) period $(cat /proc/1/root/sys/fs/cgroup/cpu$c/cpu.cfs_period_us)"
+        echo "shares $(cat /proc/1/root/sys/fs/cgroup/cpu$c/cpu.shares)"
+        echo "app-view $(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes)"
+        for p in /proc/1/root/sys/fs/cgroup /proc/1/root/sys/fs/cgroup/memory /proc/1/root/sys/fs/cgroup/cpu                  /proc/1/root/sys/fs/cgroup/memory$m /sys/fs/cgroup/memory$m; do
+            mkdir "$p/test" 2>&1 | grep -q "Read-only file system" && echo "erofs $p" || echo "NOT-EROFS $p"
+        done
+        echo "tmpfs-entries $(ls /proc/1/root/sys/fs/cgroup | tr "\n" " ")"
+        ls /sys/fs/cgroup/memory/machine.slice'
+    assert_status 0
+    assert_output_contains "memory $((42 << 20))"
+    assert_output_contains "quota 90000 period 100000"
+    assert_output_contains "shares 12345"
+    assert_output_contains "app-view $((42 << 20))"
+    refute_output_contains "NOT-EROFS"
+    assert_output_contains "tmpfs-entries cpu cpuacct devices memory pids systemd unified "
+    # Only this pod's cgroup is shown, not the host's others.
+    only_pod
+    assert_eq "$(printf '%s\n' "$output" | grep -c '^machine-rkt')" 1 "pods shown under machine.slice"
+    assert_output_contains "$(pod_cg "$UUID" | sed 's/^machine.slice\///')"
+}
+
+@test "cgroup view: on cgroup v2 the pod's /sys/fs/cgroup is the cgroup2 tree, read-only" {
+    mountpoint -q "$CG/unified" || fail "this test needs the hybrid cgroup2 mount at $CG/unified"
+    # A mount namespace where /sys/fs/cgroup is cgroup2 (controllers stay with v1: no limits here).
+    run unshare --mount --propagation private sh -c \
+        'mount --bind "$0/unified" "$0" && exec "$1" --dir="$2" run "$3" --caps-retain=CAP_SYS_PTRACE --exec=/bin/sh -- -c "
+            p=\$(grep ^0:: /proc/self/cgroup | cut -d: -f3)
+            ls /proc/1/root/sys/fs/cgroup\$p/cgroup.procs /sys/fs/cgroup\$p/cgroup.procs
+            mkdir /proc/1/root/sys/fs/cgroup/test 2>&1; mkdir /proc/1/root/sys/fs/cgroup\$p/test 2>&1
+            stat -f -c %t /proc/1/root/sys/fs/cgroup"' \
+        "$CG" "$PODCTL" "$D" "$IMG"
+    assert_status 0
+    refute_output_contains "No such file"
+    assert_eq "$(printf '%s\n' "$output" | grep -c "Read-only file system")" 2 "mkdir refused twice"
+    assert_output_contains "63677270"   # CGROUP2_SUPER_MAGIC: tools tell v2 by it
 }
 
 @test "devices: closed by default -- mknod of null works, of ptmx or /dev/loop-control does not; --disable-paths opens it" {
@@ -192,7 +272,7 @@ leftover_cgroups() {
 # app_host_pid: the host pid of the pod's one app (PID 1's only child).
 app_host_pid() { cat "/proc/$(pod_pid1)/task/$(pod_pid1)/children" | tr -d ' '; }
 
-@test "mount namespaces: each app has its own (rkt's TestMountNSApp); --disable-paths shares the pod's" {
+@test "mount namespaces: each app has its own (rkt's TestMountNSApp), with --disable-paths too (no chroot-only confinement)" {
     run_detached "$IMG" --exec=/bin/sleep -- 60
     wait_until 5 is_ready || fail "pod not ready"
     local pid1 app
@@ -211,7 +291,11 @@ app_host_pid() { cat "/proc/$(pod_pid1)/task/$(pod_pid1)/children" | tr -d ' '; 
     wait_until 5 is_ready || fail "pod not ready"
     pid1=$(pod_pid1)
     app=$(app_host_pid)
-    assert_eq "$(readlink "/proc/$app/ns/mnt")" "$(readlink "/proc/$pid1/ns/mnt")" "mount namespace with --disable-paths"
+    [ "$(readlink "/proc/$app/ns/mnt")" != "$(readlink "/proc/$pid1/ns/mnt")" ] ||
+        fail "with --disable-paths the app shares PID 1's mount namespace (a chroot break would reach the pod's root)"
+    run pc exec --app=busybox "$UUID" -- /probe chroot-escape /rkt/podinit/control.sock /probe
+    assert_line "absent /rkt/podinit/control.sock"
+    assert_line "found /probe"
     run pc stop "$UUID"
     assert_status 0
 }

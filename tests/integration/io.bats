@@ -257,3 +257,14 @@ EOF
     [ "$status" -eq 0 ] || fail "podctl run exited $status (expected 0, the app's code); stderr:" "$(cat "$ERR")"
     assert_eq "$(cat "$ERR")" "" "stderr"
 }
+
+@test "a non-root app can reopen /dev/stdout and /dev/stderr (its pipes are its own), on a tty too" {
+    run pc run "$IMG" --user=1000 --group=1000 --exec=/bin/sh -- -c 'echo out-ok >/dev/stdout && echo err-ok >/dev/stderr'
+    assert_status 0
+    assert_output_contains "out-ok"
+    assert_output_contains "err-ok"
+    run pc run "$IMG" --user=1000 --group=1000 --stdout=stream --stderr=stream --exec=/bin/sh -- -c 'echo s >/dev/stdout'
+    assert_status 0
+    run pc run "$IMG" --user=1000 --group=1000 --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh -- -c 'echo t >/dev/stdout'
+    assert_status 0
+}

@@ -4,6 +4,7 @@
 # score, and clear errors for bad isolator JSON.
 
 load helpers
+bats_require_minimum_version 1.5.0     # run -N
 
 setup_file() { build_images; }
 
@@ -75,6 +76,17 @@ manifest_with() {
     assert_status 0
     assert_eq "$(field CapBnd)" 0000000000000020 "bounding (KILL is 5)"
     assert_eq "$(field CapEff)" 0000000000000020 "effective"
+}
+
+@test "caps: a retained capability the host lacks is dropped with a warning naming it; the app runs" {
+    # podinit started without CAP_SYS_MODULE in its bounding set (a host or container that lacks it).
+    run setpriv --bounding-set=-sys_module "$PODCTL" --dir="$D" run "$IMG" --caps-retain=CAP_SYS_MODULE,CAP_NET_ADMIN \
+        --exec=/bin/sh -- -c 'grep -E "^Cap(Bnd|Eff)" /proc/self/status'
+    assert_status 0
+    assert_output_contains "app busybox: os/linux/capabilities-retain-set: CAP_SYS_MODULE is not available (not in the bounding set podinit was started with); the app runs without it"
+    # NET_ADMIN (12) stays; SYS_MODULE (16) is gone.
+    assert_eq "$(field CapBnd)" 0000000000001000 "bounding"
+    assert_eq "$(field CapEff)" 0000000000001000 "effective"
 }
 
 @test "no_new_privs: the isolator sets it (any true wins), for root and non-root" {
@@ -321,7 +333,7 @@ STATUS_SH='["/bin/sh","-c","grep -E \"^(NoNewPrivs|Seccomp|CapEff)\" /proc/self/
 # the test fails if a path that exists is left open, and says which.
 @test "paths: kernel interfaces are read-only or hidden in the app" {
     local hidden=() ro=() p
-    for p in proc/config.gz proc/kallsyms proc/keys proc/timer_list proc/kcore sys/firmware sys/fs sys/module sys/power; do
+    for p in proc/config.gz proc/kallsyms proc/keys proc/timer_list proc/kcore sys/firmware sys/module sys/power; do
         [ -e "/$p" ] && hidden+=("/$p")
     done
     for p in proc/sys/vm/panic_on_oom proc/sys/kernel/core_pattern; do
@@ -336,8 +348,13 @@ STATUS_SH='["/bin/sh","-c","grep -E \"^(NoNewPrivs|Seccomp|CapEff)\" /proc/self/
         for p in '"${ro[*]}"'; do
             if echo 1 2>/dev/null >"$p"; then echo "writable $p"; else echo "refused $p"; fi
         done
-        if touch /sys/kernel/podinit-test 2>/dev/null; then echo "writable /sys/kernel"; else echo "refused /sys/kernel"; fi'
+        if touch /sys/kernel/podinit-test 2>/dev/null; then echo "writable /sys/kernel"; else echo "refused /sys/kernel"; fi
+        echo "sys/fs: $(ls -A /sys/fs | tr "\n" " ")"
+        if mkdir /sys/fs/x 2>/dev/null; then echo "writable /sys/fs"; else echo "refused /sys/fs"; fi'
     assert_status 0
+    # Of /sys/fs only the pod's read-only cgroup view is there (cgroups.bats).
+    assert_output_contains "sys/fs: cgroup "
+    assert_output_contains "refused /sys/fs"
     for p in "${hidden[@]}"; do
         printf '%s\n' "$output" | grep -Eq "^mode $p [d-]--------- 0\$" ||
             fail "$p is not hidden (mode-000 and empty):" "$output"
@@ -346,4 +363,47 @@ STATUS_SH='["/bin/sh","-c","grep -E \"^(NoNewPrivs|Seccomp|CapEff)\" /proc/self/
         assert_output_contains "refused $p"
     done
     assert_output_contains "refused /sys/kernel"
+}
+
+# Exec diagnostics (docs/manifest.md "Exec"): what rkt's stage1 said about a
+# program it could not run.  Host binaries come in as file volumes: the test
+# image has no libc, so a dynamically linked one lacks its interpreter.
+@test "exec: a program whose ELF interpreter is missing: 203 and a message naming the program and the interpreter" {
+    local interp
+    interp=$(LC_ALL=C readelf -l /usr/bin/true 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    [ -n "$interp" ] || fail "this test needs a dynamically linked /usr/bin/true (readelf from binutils)"
+    run pc run --volume=t,kind=host,source=/usr/bin/true "$IMG" --mount=volume=t,target=/dyn --exec=/dyn
+    assert_status 203
+    assert_output_contains "app busybox: cannot run /dyn: its interpreter $interp is missing (No such file or directory)"
+    only_pod
+    assert_eq "$(pod_field "$UUID" apps.0.error)" "exec /dyn: its interpreter $interp is missing" "apps[0].error"
+    # Found through PATH: the message names where.
+    run pc run --volume=t,kind=host,source=/usr/bin/true "$IMG" --mount=volume=t,target=/usr/bin/dyntrue --exec=dyntrue
+    assert_status 203
+    assert_output_contains "cannot run /usr/bin/dyntrue: its interpreter $interp is missing"
+    # A script whose #! interpreter is missing.
+    printf '#!/bin/bash\necho hi\n' >"$BATS_TEST_TMPDIR/s.sh"
+    chmod +x "$BATS_TEST_TMPDIR/s.sh"
+    run pc run --volume=s,kind=host,source="$BATS_TEST_TMPDIR/s.sh" "$IMG" --mount=volume=s,target=/s.sh --exec=/s.sh
+    assert_status 203
+    assert_output_contains "cannot run /s.sh: its interpreter /bin/bash is missing"
+    # A program that is not there at all keeps the plain message.
+    run pc run "$IMG" --exec=/nope
+    assert_status 203
+    assert_output_contains "cannot run /nope: No such file or directory"
+    refute_output_contains "interpreter"
+}
+
+@test "exec: a missing shared library is reported by the loader on the app's stderr, on the console and in the log" {
+    local interp real
+    interp=$(LC_ALL=C readelf -l /usr/bin/true 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    real=$(readlink -f "$interp")
+    [ -f "$real" ] || fail "no dynamic loader $interp on this host"
+    run -127 pc run --volume=t,kind=host,source=/usr/bin/true --volume=ld,kind=host,source="$real" "$IMG" \
+        --mount=volume=t,target=/dyn --mount=volume=ld,target="$interp" --exec=/dyn
+    assert_status 127
+    assert_output_contains "error while loading shared libraries: libc.so.6: cannot open shared object file"
+    only_pod
+    run pc logs "$UUID"
+    assert_output_contains "error while loading shared libraries: libc.so.6"
 }

@@ -469,6 +469,13 @@ rotating_want() {
     f=$(log_of busybox)
     root=$(app_root busybox)
     wait_until 10 has_lines "$f" 100 || fail "the first 100 lines did not arrive"
+    # The follower must hold the file open before it is renamed: one that
+    # starts during the rename window finds no file by its path and can only
+    # pick up the new one (this race made the test flaky: it saw just the
+    # 900 bytes of lines 201-300).  Once it has printed line 100 it has the
+    # file open, and it follows it by its descriptor across the rename.
+    wait_until 10 has_lines "$T/follow.out" 100 ||
+        fail "podctl logs -f did not print the first 100 lines: $(cat "$T/follow.err")"
     # Like kubelet: rename, let the app write on (into the renamed file), reopen.
     mv "$f" "$f.20261123-101010"
     touch "$root/tmp/go1"

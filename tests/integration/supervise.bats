@@ -307,6 +307,34 @@ assert apps["web"]["exitedAt"] <= apps["db"]["exitedAt"], apps
     assert_status 2
 }
 
+@test "podctl events after the pod exited: the whole history from its events file, --since filters" {
+    run pc run "$IMG" --name=a --restart=on-failure --restart-max=2 --restart-backoff=10ms --exec=/probe -- exit 3
+    assert_status 3
+    only_pod
+    EV=$BATS_TEST_TMPDIR/ev
+    pc events --json "$UUID" >"$EV" || fail "podctl events after exit failed"
+    run events_py '
+assert [e["seq"] for e in ev] == list(range(1, len(ev) + 1)), ev
+assert ev[0]["type"] == "pod" and ev[0]["event"] == "starting", ev[0]
+names = [e["event"] for e in ev if e.get("app") == "a"]
+assert names.count("backoff") == 2 and names[-1] == "give-up", names
+assert ev[-1]["type"] == "pod" and ev[-1]["event"] == "exited" and ev[-1]["exitCode"] == 3, ev[-1]
+print(len(ev))'
+    assert_status 0
+    local n=$output
+    # The same lines as podinit sent them: the file is what clients saw.
+    assert_eq "$(wc -l <"$POD/stage1/rootfs/rkt/podinit/events.jsonl")" "$n" "lines in events.jsonl"
+    run pc events --since=$((n - 3)) "$UUID"
+    assert_status 0
+    assert_eq "${#lines[@]}" 3 "events after --since=$((n - 3))"
+    assert_contains "${lines[0]}" "give-up"
+    assert_contains "${lines[1]}" "pod-stopping"
+    assert_contains "${lines[2]}" "pod-exited"
+    run pc events --since="$n" --json "$UUID"
+    assert_status 0
+    assert_eq "$output" "" "events after the last one"
+}
+
 @test "bad supervision flags are refused up front (exit 2) with the annotation named" {
     run pc run "$IMG" --restart=sometimes --exec=/probe -- exit 0
     assert_status 2
@@ -339,4 +367,28 @@ assert r["missed"] > 0 and r["missed"] + r["replayed"] + 1 <= r["seq"] + 1, r
     run pc events --since=1 --no-follow "$UUID"
     assert_status 0
     assert_output_contains "older events are no longer kept (podinit keeps the last 1024)"
+}
+
+@test "the events file is bounded: past 1 MiB it rotates to events.jsonl.1; after the exit, podctl events reads both" {
+    run_detached "$IMG" --name=spin --restart=always --restart-backoff=0 --restart-reset-after=0 --exec=/probe -- exit 0
+    local dir=$POD/stage1/rootfs/rkt/podinit
+    # Each run is 4 events of about 250 bytes: two rotations (the first
+    # events are gone from disk too) need some 2000 runs.
+    first_seq() { head -n 1 "$1" 2>/dev/null | jget seq 2>/dev/null; }
+    wait_until 120 eval '[ "$(first_seq "$dir/events.jsonl.1")" -gt 1 ] 2>/dev/null' ||
+        fail "no second rotation: $(ls -l "$dir")"
+    pc stop "$UUID" >/dev/null || fail "podctl stop failed"
+    local f
+    for f in "$dir/events.jsonl" "$dir/events.jsonl.1"; do
+        assert_lt "$(stat -c %s "$f")" $(( (1 << 20) + 1 )) "size of $f"
+    done
+    EV=$BATS_TEST_TMPDIR/ev
+    pc events --json "$UUID" >"$EV" 2>"$BATS_TEST_TMPDIR/ev.err" || fail "podctl events after exit failed"
+    run events_py '
+seqs = [e["seq"] for e in ev]
+assert seqs[0] > 1 and seqs == list(range(seqs[0], seqs[0] + len(seqs))), (seqs[:3], seqs[-3:])
+assert ev[-1]["type"] == "pod" and ev[-1]["event"] == "exited", ev[-1]
+print(seqs[0])'
+    assert_status 0
+    assert_contains "$(cat "$BATS_TEST_TMPDIR/ev.err")" "$(( output - 1 )) older events are no longer kept (podinit keeps the last 1024 KiB of them on disk)"
 }

@@ -79,11 +79,63 @@ mounted_on_host() { grep -qF -- "$1" /proc/self/mountinfo; }
     [ -f "$POD/sharedVolumes/a-scratch/y" ] || fail "the implicit volume is not in sharedVolumes"
 }
 
-@test "volumes: a missing host source is a setup error naming it; nothing is left mounted" {
+@test "volumes: a missing host source exits 1 (as rkt) naming the volume and path; nothing is left mounted" {
     run pc run --volume=data,kind=host,source="$H/nope" "$IMG" --mount=volume=data,target=/data --exec=/bin/true
-    assert_status 254
+    assert_status 1
     assert_output_contains "volume \"data\": Failed to stat $H/nope: No such file or directory"
     ! mounted_on_host "$D/pods" || fail "something of the pod is still mounted on the host"
+    # A source under a file is as missing (ENOTDIR); other setup failures keep 254.
+    run pc run --volume=data,kind=host,source="$H/f/x" "$IMG" --mount=volume=data,target=/data --exec=/bin/true
+    assert_status 1
+    assert_output_contains "Failed to stat $H/f/x: Not a directory"
+}
+
+@test "volumes: a volume inside another's target is mounted inside it, whatever the order they are given in" {
+    mkdir -p "$H/outer" "$H/inner" "$H/deep"
+    echo o >"$H/outer/o"
+    echo i >"$H/inner/i"
+    echo d >"$H/deep/d"
+    # Innermost first: each must end up inside the one above it (it used to be hidden by it).
+    run pc run --volume=in,kind=host,source="$H/inner" --volume=out,kind=host,source="$H/outer",readOnly=false \
+        --volume=deep,kind=host,source="$H/deep" "$IMG" \
+        --mount=volume=deep,target=/data/sub/deeper --mount=volume=in,target=/data//sub/ --mount=volume=out,target=/data \
+        --exec=/bin/sh -- -c 'cat /data/o /data/sub/i /data/sub/deeper/d'
+    assert_status 0
+    assert_eq "$(printf '%s\n' "$output" | tr -d '\r' | grep -xE 'o|i|d' | tr -d '\n')" oid "the three volumes"
+    # The inner target was made in the outer volume's source, as rkt did.
+    [ -d "$H/outer/sub" ] || fail "no mount point made in the outer volume"
+}
+
+@test "volumes: a file volume over a directory (or the reverse) says so, naming the volume, source and target" {
+    run pc run --volume=f,kind=host,source="$H/f" "$IMG" --mount=volume=f,target=/etc --exec=/bin/true
+    assert_status 254
+    assert_output_contains "volume \"f\": source $H/f is a file but target /etc in the image is a directory"
+    run pc run --volume=d,kind=host,source="$H/sub" "$IMG" --mount=volume=d,target=/etc/passwd --exec=/bin/true
+    assert_status 254
+    assert_output_contains "volume \"d\": source $H/sub is a directory but target /etc/passwd in the image is a file"
+}
+
+# rkt's TestVolumeSysfs: sysfs is there unless the app has a volume at or under /sys.
+@test "volumes: a volume at or under /sys replaces the app's sysfs (a file volume at /sys/class works)" {
+    run pc run "$IMG" --exec=/bin/sh -- -c 'stat -c "/sys/class: %A" /sys/class'
+    assert_status 0
+    assert_output_contains "/sys/class: drwxr-xr-x"
+    run pc run --volume=sysdir,kind=empty "$IMG" --mount=volume=sysdir,target=/sys --exec=/bin/sh -- -c 'stat /sys/class'
+    assert_output_contains "can't stat '/sys/class': No such file or directory"
+    run pc run --volume=sysdir,kind=host,source=/sys "$IMG" --mount=volume=sysdir,target=/sys --exec=/bin/sh -- -c \
+        'stat -c "/sys/class: %A" /sys/class'
+    assert_status 0
+    assert_output_contains "/sys/class: drwxr-xr-x"
+    # A file (here a device) volume at /sys/class: it used to fail with EINVAL (a file over sysfs's directory).
+    run pc run --volume=sysdir,kind=host,source=/dev/null "$IMG" --mount=volume=sysdir,target=/sys/class --exec=/bin/sh -- -c \
+        'stat -c "/sys/class: %A" /sys/class; echo x >/sys/class && echo wrote'
+    assert_status 0
+    assert_output_contains "/sys/class: crw-rw-rw-"
+    assert_output_contains wrote
+    run pc run --volume=f,kind=host,source="$H/f" "$IMG" --mount=volume=f,target=/sys/kernel/podinit-file --exec=/bin/cat -- \
+        /sys/kernel/podinit-file
+    assert_status 0
+    assert_output_contains hello
 }
 
 @test "volumes: targets cannot leave the app's rootfs (.., absolute and relative symlinks)" {

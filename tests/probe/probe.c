@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -52,7 +53,8 @@ static void usage(void)
 		"  term-exit N | orphans N [LINGER_MS] | zombies | print TEXT...\n"
 		"  env | id | now | write-now FILE | pid | hostname | isatty | cwd\n"
 		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n"
-		"  alloc MIB | forks N | notify VAR=VALUE... (sd_notify to $NOTIFY_SOCKET)\n",
+		"  alloc MIB | forks N | notify VAR=VALUE... (sd_notify to $NOTIFY_SOCKET)\n"
+		"  chroot-escape PATH... (the classic chroot break, then: found|absent PATH)\n",
 		prog);
 	exit(EXIT_USAGE);
 }
@@ -513,6 +515,31 @@ static void need_args(int argc, int min, int max)
 }
 
 /* sd_notify by hand: the arguments, one per line, in one datagram to $NOTIFY_SOCKET. */
+/*
+ * The classic way out of a chroot for a process that holds CAP_SYS_CHROOT:
+ * chroot into a subdirectory (the cwd stays outside it), walk up with
+ * "..", and chroot there.  Then report which of the given paths exist in
+ * the view it reached.  A runtime that confines apps by chroot alone lets
+ * this reach the runtime's own root.
+ */
+static int cmd_chroot_escape(int argc, char **argv)
+{
+	if (mkdir("/tmp/.probe-escape", 0700) < 0 && errno != EEXIST)
+		die_sys("mkdir /tmp/.probe-escape");
+	if (chdir("/") < 0 || chroot("/tmp/.probe-escape") < 0)
+		die_sys("chroot");
+	for (int i = 0; i < 64; i++)
+		if (chdir("..") < 0)
+			die_sys("chdir ..");
+	if (chroot(".") < 0)
+		die_sys("chroot .");
+	for (int i = 0; i < argc; i++) {
+		struct stat st;
+		printf("%s %s\n", lstat(argv[i], &st) == 0 ? "found" : "absent", argv[i]);
+	}
+	return 0;
+}
+
 static int cmd_notify(int argc, char **argv)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -587,6 +614,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "exit")) {
 		need_args(argc, 1, 1);
 		exit((int)parse_int(argv[0], 0, 255, "bad exit code"));
+	} else if (!strcmp(cmd, "chroot-escape")) {
+		rc = cmd_chroot_escape(argc, argv);
 	} else if (!strcmp(cmd, "notify")) {
 		return cmd_notify(argc, argv);
 	} else if (!strcmp(cmd, "kill-self")) {

@@ -214,3 +214,84 @@ TEST(args_bad_flag_syntax)
                 ASSERT_CONTAINS(err.msg, bad[i]);
         }
 }
+
+/* podctl's verbs: flags before or after the positionals, up to "--". */
+TEST(args_interleaved)
+{
+        struct flags f;
+        struct opt o[5];
+        struct args_rest rest;
+        struct pod_err err = { 0 };
+        char *argv[] = { "stop", "POD", "--debug", "--net", "x", "two", "--", "--quiet", "cmd", NULL };
+
+        opts_for(&f, o);
+        ASSERT_EQ(0, args_parse_interleaved(9, argv, 1, o, 5, &rest, &err));
+        ASSERT(f.debug);
+        ASSERT(!f.quiet);               /* after "--": not a flag */
+        ASSERT_STREQ("x", f.net);
+        ASSERT_EQ(1, rest.first);
+        ASSERT_EQ(2, rest.n_pos);
+        ASSERT(rest.dashdash);
+        ASSERT_EQ(2, rest.n_after);
+        ASSERT_STREQ("POD", argv[1]);
+        ASSERT_STREQ("two", argv[2]);
+        ASSERT_STREQ("--quiet", argv[3]);
+        ASSERT_STREQ("cmd", argv[4]);
+        ASSERT(argv[5] == NULL);
+
+        /* No "--", no positionals. */
+        char *argv2[] = { "list", "--quiet", NULL };
+        opts_for(&f, o);
+        ASSERT_EQ(0, args_parse_interleaved(2, argv2, 1, o, 5, &rest, &err));
+        ASSERT(f.quiet);
+        ASSERT_EQ(0, rest.n_pos);
+        ASSERT(!rest.dashdash);
+        ASSERT_EQ(0, rest.n_after);
+}
+
+/* -dq is -d -q when both are one-letter booleans (exec -it). */
+TEST(args_bundled_short_flags)
+{
+        bool i = false, t = false;
+        const char *app = NULL, *x = NULL;
+        struct opt o[] = { { "i", OPT_BOOL, &i }, { "t", OPT_BOOL, &t }, { "app", OPT_STR, &app }, { "x", OPT_STR, &x } };
+        struct args_rest rest;
+        struct pod_err err = { 0 };
+        char *argv[] = { "exec", "-it", "POD", NULL };
+        char *argv2[] = { "exec", "-ti", NULL };
+        char *argv3[] = { "exec", "-ix", NULL };       /* x takes a value: not a bundle */
+        char *argv4[] = { "exec", "--it", NULL };      /* two dashes: a long name */
+
+        ASSERT_EQ(0, args_parse_interleaved(3, argv, 1, o, 3, &rest, &err));
+        ASSERT(i && t);
+        ASSERT_EQ(1, rest.n_pos);
+        i = t = false;
+        ASSERT_EQ(0, args_parse_interleaved(2, argv2, 1, o, 3, &rest, &err));
+        ASSERT(i && t);
+        ASSERT_EQ(-EINVAL, args_parse_interleaved(2, argv3, 1, o, 4, &rest, &err));
+        ASSERT_EQ(-EINVAL, args_parse_interleaved(2, argv4, 1, o, 3, &rest, &err));
+        ASSERT_STREQ("unknown flag: --it", err.msg);
+}
+
+/* An unknown flag names itself and the flag probably meant. */
+TEST(args_unknown_flag_suggestion)
+{
+        bool force = false, no_wait = false;
+        const char *app = NULL;
+        struct opt o[] = { { "force", OPT_BOOL, &force }, { "no-wait", OPT_BOOL, &no_wait }, { "app", OPT_STR, &app } };
+        struct args_rest rest;
+        struct pod_err err = { 0 };
+        char *argv[] = { "stop", "POD", "--forse", NULL };
+        char *argv2[] = { "stop", "--bogus=1", NULL };
+
+        ASSERT_EQ(-EINVAL, args_parse_interleaved(3, argv, 1, o, 3, &rest, &err));
+        ASSERT_EQ(7, (int)rest.unknown_len);
+        ASSERT(!strncmp(rest.unknown, "--forse", rest.unknown_len));
+        ASSERT_STREQ("force", rest.suggest);
+        ASSERT_EQ(-EINVAL, args_parse_interleaved(2, argv2, 1, o, 3, &rest, &err));
+        ASSERT_EQ(7, (int)rest.unknown_len);
+        ASSERT(rest.suggest == NULL);
+        ASSERT_STREQ("no-wait", args_suggest("nowait", 6, o, 3));
+        ASSERT_STREQ("force", args_suggest("forc", 4, o, 3));
+        ASSERT(args_suggest("zzz", 3, o, 3) == NULL);
+}

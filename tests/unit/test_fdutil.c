@@ -2,6 +2,7 @@
  * root, mkdir -p and rm -rf that never follows symlinks. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -323,4 +324,57 @@ TEST(fdutil_unix_connect)
         close(a);
         close(c);
         close(l);
+}
+
+/* A FIFO or a device is refused before it is opened for reading: opening a
+ * FIFO would block (PID 1 wedged forever by an image's /etc/passwd). */
+TEST(fdutil_read_refuses_fifo_without_blocking)
+{
+        _cleanup_close_ int dfd = open_dir(test_tmpdir());
+        _cleanup_close_ int root = open_dir(test_tmpdir());
+        char *data = NULL, buf[64];
+
+        ASSERT_EQ(0, mkdirat(dfd, "etc", 0755));
+        ASSERT_EQ(0, mkfifoat(dfd, "etc/passwd", 0644));
+        alarm(5);       /* a blocking open would hang here: fail fast instead */
+        ASSERT_EQ(-EINVAL, read_file_at(dfd, "etc/passwd", 100, &data, NULL));
+        ASSERT_EQ(-EINVAL, read_file_in_root(root, "/etc/passwd", 100, &data, NULL));
+        ASSERT_EQ(-EINVAL, read_file_at(AT_FDCWD, "/dev/zero", 100, &data, NULL));
+        alarm(0);
+        ASSERT(data == NULL);
+        ASSERT(strstr(read_file_strerror(-EINVAL, buf, sizeof(buf), 100), "not a regular file"));
+        ASSERT_STREQ("larger than the limit of 100 bytes", read_file_strerror(-EFBIG, buf, sizeof(buf), 100));
+        ASSERT_STREQ(strerror(EACCES), read_file_strerror(-EACCES, buf, sizeof(buf), 100));
+}
+
+/* A 25,000-level tree (what a hostile app can leave) is removed with a
+ * handful of fds: the walk holds one directory fd at a time. */
+TEST(fdutil_rm_rf_deep_tree_with_few_fds)
+{
+        _cleanup_close_ int dfd = open_dir(test_tmpdir());
+        struct rlimit rl = { 32, 32 };
+        struct stat st;
+        int fd;
+
+        ASSERT_EQ(0, mkdirat(dfd, "deep", 0755));
+        fd = openat(dfd, "deep", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT(fd >= 0);
+        for (int i = 0; i < 25000; i++) {
+                int sub;
+                ASSERT_EQ(0, mkdirat(fd, "d", 0755));
+                if (i % 1000 == 0)
+                        put_file(fd, "f", "x");
+                sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                ASSERT(sub >= 0);
+                close(fd);
+                fd = sub;
+        }
+        close(fd);
+        /* Siblings at several levels, to check the walk comes back up right. */
+        ASSERT_EQ(0, mkdir_p_at(dfd, "deep/d/d/e/f", 0755));
+        ASSERT_EQ(0, mkdir_p_at(dfd, "deep/x/y", 0755));
+        put_file(dfd, "deep/d/d/e/f/file", "y");
+        ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+        ASSERT_EQ(0, rm_rf_at(dfd, "deep"));
+        ASSERT(fstatat(dfd, "deep", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
 }

@@ -13,6 +13,25 @@ TEST(isolators_default_caps_mask)
         ASSERT(caps_last() >= 37);      /* CAP_AUDIT_READ exists on every kernel we support */
 }
 
+TEST(isolators_bounding_host_drops_what_the_host_lacks)
+{
+        struct isolators iso = { .has_retain = true };
+        uint64_t host = caps_host_mask();
+        int last = caps_last();
+
+        /* A capability above this kernel's last is never the host's: dropped. */
+        ASSERT(last < 63);
+        ASSERT(!(host >> (last + 1)));
+        iso.retain = (1ull << 5) | (1ull << 63);
+        if (host & (1ull << 5))
+                ASSERT_EQ(1ull << 5, isolators_bounding_host(&iso, "a"));
+        else
+                ASSERT_EQ(0ull, isolators_bounding_host(&iso, "a"));
+        /* The default set: what the host has of it, quietly. */
+        iso = (struct isolators){ 0 };
+        ASSERT_EQ(caps_default_mask() & host, isolators_bounding_host(&iso, "a"));
+}
+
 TEST(isolators_retain_remove_nnp_oom)
 {
         struct isolators iso;

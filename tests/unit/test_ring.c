@@ -90,3 +90,58 @@ TEST(ring_matches_a_model)
         }
         ring_done(&r);
 }
+
+/* ---- iomux: a subscriber may unsubscribe another in the middle of a walk */
+
+#include "iomux/iomux.h"
+#include "common/manifest.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+struct walk_sub {
+        struct io_sub sub;
+        struct io_sub *victim;          /* unsubscribed by this one's data callback */
+        int calls;
+};
+
+static void walk_data(struct io_sub *s, struct io_out *o, const char *buf, size_t len)
+{
+        struct walk_sub *w = container_of(s, struct walk_sub, sub);
+
+        w->calls++;
+        if (w->victim)
+                io_out_unsubscribe(w->victim);
+}
+
+TEST(iomux_unsubscribe_another_during_delivery)
+{
+        uv_loop_t loop;
+        struct io_out o;
+        struct walk_sub a = { 0 }, b = { 0 }, c = { 0 };
+        int p[2];
+
+        ASSERT_EQ(0, uv_loop_init(&loop));
+        ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+        memset(&o, 0, sizeof(o));
+        ASSERT_EQ(0, io_out_start(&loop, &o, p[0], IO_STDOUT, 16, false, NULL, NULL));
+        a.sub.data = b.sub.data = c.sub.data = walk_data;
+        /* Subscribers are walked newest first: a, b, c. */
+        io_out_subscribe(&o, &c.sub);
+        io_out_subscribe(&o, &b.sub);
+        io_out_subscribe(&o, &a.sub);
+        a.victim = &b.sub;              /* a drops b, which the walk has not reached */
+        ASSERT_EQ(5, write(p[1], "hello", 5));
+        for (int i = 0; i < 100 && !a.calls; i++)
+                uv_run(&loop, UV_RUN_ONCE);
+        close(p[1]);
+        io_out_unsubscribe(&a.sub);
+        io_out_unsubscribe(&c.sub);
+        io_out_close(&o);
+        ASSERT_EQ(0, uv_run(&loop, UV_RUN_DEFAULT));
+        ASSERT_EQ(1, a.calls);
+        ASSERT_EQ(0, b.calls);          /* gone before its turn */
+        ASSERT_EQ(1, c.calls);          /* and the walk went on past it */
+        io_out_done(&o);
+        ASSERT_EQ(0, uv_loop_close(&loop));
+}

@@ -139,3 +139,24 @@ TEST(status_app_state_names)
                 for (int k = 0; k < i; k++)
                         ASSERT(strcmp(app_state_name((enum app_state)i), app_state_name((enum app_state)k)));
 }
+
+TEST(status_oom_describe)
+{
+        char b[128];
+
+        oom_describe(true, 64ull << 20, b, sizeof(b));
+        ASSERT_STREQ("killed by the OOM killer (memory limit 64 MiB)", b);
+        oom_describe(true, 1ull << 30, b, sizeof(b));
+        ASSERT_STREQ("killed by the OOM killer (memory limit 1 GiB)", b);
+        oom_describe(true, 12345, b, sizeof(b));
+        ASSERT_STREQ("killed by the OOM killer (memory limit 12345 bytes)", b);
+        oom_describe(false, 0, b, sizeof(b));
+        ASSERT_STREQ("killed by the OOM killer (no memory limit of its own)", b);
+        /* A short buffer is cut, never overrun. */
+        oom_describe(true, 64ull << 20, b, 10);
+        ASSERT_STREQ("killed by", b);
+        format_bytes_iec(3 << 10, b, sizeof(b));
+        ASSERT_STREQ("3 KiB", b);
+        format_bytes_iec(0, b, sizeof(b));
+        ASSERT_STREQ("0 bytes", b);
+}

@@ -109,24 +109,27 @@ TEST(volumes_resolution_follows_rkt)
         ASSERT_EQ(0, volumes_resolve(m, &err));
         a = &m->apps[0];
         ASSERT_EQ(6, (long)a->n_mounts);
-        ASSERT_STREQ("data", a->mounts[0].volume);
-        ASSERT_STREQ("/srv", a->mounts[0].source);
-        ASSERT(a->mounts[0].read_only);                 /* from mount point "data" */
-        ASSERT_STREQ("cfg", a->mounts[1].volume);
-        ASSERT(!a->mounts[1].read_only);                /* the volume's readOnly:false wins */
-        ASSERT_STREQ("tmp", a->mounts[2].volume);
-        ASSERT_EQ(VOL_EMPTY, a->mounts[2].kind);
-        ASSERT_EQ(0700, (int)a->mounts[2].mode);
-        /* mount point "data" (/var/data/) is covered by mounts[0]; "cfg" at /etc/cfg is not. */
-        ASSERT_STREQ("cfg", a->mounts[3].volume);
-        ASSERT_STREQ("/etc/cfg", a->mounts[3].target);
-        ASSERT(!a->mounts[3].read_only);
-        ASSERT_STREQ("logs", a->mounts[4].volume);
-        ASSERT(a->mounts[4].read_only);
-        ASSERT_STREQ("a-cache", a->mounts[5].volume);   /* implicit */
-        ASSERT_EQ(VOL_EMPTY, a->mounts[5].kind);
-        ASSERT_EQ(0755, (int)a->mounts[5].mode);
-        ASSERT_EQ(-1, a->mounts[5].tree_fd);
+        /* In mount order: one-component targets first (/cfg, /cache), then the
+         * rest in manifest order (mounts, then uncovered mount points). */
+        ASSERT_STREQ("cfg", a->mounts[0].volume);
+        ASSERT_STREQ("/cfg", a->mounts[0].target);
+        ASSERT(!a->mounts[0].read_only);                /* the volume's readOnly:false wins */
+        ASSERT_STREQ("a-cache", a->mounts[1].volume);   /* implicit */
+        ASSERT_EQ(VOL_EMPTY, a->mounts[1].kind);
+        ASSERT_EQ(0755, (int)a->mounts[1].mode);
+        ASSERT_EQ(-1, a->mounts[1].tree_fd);
+        ASSERT_STREQ("data", a->mounts[2].volume);
+        ASSERT_STREQ("/srv", a->mounts[2].source);
+        ASSERT(a->mounts[2].read_only);                 /* from mount point "data" */
+        ASSERT_STREQ("tmp", a->mounts[3].volume);
+        ASSERT_EQ(VOL_EMPTY, a->mounts[3].kind);
+        ASSERT_EQ(0700, (int)a->mounts[3].mode);
+        /* mount point "data" (/var/data/) is covered by the mount at /var/data; "cfg" at /etc/cfg is not. */
+        ASSERT_STREQ("cfg", a->mounts[4].volume);
+        ASSERT_STREQ("/etc/cfg", a->mounts[4].target);
+        ASSERT(!a->mounts[4].read_only);
+        ASSERT_STREQ("logs", a->mounts[5].volume);
+        ASSERT(a->mounts[5].read_only);
         /* Resolving again replaces the list. */
         ASSERT_EQ(0, volumes_resolve(m, &err));
         ASSERT_EQ(6, (long)m->apps[0].n_mounts);
@@ -137,6 +140,55 @@ TEST(volumes_resolution_follows_rkt)
         ASSERT_EQ(-ENOENT, volumes_resolve(m, &err));
         ASSERT_CONTAINS(err.msg, "could not find volume \"nosuch\"");
         pod_manifest_free(m);
+}
+
+TEST(volumes_outer_targets_mount_first)
+{
+        struct pod_manifest *m = NULL;
+        struct pod_err err = { 0 };
+        struct pod_app *a;
+
+        /* /data/sub given before /data (and spelled oddly): it must come after, or /data hides it;
+         * two volumes at one target keep their order (the later wins). */
+        ASSERT_EQ(0, parse3("[{\"name\":\"in\",\"kind\":\"empty\"},{\"name\":\"out\",\"kind\":\"empty\"},"
+                            "{\"name\":\"deep\",\"kind\":\"empty\"},{\"name\":\"x1\",\"kind\":\"empty\"},"
+                            "{\"name\":\"x2\",\"kind\":\"empty\"}]",
+                            "[{\"volume\":\"deep\",\"path\":\"/data/sub/./deeper\"},{\"volume\":\"in\",\"path\":\"data//sub/\"},"
+                            "{\"volume\":\"x1\",\"path\":\"/x\"},{\"volume\":\"out\",\"path\":\"/data\"},"
+                            "{\"volume\":\"x2\",\"path\":\"/a/../x\"}]",
+                            "[]", &m, &err));
+        ASSERT_EQ(0, volumes_resolve(m, &err));
+        a = &m->apps[0];
+        ASSERT_EQ(5, (long)a->n_mounts);
+        ASSERT_STREQ("x1", a->mounts[0].volume);
+        ASSERT_STREQ("out", a->mounts[1].volume);
+        ASSERT_STREQ("x2", a->mounts[2].volume);
+        ASSERT_STREQ("in", a->mounts[3].volume);
+        ASSERT_STREQ("deep", a->mounts[4].volume);
+        ASSERT(!volume_targets_under(a->mounts, a->n_mounts, "/sys"));
+        ASSERT(volume_targets_under(a->mounts, a->n_mounts, "/data/sub"));
+        ASSERT(!volume_targets_under(a->mounts, a->n_mounts, "/dat"));
+        pod_manifest_free(m);
+}
+
+TEST(volumes_target_normalize)
+{
+        static const char *const cases[][2] = {
+                { "/a/b", "/a/b" }, { "a//b/", "/a/b" }, { "/a/./b/../c", "/a/c" }, { "../../x", "/x" },
+                { "/", "/" }, { "", "/" }, { "..", "/" }, { "/sys/", "/sys" }, { "/a/b/../../..", "/" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *n = volume_target_normalize(cases[i][0]);
+                ASSERT_STREQ(cases[i][1], n);
+        }
+        struct app_mount m[1] = { { .target = (char *)"sys/class/" } };
+        ASSERT(volume_targets_under(m, 1, "/sys"));
+        ASSERT(volume_targets_under(m, 1, "/"));
+        ASSERT(!volume_targets_under(m, 1, "/sy"));
+        m[0].target = (char *)"/sysx";
+        ASSERT(!volume_targets_under(m, 1, "/sys"));
+        m[0].target = (char *)"/sys";
+        ASSERT(volume_targets_under(m, 1, "/sys"));
 }
 
 TEST(volumes_targets_stay_in_the_root)
