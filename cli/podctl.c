@@ -131,7 +131,8 @@ int cli_parse(const char *verb, int argc, char **argv, const struct opt *opts, s
         struct pod_err err = { 0 };
         bool help = false;
 
-        memcpy(all, opts, n_opts * sizeof(*opts));
+        if (n_opts)     /* a verb with no flags of its own passes NULL */
+                memcpy(all, opts, n_opts * sizeof(*opts));
         all[n_opts] = (struct opt){ "help", OPT_BOOL, &help };
         all[n_opts + 1] = (struct opt){ "h", OPT_BOOL, &help };
         if (args_parse_interleaved(argc, argv, 1, all, n_opts + 2, rest, &err) < 0) {
