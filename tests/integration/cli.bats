@@ -220,15 +220,14 @@ teardown() {
 }
 
 @test "cli: 2,000 apps are refused before any image is unpacked" {
-    local args=() i
-    for i in $(seq 2000); do args+=("$IMG" --name="a$i" ---); done
-    local t0 t
-    t0=$(now_ms)
+    # Only the first image exists: had anything been opened or unpacked
+    # before the count was checked, the error would name a missing image.
+    local args=("$IMG" --name=a1 ---) i
+    for i in $(seq 2 2000); do args+=("$BATS_TEST_TMPDIR/missing-$i.aci" --name="a$i" ---); done
     run pc run "${args[@]}"
-    t=$(( $(now_ms) - t0 ))
     assert_status 2
     assert_output_contains "2000 apps given; a pod has at most 1000"
-    assert_lt "$t" 3000 "ms"
+    refute_output_contains "missing-"
     assert_no_pod_dirs
 }
 
