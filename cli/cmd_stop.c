@@ -11,6 +11,7 @@
  * namespace's init).  The pod is finished when nobody holds its lock.
  */
 #include "cli/cli.h"
+#include "common/podstate.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"
@@ -24,73 +25,14 @@
 #define FORCE_ASK_MS 1000u      /* --force: podinit's time to take the request */
 #define FORCE_WAIT_MS 10000u    /* --force: the pod's time to be gone after SIGKILL */
 
-static int read_pid(const char *path, pid_t *ret)
-{
-        _cleanup_free_ char *data = NULL;
-        long v;
-        int r = read_file_at(AT_FDCWD, path, 64, &data, NULL);
-
-        if (r < 0)
-                return r;
-        data[strcspn(data, " \n")] = '\0';
-        if (parse_long(data, 2, 1L << 30, &v) < 0)
-                return -EINVAL;
-        *ret = (pid_t)v;
-        return 0;
-}
-
-/* PID 1 of the pod: <pod>/pid, else the only child of <pod>/ppid (rkt's variant). */
-static int pod_pid1(const struct pod_ref *p, pid_t *ret, struct pod_err *err)
-{
-        _cleanup_free_ char *pidf = xasprintf("%s/pid", p->path), *ppidf = xasprintf("%s/ppid", p->path);
-        _cleanup_free_ char *children = NULL, *cpath = NULL;
-        pid_t ppid;
-        long v;
-        int r;
-
-        if ((r = read_pid(pidf, ret)) != -ENOENT) {
-                if (r < 0)
-                        return pod_err_set(err, r, "reading %s: %s", pidf, r == -EINVAL ? "not a process id" : strerror(-r));
-                return 0;
-        }
-        if ((r = read_pid(ppidf, &ppid)) < 0)
-                return pod_err_set(err, r, "the pod has no pid file (%s)", pidf);
-        cpath = xasprintf("/proc/%d/task/%d/children", (int)ppid, (int)ppid);
-        if ((r = read_file_at(AT_FDCWD, cpath, 4096, &children, NULL)) < 0)
-                return pod_err_set(err, r, "reading %s: %s", cpath, strerror(-r));
-        children[strcspn(children, " \n")] = '\0';
-        if (parse_long(children, 2, 1L << 30, &v) < 0)
-                return pod_err_set(err, -ESRCH, "the pod's launcher (%d) has no child", (int)ppid);
-        *ret = (pid_t)v;
-        return 0;
-}
-
-/* The launcher: PID 1's parent, if its working directory is the pod (as stage1/stop.c). */
-static pid_t launcher_of(pid_t pid, const char *pod_path)
-{
-        _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid), *data = NULL, *cwd = NULL;
-        struct stat a, b;
-        long ppid;
-        char *s;
-
-        if (read_file_at(AT_FDCWD, path, 4096, &data, NULL) < 0 || !(s = strrchr(data, ')')))
-                return 0;
-        if (sscanf(s + 1, " %*c %ld", &ppid) != 1 || ppid <= 1)
-                return 0;
-        cwd = xasprintf("/proc/%ld/cwd", ppid);
-        if (stat(cwd, &a) < 0 || stat(pod_path, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-                return 0;
-        return (pid_t)ppid;
-}
-
 static int kill_pod(const struct pod_ref *p, struct pod_err *err)
 {
         pid_t pid, launcher;
         int r;
 
-        if ((r = pod_pid1(p, &pid, err)) < 0)
+        if ((r = pod_pid1(p->path, &pid, err)) < 0)
                 return r;
-        launcher = launcher_of(pid, p->path);
+        launcher = pod_launcher_of(pid, p->path);
         if (launcher > 0 && kill(launcher, SIGKILL) < 0 && errno != ESRCH)
                 return pod_err_set(err, -errno, "killing the pod's launcher (%d): %s", (int)launcher, strerror(errno));
         if (kill(pid, SIGKILL) < 0 && errno != ESRCH)

@@ -7,6 +7,9 @@
 #define POD_COMMON_PODSTATE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/util.h"
 
 /* Paths relative to $pod. */
 #define POD_S1 "stage1/rootfs"
@@ -22,6 +25,12 @@
 #define S1_PODINIT_DIR "/rkt/podinit"
 #define S1_STAGE2 "/opt/stage2"
 
+/* The pod's PID 1 (host pid): <pod_dir>/pid, else the only child of the
+ * process in <pod_dir>/ppid (rkt's variant).  -ENOENT before either exists. */
+int pod_pid1(const char *pod_dir, pid_t *ret, struct pod_err *err);
+/* The launcher: PID 1's parent, if its working directory is pod_dir; else 0.
+ * Killing it kills the pod (PID 1's PR_SET_PDEATHSIG). */
+pid_t pod_launcher_of(pid_t pid1, const char *pod_dir);
 /* 1 if some process holds the pod lock, 0 if not, -errno on error. */
 int pod_lock_held(int podfd);
 struct pod_app;

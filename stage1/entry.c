@@ -52,46 +52,9 @@ void s1_cloexec_inherited(void)
         closedir(d);
 }
 
-static int read_pid_file(const char *name, pid_t *ret, struct pod_err *err)
-{
-        _cleanup_free_ char *data = NULL;
-        size_t len;
-        long v;
-        int r = read_file_at(AT_FDCWD, name, 64, &data, &len);
-
-        if (r < 0)
-                return r == -ENOENT ? r : pod_err_set(err, r, "reading %s: %s", name, strerror(-r));
-        data[strcspn(data, "\n")] = 0;
-        if (parse_long(data, 1, 1L << 30, &v) < 0)
-                return pod_err_set(err, -EINVAL, "%s holds \"%s\", not a process id", name, data);
-        *ret = (pid_t)v;
-        return 0;
-}
-
 int s1_pod_pid(pid_t *ret, struct pod_err *err)
 {
-        _cleanup_free_ char *children = NULL, *path = NULL;
-        pid_t ppid;
-        size_t len;
-        long v;
-        int r;
-
-        if ((r = read_pid_file("pid", ret, err)) != -ENOENT)
-                return r;
-        if ((r = read_pid_file("ppid", &ppid, err)) == -ENOENT)
-                return pod_err_set(err, r, "the pod has no pid file yet (is it running?)");
-        if (r < 0)
-                return r;
-        path = xasprintf("/proc/%d/task/%d/children", (int)ppid, (int)ppid);
-        if ((r = read_file_at(AT_FDCWD, path, 4096, &children, &len)) < 0)
-                return pod_err_set(err, r, "reading %s: %s", path, strerror(-r));
-        if (strchr(children, ' ') && strchr(children, ' ')[1])
-                return pod_err_set(err, -E2BIG, "too many children of pid %d", (int)ppid);
-        children[strcspn(children, " \n")] = 0;
-        if (parse_long(children, 1, 1L << 30, &v) < 0)
-                return pod_err_set(err, -ESRCH, "pid %d (ppid) has no child", (int)ppid);
-        *ret = (pid_t)v;
-        return 0;
+        return pod_pid1(".", ret, err);
 }
 
 int s1_pod_running(void)

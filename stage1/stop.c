@@ -9,6 +9,7 @@
  * pod to) and to PID 1: the pod dies at once and rkt run dies "killed".
  */
 #include "stage1/entry.h"
+#include "common/podstate.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"
@@ -16,25 +17,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-
-/* The launcher: PID 1's parent, if its working directory is this pod. */
-static pid_t launcher_of(pid_t pid)
-{
-        _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid), *data = NULL, *cwd = NULL;
-        struct stat a, b;
-        size_t len;
-        long ppid;
-        char *p;
-
-        if (read_file_at(AT_FDCWD, path, 4096, &data, &len) < 0 || !(p = strrchr(data, ')')))
-                return 0;
-        if (sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid <= 1)
-                return 0;
-        cwd = xasprintf("/proc/%ld/cwd", ppid);
-        if (stat(cwd, &a) < 0 || stat(".", &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-                return 0;
-        return (pid_t)ppid;
-}
 
 int s1_stop(int argc, char **argv)
 {
@@ -58,7 +40,7 @@ int s1_stop(int argc, char **argv)
                 log_error("%s", err.msg);
                 return S1_EXIT_ERROR;
         }
-        launcher = launcher_of(pid);
+        launcher = pod_launcher_of(pid, ".");
         if (!force) {
                 /* The launcher forwards it to PID 1 (and tells a service manager STOPPING=1). */
                 pid_t target = launcher > 0 ? launcher : pid;
