@@ -11,6 +11,7 @@
  * prepare directory, so a failed `run` leaves nothing behind.
  */
 #include "cli/cli.h"
+#include "common/resolve.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"

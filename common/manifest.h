@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "common/isolators.h"
+#include "common/names.h"
 #include "common/policy.h"
 #include "common/rlimits.h"
 #include "common/volumes.h"
@@ -76,11 +77,6 @@ const char *io_mode_name(enum io_mode m);
 const char *io_stream_name(enum io_stream_id s);
 /* Parse a mode name valid for the stream; -EINVAL otherwise. */
 int io_mode_parse(const char *s, enum io_stream_id stream, enum io_mode *ret);
-
-struct kv {
-        char *name;
-        char *value;
-};
 
 struct app_spec {
         char **exec;            /* NULL-terminated argv; NULL if absent */
@@ -173,7 +169,6 @@ void image_manifest_free(struct image_manifest *m);
 int pod_app_take_image_app(struct pod_app *a, const struct image_manifest *im, struct pod_err *err);
 void app_spec_done(struct app_spec *s);
 
-const char *kv_get(const struct kv *kv, size_t n, const char *name);
 /* An app's log settings from annotations (docs/logging.md); messages start with where. */
 int log_spec_parse(const struct kv *ann, size_t n_ann, const char *where, struct log_spec *ret,
                    struct pod_err *err);
@@ -182,9 +177,5 @@ bool pod_app_logs(const struct pod_app *a);
 const char *log_policy_name(enum log_policy p);
 /* Does any of the app's three streams use this mode? */
 bool pod_app_uses(const struct pod_app *a, enum io_mode mode);
-bool acname_valid(const char *s);
-bool env_name_valid(const char *s);
-/* Lower-case, '-'-separated ACName derived from an image name ("example.com/busy_box" -> "busy-box"). */
-char *acname_from_image_name(const char *image_name);
 
 #endif

@@ -4,7 +4,7 @@
  * silently not applied.
  */
 #include "common/policy.h"
-#include "common/manifest.h"
+#include "common/names.h"
 
 #include <jansson.h>
 #include <signal.h>

@@ -58,7 +58,6 @@ struct app_mount {              /* one resolved bind mount of an app */
 };
 
 struct json_t;
-struct pod_manifest;
 
 int volume_list_parse(struct json_t *arr, const char *path, struct volume **ret, size_t *ret_n, struct pod_err *err);
 int mount_points_parse(struct json_t *arr, const char *path, struct mount_point **ret, size_t *ret_n,
@@ -76,15 +75,5 @@ struct mount_point *mount_points_copy(const struct mount_point *m, size_t n);
 char *volume_target_normalize(const char *target);
 /* Is some target of m[0..n) dir itself or below it (lexically)? */
 bool volume_targets_under(const struct app_mount *m, size_t n, const char *dir);
-
-/*
- * Every app's list of mounts (apps[].mounts first, then mount points not
- * covered, from the pod volume of the same name or an implicit empty
- * volume "<app>-<name>"), replacing any earlier result, sorted outer
- * targets first (the order they are mounted in: /data before /data/sub).  The apps must
- * have their app section (the image's taken where the pod gives none).
- * Warnings (implicit volumes) go to podinit's log.
- */
-int volumes_resolve(struct pod_manifest *m, struct pod_err *err);
 
 #endif

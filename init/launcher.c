@@ -2,6 +2,7 @@
 #include "init/mounts.h"
 #include "init/volumes.h"
 #include "init/pod.h"
+#include "common/resolve.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"

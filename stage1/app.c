@@ -24,6 +24,7 @@
  * files are tagged CRI, which today's kubelet needs.
  */
 #include "stage1/entry.h"
+#include "stage1/shared.h"
 #include "common/args.h"
 #include "common/client.h"
 #include "common/fdutil.h"

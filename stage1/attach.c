@@ -10,6 +10,7 @@
  * app or its streams are gone); the app keeps running when it is killed.
  */
 #include "stage1/entry.h"
+#include "stage1/shared.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"

@@ -10,6 +10,7 @@
  * with the command's code, or dies of the same signal.
  */
 #include "stage1/entry.h"
+#include "stage1/shared.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"

@@ -32,12 +32,4 @@ int s1_app_stop(int argc, char **argv);
 int s1_app_rm(int argc, char **argv);
 int s1_attach(int argc, char **argv);
 
-/* Shared helpers (entry.c). */
-/* Mark every fd above 2 close-on-exec: rkt leaks some (net-info.json). */
-void s1_cloexec_inherited(void);
-/* The pod's PID 1 on the host: `pid`, or the single child of `ppid`. */
-int s1_pod_pid(pid_t *ret, struct pod_err *err);
-/* 1 if the pod (cwd) is running (its lock is held), 0 if not. */
-int s1_pod_running(void);
-
 #endif

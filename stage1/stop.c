@@ -9,6 +9,7 @@
  * pod to) and to PID 1: the pod dies at once and rkt run dies "killed".
  */
 #include "stage1/entry.h"
+#include "stage1/shared.h"
 #include "common/podstate.h"
 #include "common/args.h"
 #include "common/fdutil.h"

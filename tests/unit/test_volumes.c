@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "test.h"
+#include "common/resolve.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
 #include "init/volumes.h"
