@@ -13,6 +13,7 @@
 #include "common/fdutil.h"
 #include "common/podstate.h"
 #include "common/status.h"
+#include "common/policy.h"
 
 #include <fcntl.h>
 
@@ -117,8 +118,8 @@ static int events_from_disk(const struct pod_ref *p, long since, bool json)
         if (!found)
                 return 1;
         if (first > (uint64_t)since + 1)
-                log_warn("events: %llu older events are no longer kept (podinit keeps the last %u KiB of them on disk)",
-                         (unsigned long long)(first - (uint64_t)since - 1), POD_EVENTS_FILE_MAX >> 10);
+                log_warn("events: %llu older events are no longer kept (on disk, podinit keeps the last 1 MiB of them, or what the pod's %s says)",
+                         (unsigned long long)(first - (uint64_t)since - 1), ANN_EVENTS_FILE_MAX);
         return 0;
 }
 

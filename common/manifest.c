@@ -1,4 +1,5 @@
 #include "common/manifest.h"
+#include "common/status.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -678,6 +679,13 @@ int pod_manifest_parse(const char *data, size_t len, struct pod_manifest **ret, 
         if ((v = kv_get(m->annotations, m->n_annotations, ANN_EXIT_POLICY)) &&
             (r = exit_policy_parse(v, &m->exit_policy, &m->exit_app, err)) < 0)
                 goto fail;
+        m->events_file_max = POD_EVENTS_FILE_MAX;
+        if ((v = kv_get(m->annotations, m->n_annotations, ANN_EVENTS_FILE_MAX)) &&
+            (parse_size(v, POD_EVENTS_FILE_MAX, &m->events_file_max) < 0 || m->events_file_max < POD_EVENTS_FILE_MIN)) {
+                r = pod_err_set(err, -EINVAL, "manifest: annotations: %s: \"%s\" is not a byte count from 16Ki to 1Mi",
+                                ANN_EVENTS_FILE_MAX, v);
+                goto fail;
+        }
         if ((r = pod_manifest_check_order(m, err)) < 0)
                 goto fail;
         *ret = m;

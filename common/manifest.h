@@ -140,6 +140,7 @@ struct pod_manifest {
         size_t n_volumes;
         enum exit_policy exit_policy;   /* podinit.io/exit-policy */
         char *exit_app;                 /* EXIT_APP: the app whose code is the pod's */
+        uint64_t events_file_max;       /* podinit.io/events-file-max */
 };
 
 struct image_manifest {

@@ -37,6 +37,7 @@ struct kv;
 #define ANN_AFTER "podinit.io/after"                           /* "a,b": start once they are ready */
 #define ANN_REQUIRES "podinit.io/requires"                     /* "a": as after, and fail/stop with them */
 #define ANN_EXIT_POLICY "podinit.io/exit-policy"               /* pod: first-failure (default), highest, app:NAME */
+#define ANN_EVENTS_FILE_MAX "podinit.io/events-file-max"       /* pod: rotate events.jsonl past it (16Ki to 1Mi, default) */
 
 #define POLICY_DEFAULT_BACKOFF_MS 100u
 #define POLICY_DEFAULT_BACKOFF_MAX_MS 30000u

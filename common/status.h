@@ -76,12 +76,14 @@ int shell_code_from_wait(int wstatus);
  * The pod's event log on disk (docs/lifecycle.md "Events"), in PID 1's
  * S1_PODINIT_DIR: one JSON event per line, appended as each event happens,
  * so `podctl events` can show the history after the pod has exited.  Past
- * POD_EVENTS_FILE_MAX bytes the file is renamed to POD_EVENTS_FILE ".1"
+ * POD_EVENTS_FILE_MAX bytes (or the pod's podinit.io/events-file-max, which
+ * may only lower it: `podctl events` reads at most twice the default) the file is renamed to POD_EVENTS_FILE ".1"
  * (replacing the previous one) and a new file is started: at most twice
  * that on disk, at least the last POD_EVENTS_FILE_MAX bytes of events kept.
  */
 #define POD_EVENTS_FILE "events.jsonl"
-#define POD_EVENTS_FILE_MAX (1u << 20)
+#define POD_EVENTS_FILE_MAX (1u << 20)     /* the default, and the most (podinit.io/events-file-max) */
+#define POD_EVENTS_FILE_MIN (16u << 10)
 
 /* "killed by the OOM killer (memory limit 64 MiB)", or "(no memory limit of
  * its own)" when the app has none, into buf (always terminated). */

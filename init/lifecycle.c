@@ -18,7 +18,7 @@
  * written: a regular file never says EAGAIN and PID 1 has no threads, so this
  * is the page cache, not the disk.  The file is synced once, with the pod's
  * last event.  It is opened on the first event (PID 1's directories exist by
- * then) and rotated past POD_EVENTS_FILE_MAX, so it is bounded.  A write that
+ * then) and rotated past log->file_max (podinit.io/events-file-max), so it is bounded.  A write that
  * fails (a full disk) is cut back to the last whole line and warned about
  * once per failing streak; the events still go to clients.
  */
@@ -34,7 +34,7 @@ static void event_log_persist(struct event_log *log, json_t *ev, bool last)
         snprintf(path, sizeof(path), "%s/%s", dir, POD_EVENTS_FILE);
         len = strlen(line);
         line[len++] = '\n';            /* json_dumps' terminator: the line ends there */
-        if (log->file_open && log->file_size && log->file_size + len > POD_EVENTS_FILE_MAX) {
+        if (log->file_open && log->file_size && log->file_size + len > (log->file_max ?: POD_EVENTS_FILE_MAX)) {
                 snprintf(old, sizeof(old), "%s.1", path);
                 if (rename(path, old) < 0)
                         log_warn("events: renaming %s: %s", path, strerror(errno));

@@ -32,6 +32,7 @@ struct event_log {
         size_t head, n;
         uint64_t seq;           /* of the newest event; 0 if none */
         const char *dir;        /* where the file goes; NULL: S1_PODINIT_DIR */
+        uint64_t file_max;      /* rotate past it; 0: POD_EVENTS_FILE_MAX */
         int fd;                 /* the file, if file_open */
         bool file_open, file_failed;
         uint64_t file_size;

@@ -528,6 +528,7 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
 
         pod->manifest = m;
         pod->opt = *opt;
+        pod->events.file_max = m->events_file_max;
         pod->state = POD_STARTING;
         pod->created_ns = now_real_ns();
         pidtab_init(&pod->pids);
