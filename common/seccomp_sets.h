@@ -2,7 +2,7 @@
  * The names behind the seccomp isolators (docs/manifest.md, "Isolators"):
  * errno names, the syscall groups (`@docker/default-whitelist`, ...) and the
  * expansion of a set into syscall names.  Pure data and string handling, no
- * libseccomp: podctl validates `--seccomp` with it, PID 1 (init/seccomp.c)
+ * libseccomp: podctl validates `--seccomp` with it, PID 1 (init/isolate/seccomp.c)
  * turns the names into a filter and ignores the ones this architecture does
  * not have.
  */

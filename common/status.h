@@ -34,7 +34,7 @@ enum setup_code {
         SETUP_SECCOMP = 228,
 };
 
-/* An app's lifecycle (docs/lifecycle.md; the transitions are init/lifecycle.c's table). */
+/* An app's lifecycle (docs/lifecycle.md; the transitions are init/core/events.c applies common/status.c's table). */
 enum app_state {
         APP_CREATED,    /* prepared, not started (or waiting for the apps it starts after) */
         APP_STARTING,   /* forked, exec not yet confirmed */

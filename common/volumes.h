@@ -3,7 +3,7 @@
  * `volumes`, each app's `mounts` (with inline `appVolume`s) and the
  * `mountPoints` of its app section, resolved per app the way rkt's stage1
  * did (reference §3.3) into the list of bind mounts podinit makes.
- * Parsing and resolution only; init/volumes.c makes the mounts.
+ * Parsing and resolution only; init/isolate/volumes.c makes the mounts.
  */
 #ifndef POD_COMMON_VOLUMES_H
 #define POD_COMMON_VOLUMES_H
@@ -54,7 +54,7 @@ struct app_mount {              /* one resolved bind mount of an app */
         char dev_type;          /* 'c', 'b', or 0 */
         int64_t dev_major, dev_minor;
         bool is_dir;            /* the source is a directory (else the target is a file) */
-        int tree_fd;            /* the detached copy of the source to attach (init/volumes.c), or -1 */
+        int tree_fd;            /* the detached copy of the source to attach (init/isolate/volumes.c), or -1 */
 };
 
 struct json_t;

@@ -1,7 +1,8 @@
 #include "init/launcher.h"
-#include "init/mounts.h"
-#include "init/volumes.h"
-#include "init/pod.h"
+#include "init/isolate/mounts.h"
+#include "init/isolate/volumes.h"
+#include "init/pid1.h"
+#include "init/core/pod.h"
 #include "common/resolve.h"
 #include "common/args.h"
 #include "common/fdutil.h"
@@ -576,7 +577,7 @@ int launcher_main(int argc, char **argv)
                 return EXIT_SETUP;
         }
         /* Volumes are cloned now, while host paths are visible and a bad
-         * source is still a clean setup error (init/volumes.h).  A host
+         * source is still a clean setup error (init/isolate/volumes.h).  A host
          * source that cannot be found exits 1, as rkt's stage1 did. */
         if ((r = volumes_prepare(m, &err)) < 0) {
                 log_error("%s", err.msg);

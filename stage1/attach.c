@@ -3,7 +3,7 @@
  * [--tty-in=B --tty-out=B --stdin=B --stdout=B --stderr=B] --app=NAME
  * --debug=B`, cwd = the pod, stdio = the user's.  rkt's raw attach: PID 1
  * serves the app's tty or streams on the unix sockets listed in
- * stage1/rootfs/rkt/iottymux/APP/endpoints (init/iottymux.c); this
+ * stage1/rootfs/rkt/iottymux/APP/endpoints (init/control/iottymux.c); this
  * entrypoint connects to the selected ones and copies bytes, no framing:
  * local stdin to the tty or stdin socket, the tty or stdout socket to
  * stdout, stderr to stderr.  It exits 0 when an output connection ends (the

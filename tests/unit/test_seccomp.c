@@ -5,7 +5,7 @@
 #include <sys/syscall.h>
 #include "common/isolators.h"
 #include "common/seccomp_sets.h"
-#include "init/seccomp.h"
+#include "init/isolate/seccomp.h"
 
 #include <jansson.h>
 #include <sys/prctl.h>

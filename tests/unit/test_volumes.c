@@ -1,6 +1,6 @@
 /* Volumes and mounts: parsing (common/volumes.c via the manifest), the
  * resolution rules of rkt's stage1, and opening mount targets inside a
- * root (init/volumes.c) against .. and symlinks. */
+ * root (init/isolate/volumes.c) against .. and symlinks. */
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -8,7 +8,7 @@
 #include "common/resolve.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
-#include "init/volumes.h"
+#include "init/isolate/volumes.h"
 
 /* A pod: VOLUMES (JSON list) and one app "a" with MOUNTS and MOUNTPOINTS (JSON lists). */
 static int parse3(const char *volumes, const char *mounts, const char *mps, struct pod_manifest **ret, struct pod_err *err)

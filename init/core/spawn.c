@@ -1,4 +1,4 @@
-#include "init/spawn.h"
+#include "init/core/spawn.h"
 #include "common/cgroup.h"
 #include "common/status.h"
 #include "common/util.h"

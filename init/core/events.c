@@ -1,10 +1,10 @@
 /*
- * The app state x event table and the pod's event log (init/lifecycle.h).
- * The table itself is in common/status.c (unit-tested there).
+ * The app state x event table, the pod's event log and its observers
+ * (init/core/events.h).  The table itself is in common/status.c
+ * (unit-tested there).
  */
-#include "init/lifecycle.h"
-#include "init/pod.h"
-#include "init/control.h"
+#include "init/core/events.h"
+#include "init/core/pod.h"
 #include "common/log.h"
 #include "common/podstate.h"
 
@@ -75,8 +75,45 @@ static void event_log_persist(struct event_log *log, json_t *ev, bool last)
                 log_warn("events: syncing %s: %s", path, strerror(errno));
 }
 
-static void event_log_push(struct pod *pod, json_t *ev)
+void pod_observe(struct pod *pod, struct pod_observer *o)
 {
+        struct pod_observer **pp = &pod->observers;
+
+        while (*pp)
+                pp = &(*pp)->next;
+        o->next = NULL;
+        *pp = o;
+}
+
+void pod_unobserve(struct pod *pod, struct pod_observer *o)
+{
+        for (struct pod_observer **pp = &pod->observers; *pp; pp = &(*pp)->next)
+                if (*pp == o) {
+                        *pp = o->next;
+                        return;
+                }
+}
+
+static void emit(struct pod *pod, const struct pod_event *ev)
+{
+        for (int phase = 0; phase < POD_PHASES; phase++)
+                for (struct pod_observer *o = pod->observers, *next; o; o = next) {
+                        /* It may unobserve itself (never free itself) while notified. */
+                        next = o->next;
+                        if (o->phase == (enum pod_phase)phase)
+                                o->notify(o, ev);
+                }
+}
+
+void pod_emit(struct pod *pod, enum pod_event_kind kind, struct app *a)
+{
+        struct pod_event ev = { .kind = kind, .app = a };
+        emit(pod, &ev);
+}
+
+static void event_log_push(struct pod *pod, struct app *a, bool changed, json_t *ev)
+{
+        struct pod_event pe = { .kind = POD_EV_RECORD, .app = a, .record = ev, .changed = changed };
         struct event_log *log = &pod->events;
         char ts[48];
         uint64_t now = now_real_ns();
@@ -92,25 +129,28 @@ static void event_log_push(struct pod *pod, json_t *ev)
         } else {
                 log->ring[(log->head + log->n++) % POD_EVENTS_KEPT] = ev;
         }
-        /* Persist, then publish: a client never sees an event the file lacks. */
+        /* Persist, then emit: a client never sees an event the file lacks,
+         * and the PERSIST observers write the status files before any
+         * PUBLISH observer tells a client. */
         event_log_persist(log, ev, !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "pod") &&
                                            !strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "exited"));
-        control_event(pod, ev);
+        emit(pod, &pe);
 }
 
-/* Record an app event (extra, consumed, may be NULL) and publish it. */
-static void app_record(struct app *a, const char *event, enum app_state to, bool with_pid, json_t *extra)
+/* Record an app event (extra, consumed, may be NULL) and emit it; the app is in state to by now. */
+static void app_record(struct app *a, const char *event, enum app_state from, bool changed, bool with_pid,
+                       json_t *extra)
 {
         json_t *rec = extra ? extra : json_object();
 
         json_object_set_new(rec, "type", json_string("app"));
         json_object_set_new(rec, "app", json_string(a->spec->name));
         json_object_set_new(rec, "event", json_string(event));
-        json_object_set_new(rec, "from", json_string(app_state_name(a->state)));
-        json_object_set_new(rec, "to", json_string(app_state_name(to)));
+        json_object_set_new(rec, "from", json_string(app_state_name(from)));
+        json_object_set_new(rec, "to", json_string(app_state_name(a->state)));
         if (with_pid && a->pid > 0)
                 json_object_set_new(rec, "pid", json_integer(a->pid));
-        event_log_push(a->pod, rec);
+        event_log_push(a->pod, a, changed, rec);
 }
 
 int app_fire(struct app *a, enum app_event ev, json_t *extra)
@@ -123,15 +163,18 @@ int app_fire(struct app *a, enum app_event ev, json_t *extra)
                 json_decref(extra);
                 return -EINVAL;
         }
-        /* The pid of a start or restart event would be the previous run's. */
-        app_record(a, app_event_name(ev), (enum app_state)to, ev != EV_START && ev != EV_RESTART, extra);
+        enum app_state from = a->state;
+
+        /* The state changes first: observers see the app as the record says. */
         a->state = (enum app_state)to;
+        /* The pid of a start or restart event would be the previous run's. */
+        app_record(a, app_event_name(ev), from, true, ev != EV_START && ev != EV_RESTART, extra);
         return 0;
 }
 
 void app_note(struct app *a, const char *event, json_t *extra)
 {
-        app_record(a, event, a->state, true, extra);
+        app_record(a, event, a->state, false, true, extra);
 }
 
 void pod_event(struct pod *pod, const char *event, json_t *extra)
@@ -140,7 +183,7 @@ void pod_event(struct pod *pod, const char *event, json_t *extra)
 
         json_object_set_new(rec, "type", json_string("pod"));
         json_object_set_new(rec, "event", json_string(event));
-        event_log_push(pod, rec);
+        event_log_push(pod, NULL, false, rec);
 }
 
 json_t *event_log_since(const struct event_log *log, uint64_t seq, uint64_t *ret_missed)

@@ -1,12 +1,15 @@
 /*
- * PID 1's state: one pod, its apps, one libuv loop, no threads.
+ * The core's data: one pod, its apps, one libuv loop, no threads.  The
+ * functions over it are in the core's modules (the headers in init/core/); services
+ * above the core (init/control/) reach it through those and through the
+ * observer list (init/core/events.h), never the other way round.
  *
  * Ownership: struct pod owns the apps and every uv handle is embedded in its
  * owner (container_of).  Handles are closed once, when the pod finishes; the
  * memory is freed after uv_run returns, when every close callback has run.
  */
-#ifndef POD_INIT_POD_H
-#define POD_INIT_POD_H
+#ifndef POD_INIT_CORE_POD_H
+#define POD_INIT_CORE_POD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,8 +22,8 @@
 #include "common/status.h"
 #include "common/uuid.h"
 #include "common/cgroup.h"
-#include "init/lifecycle.h"
-#include "init/spawn.h"
+#include "init/core/events.h"
+#include "init/core/spawn.h"
 #include "iomux/iomux.h"
 #include "logger/applog.h"
 #include "logger/console.h"
@@ -102,7 +105,7 @@ struct app {
         bool timers_init;
         bool rerun_pending;             /* app start of a finished app: runs on the next iteration */
         struct pod_child proc;          /* the app's main process in the reaper's table */
-        /* Readiness (init/ready.c). */
+        /* Readiness (init/core/ready.c). */
         int notify_fd;                  /* NOTIFY_SOCKET datagram socket, -1 if none */
         uv_poll_t notify_poll;
         bool notify_poll_active;
@@ -121,6 +124,13 @@ struct app {
         struct app *next_dead;          /* in pod->graveyard */
 };
 
+/* Something freed on the next loop iteration, once libuv has run the close
+ * callbacks of its handles (a removed app, an ended exec session). */
+struct pod_deferred {
+        void (*free)(struct pod_deferred *d);
+        struct pod_deferred *next;
+};
+
 struct pod_options {
         const char *uuid;
         uint64_t stop_timeout_ms;
@@ -137,7 +147,6 @@ struct pod_options {
         struct cg_pod cg;               /* the pod's cgroup (layout CG_NONE: none) */
 };
 
-struct control;
 struct json_t;
 struct exec_session;
 struct iottymux;
@@ -151,9 +160,12 @@ struct pod {
         size_t n_apps, cap_apps;
         size_t next_serial;
         struct app *graveyard;          /* removed apps, freed once their handles are closed */
+        struct pod_deferred *deferred;  /* other things freed with the graveyard */
         uv_timer_t graveyard_timer;
-        struct exec_session *execs;     /* podctl exec sessions running (init/exec.c) */
-        struct exec_session *exec_dead; /* ended, freed with the graveyard */
+        struct exec_session *execs;     /* podctl exec sessions running (init/control/exec.c) */
+        struct pod_observer *observers; /* init/core/events.h */
+        struct pod_observer persist_obs, supervise_obs; /* the core's own */
+        unsigned clients;               /* control clients connected (kept by the control server) */
         struct pod_options opt;
         enum pod_state state;
         bool stop_forced;
@@ -165,92 +177,9 @@ struct pod {
         int devnull_fd;
         uint64_t final_seq;             /* final app exits so far */
         struct event_log events;
-        struct control *control;
         struct console *console;
         bool closing;
         bool started;                   /* the initial apps were started */
 };
-
-/* ready.c: readiness protocols (docs/lifecycle.md "Readiness"). */
-/* Before the first start: the notify socket and the environment it needs. */
-int ready_prepare(struct app *a, struct pod_err *err);
-/* Right before fork: this run's notification pipe (fd:N). */
-int ready_before_fork(struct app *a);
-/* After fork (the child has its copies). */
-void ready_after_fork(struct app *a);
-/* The program runs: start probing / the watchdog. */
-void ready_on_exec(struct app *a);
-/* The run ended: stop probes, the watchdog and this run's pipe. */
-void ready_on_exit(struct app *a);
-void ready_close_handles(struct app *a);
-/* After the loop: close the notify socket. */
-void ready_free(struct app *a);
-/* The app is ready (status: the text it sent, or NULL). */
-void app_set_ready(struct app *a, const char *status);
-/* Read the exec report now (a readiness message may come before it is seen). */
-void app_report_consume(struct app *a);
-void app_write_status(const struct app *a);
-/* rkt/status/<app>: its rkt_code, "%d\n", atomically (a failure is warned about). */
-void app_write_rkt_status(const struct app *a);
-
-/* mutable.c: free removed apps and ended exec sessions on the next loop iteration. */
-void pod_graveyard_schedule(struct pod *pod);
-
-/* pid1.c */
-void pod_app_init(struct pod *pod, struct app *a, const struct pod_app *spec, size_t serial);
-void app_free(struct app *a);
-int pid1_main(struct pod_manifest *m, const struct pod_options *opt);
-void pod_request_stop(struct pod *pod, bool force, const char *why);
-/* Write a status document (consumed) to path atomically; failures are warned about, not fatal. */
-void pod_write_json(const char *path, struct json_t *j, int flags);
-/* The status document (docs/protocol.md "status"), new reference. */
-struct json_t *pod_status_json(const struct pod *pod);
-
-/* app.c */
-int app_prepare(struct app *a, struct pod_err *err);
-void app_start(struct app *a);
-void app_on_exit(struct app *a, int wstatus);
-/* The last exit as JSON: shellCode, code (after the app's map), exitCode or signal, error. */
-struct json_t *app_exit_json(const struct app *a);
-/*
- * A plan for another command in the running app's context (a readiness probe,
- * an exec): the app's own plan -- root, ids, capabilities, seccomp, rlimits,
- * cgroup, environment -- with argv and stdio replaced, joining the app's mount
- * namespace instead of making one.  Pointers are borrowed from the app's plan;
- * ret->join_mnt_ns_fd (-1 if the app shares the pod's namespace) is the
- * caller's to close.  -errno if the namespace cannot be opened.
- */
-int app_command_plan(const struct app *a, char **argv, int stdin_fd, int stdout_fd, int stderr_fd,
-                     struct exec_plan *ret);
-/* Did its last run fail (its code, after the app's map, is not 0)? */
-bool app_failed(const struct app *a);
-void app_signal(struct app *a, int sig);
-/* Run a finished (exited or failed) app again, with new streams (app start, rkt's app/start). */
-void app_rerun(struct app *a);
-/* Stop one app: its stop signal, SIGKILL after its stop timeout (or at once if force). */
-void app_stop(struct app *a, bool force);
-/* Run the pod's start policy: start every wanted app whose ordering is satisfied. */
-void pod_start_ready_apps(struct pod *pod);
-struct json_t *app_status_json(const struct app *a);
-void app_close_handles(struct app *a);
-
-/* Resize an app's tty (most recent request wins) and make its foreground redraw. */
-int app_tty_resize(struct app *a, unsigned short rows, unsigned short cols);
-/* Send a signal from an attach client: the tty's foreground group, else the app's group. */
-int app_send_signal(struct app *a, int sig);
-struct app *pod_find_app(struct pod *pod, const char *name);
-
-/* control.c hook: the app's stdin queue drained; resume attach clients paused on it. */
-void control_stdin_drained(struct app *a);
-/* control.c hook: an app finished (status recorded); attached clients get the exit. */
-void control_app_exited(struct pod *pod, struct app *a);
-/* control.c hook: an event (docs/protocol.md "events") for `events` clients, and for
- * the clients attached to its app when it is a restart marker. */
-void control_event(struct pod *pod, struct json_t *ev);
-
-/* pod lifecycle hooks called by app.c */
-void pod_app_running(struct pod *pod, struct app *a);
-void pod_app_ready(struct pod *pod, struct app *a);
-void pod_app_exited(struct pod *pod, struct app *a);
 
 #endif

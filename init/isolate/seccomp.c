@@ -16,7 +16,7 @@
  * Programs are cached by profile for PID 1's lifetime, since a pod may start
  * a thousand apps with the same profile.
  */
-#include "init/seccomp.h"
+#include "init/isolate/seccomp.h"
 #include "common/seccomp_sets.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
 /*
- * Apps added to and removed from a running mutable pod (init/mutable.c).
+ * Apps added to and removed from a running mutable pod (init/core/mutable.c).
  */
 #ifndef POD_INIT_MUTABLE_H
 #define POD_INIT_MUTABLE_H
 
-#include "init/pod.h"
+#include "init/core/pod.h"
 
 /* Parse, check and prepare an apps[] entry (obj); the app is "created", not started. */
 int pod_app_add(struct pod *pod, struct json_t *obj, struct app **ret, struct pod_err *err);

@@ -1,5 +1,5 @@
-#include "init/mounts.h"
-#include "init/volumes.h"
+#include "init/isolate/mounts.h"
+#include "init/isolate/volumes.h"
 #include "common/cgroup.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
@@ -576,7 +576,7 @@ int mounts_missing_interpreter(const char *rootfs, const char *workdir, const ch
                 snprintf(found, sizeof(found), "%s", prog);
                 fd = open_in_app_root(root_fd, workdir, prog, O_RDONLY | O_NOCTTY);
         } else {
-                /* The child's search (init/spawn.c): the first entry holding the name. */
+                /* The child's search (init/core/spawn.c): the first entry holding the name. */
                 for (const char *s = path_env ? path_env : default_path; fd < 0;) {
                         size_t dl = strcspn(s, ":");
                         snprintf(found, sizeof(found), "%.*s%s/%s", (int)dl, s, dl ? "" : ".", prog);

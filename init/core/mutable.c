@@ -7,15 +7,15 @@
  * it prepares the pod's first apps (user, environment, mounts, cgroup, log,
  * readiness) and keeps it "created" until `app start`.
  *
- * Memory: an app's uv handles are embedded in it, so the pod holds apps by
- * pointer (adding one never moves another).  A removed app's handles are
- * closed at once and its memory freed on the next loop iteration, after
- * libuv has run their close callbacks (which it does in the iteration they
- * were closed in).
+ * A removed app goes to the pod's graveyard (supervise.c): its handles are
+ * closed at once, its memory freed once libuv has run their close callbacks.
  */
-#include "init/mutable.h"
-#include "init/iottymux.h"
-#include "init/exec.h"
+#include "init/core/mutable.h"
+#include "init/core/app.h"
+#include "init/core/events.h"
+#include "init/core/persist.h"
+#include "init/core/prepare.h"
+#include "init/core/supervise.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/podstate.h"
@@ -26,32 +26,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-
-static void on_graveyard(uv_timer_t *t)
-{
-        struct pod *pod = container_of(t, struct pod, graveyard_timer);
-
-        while (pod->graveyard) {
-                struct app *a = pod->graveyard;
-                pod->graveyard = a->next_dead;
-                app_free(a);
-        }
-        exec_free_dead(pod);
-}
-
-void pod_graveyard_schedule(struct pod *pod)
-{
-        if (!pod->closing)
-                uv_timer_start(&pod->graveyard_timer, on_graveyard, 0, 0);
-}
-
-static void bury(struct pod *pod, struct app *a)
-{
-        app_close_handles(a);
-        a->next_dead = pod->graveyard;
-        pod->graveyard = a;
-        pod_graveyard_schedule(pod);
-}
 
 /* Apps added later get what their image gives (app section, readiness) as the launcher gives it to the first apps. */
 static int take_image_app(struct pod_app *spec, struct pod_err *err)
@@ -145,7 +119,7 @@ int pod_app_add(struct pod *pod, json_t *obj, struct app **ret, struct pod_err *
                 if (a->cg_ready)
                         cg_app_destroy(&a->cg);
                 a->cg_ready = false;
-                bury(pod, a);
+                pod_bury(pod, a);
                 return r;
         }
         if (pod->n_apps + 1 > pod->cap_apps) {
@@ -204,6 +178,6 @@ int pod_app_remove(struct pod *pod, struct app *a, struct pod_err *err)
         if (a->cg_ready)
                 cg_app_destroy(&a->cg);
         a->cg_ready = false;
-        bury(pod, a);
+        pod_bury(pod, a);
         return 0;
 }

@@ -1,4 +1,4 @@
-#include "init/volumes.h"
+#include "init/isolate/volumes.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/podstate.h"

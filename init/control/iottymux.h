@@ -7,18 +7,13 @@
  * treatment as attach clients (without a marker: the raw protocol has none);
  * input connections write the app's stdin with the same backpressure.
  */
-#ifndef POD_INIT_IOTTYMUX_H
-#define POD_INIT_IOTTYMUX_H
+#ifndef POD_INIT_CONTROL_IOTTYMUX_H
+#define POD_INIT_CONTROL_IOTTYMUX_H
 
-#include "init/pod.h"
+struct pod;
 
-/* After the app's streams are set up; no-op for an app with nothing attachable. */
-int iottymux_open(struct app *a);
-/* Close the listeners and connections (the app ended or the pod finishes). */
-void iottymux_close(struct app *a);
-/* The app's stdin queue drained: resume raw input connections paused on it. */
-void iottymux_stdin_drained(struct app *a);
-/* After the loop has ended. */
-void iottymux_free(struct app *a);
+/* Open each app's endpoints at its first start, close and free them with it
+ * (an observer of the pod's events, init/core/events.h). */
+void iottymux_observe(struct pod *pod);
 
 #endif

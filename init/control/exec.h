@@ -13,8 +13,8 @@
  * an exec has one reader, so backpressure is the right policy, unlike
  * attach where the app must never wait for a client).
  */
-#ifndef POD_INIT_EXEC_H
-#define POD_INIT_EXEC_H
+#ifndef POD_INIT_CONTROL_EXEC_H
+#define POD_INIT_CONTROL_EXEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,7 +58,5 @@ void exec_detach(struct exec_session *x);
 /* The pod is finishing: close every session's handles (freed by exec_free_all after the loop). */
 void exec_close_all(struct pod *pod);
 void exec_free_all(struct pod *pod);
-/* Free the sessions that ended (their handles' close callbacks have run). */
-void exec_free_dead(struct pod *pod);
 
 #endif

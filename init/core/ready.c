@@ -16,10 +16,17 @@
  *    cgroup, user and environment) every interval until it exits 0; a probe
  *    that outlives its timeout is killed and counts as a failure.
  *
- * Ordering: a readiness message may arrive before PID 1 has seen the exec
- * report, so the report is read first (app_report_consume).
+ * The exec report (spawn.c) comes first: its pipe closes at exec (the
+ * program runs: EXEC, and "exec" readiness is reached) or carries why the
+ * child could not get there.  Ordering: a readiness message may arrive
+ * before PID 1 has seen the exec report, so the report is read first
+ * (app_report_consume).
  */
-#include "init/pod.h"
+#include "init/core/ready.h"
+#include "init/core/pod.h"
+#include "init/core/appproc.h"
+#include "init/core/persist.h"
+#include "init/isolate/mounts.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -58,6 +65,71 @@ static bool sender_is_app(const struct app *a, pid_t pid)
 }
 
 static void watchdog_arm(struct app *a);
+static void ready_on_exec(struct app *a);
+
+/* The app is ready (docs/lifecycle.md "Readiness"); status is the text it sent, if any. */
+static void app_set_ready(struct app *a, const char *status)
+{
+        json_t *extra = status ? json_pack("{s:s}", "status", status) : NULL;
+
+        if (app_fire(a, EV_READY, extra) < 0)
+                return;
+        app_write_status(a);
+        pod_emit(a->pod, POD_EV_APP_READY, a);
+}
+
+void app_report_consume(struct app *a)
+{
+        struct spawn_report rep;
+        int r;
+
+        if (a->report_fd < 0)
+                return;
+        r = spawn_read_report(a->report_fd, &rep);
+        if (r == -EAGAIN)
+                return;
+        if (r == 1) {
+                char prog[256], interp[256];
+                snprintf(a->error, sizeof(a->error), "%s%s%s%s%s", rep.what, rep.path[0] ? " " : "", rep.path,
+                         rep.err ? ": " : "", rep.err ? strerror(rep.err) : "");
+                /* ENOENT for a program that is there: what it names as its
+                 * interpreter is not (rkt said which file it could not open). */
+                if (rep.code == SETUP_EXEC && rep.err == ENOENT && rep.path[0] &&
+                    mounts_missing_interpreter(a->plan.rootfs, a->plan.workdir, a->plan.path_env, rep.path, prog,
+                                               sizeof(prog), interp, sizeof(interp)) == 0) {
+                        snprintf(a->error, sizeof(a->error), "%s %s: its interpreter %s is missing", rep.what, prog, interp);
+                        log_error("app %s: cannot run %s: its interpreter %s is missing (%s)", a->spec->name, prog, interp,
+                                  strerror(rep.err));
+                } else if (rep.code == SETUP_EXEC)
+                        log_error("app %s: cannot run %s: %s", a->spec->name, rep.path, strerror(rep.err));
+                else
+                        log_error("app %s: %s", a->spec->name, a->error);
+        } else if (r == 0 && a->state == APP_STARTING) {
+                a->exec_ns = now_real_ns();
+                app_fire(a, EV_EXEC, NULL);
+                ready_on_exec(a);
+                pod_emit(a->pod, POD_EV_APP_RUNNING, a);
+                if (a->pol->ready == READY_EXEC && a->state == APP_RUNNING)
+                        app_set_ready(a, NULL);         /* writes the status */
+                else
+                        app_write_status(a);
+        } else if (r == 0 && !a->exec_ns) {
+                a->exec_ns = now_real_ns();     /* exec'd, but a stop came first */
+        }
+        if (a->report_poll_active) {
+                uv_poll_stop(&a->report_poll);
+                uv_close((uv_handle_t *)&a->report_poll, NULL);
+                a->report_poll_active = false;
+        }
+        close(a->report_fd);
+        a->report_fd = -1;
+}
+
+static void on_report(uv_poll_t *h, int status, int events)
+{
+        app_report_consume(container_of(h, struct app, report_poll));
+}
+
 
 static void notify_message(struct app *a, char *msg)
 {
@@ -209,8 +281,13 @@ int ready_before_fork(struct app *a)
         return 0;
 }
 
-void ready_after_fork(struct app *a)
+void ready_after_fork(struct app *a, int report_fd)
 {
+        a->report_fd = report_fd;
+        if (uv_poll_init(&a->pod->loop, &a->report_poll, report_fd) == 0) {
+                a->report_poll_active = true;
+                uv_poll_start(&a->report_poll, UV_READABLE | UV_DISCONNECT, on_report);
+        }
         if (a->ready_pipe_child >= 0) {
                 close(a->ready_pipe_child);
                 a->ready_pipe_child = -1;
@@ -281,14 +358,6 @@ static void probe_schedule(struct app *a, uint64_t ms)
         uv_timer_start(&a->probe_timer, on_probe_timer, ms, 0);
 }
 
-void ready_on_exec(struct app *a)
-{
-        if (a->pol->ready == READY_PROBE)
-                probe_schedule(a, 0);
-        if (a->pol->watchdog_ms)
-                watchdog_arm(a);
-}
-
 void ready_on_exit(struct app *a)
 {
         uv_timer_stop(&a->watchdog_timer);
@@ -324,4 +393,12 @@ void ready_free(struct app *a)
         if (a->notify_fd >= 0)
                 close(a->notify_fd);
         a->notify_fd = -1;
+}
+
+static void ready_on_exec(struct app *a)
+{
+        if (a->pol->ready == READY_PROBE)
+                probe_schedule(a, 0);
+        if (a->pol->watchdog_ms)
+                watchdog_arm(a);
 }

@@ -1,5 +1,5 @@
 /*
- * Exec sessions (init/exec.h).  The command is forked like a readiness
+ * Exec sessions (init/control/exec.h).  The command is forked like a readiness
  * probe, from the app's own exec plan: the same root, ids, capabilities,
  * seccomp filter, rlimits and cgroup (so the app's memory and pids limits
  * cover it, and it dies with the app), joining the app's mount namespace
@@ -10,8 +10,10 @@
  * exit, then the handles are closed and the memory freed on the next loop
  * iteration.
  */
-#include "init/exec.h"
-#include "init/pod.h"
+#include "init/control/exec.h"
+#include "init/core/pod.h"
+#include "init/core/appproc.h"
+#include "init/core/supervise.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 
@@ -43,6 +45,7 @@ struct exec_session {
         int report_fd;
         uv_timer_t drain_timer;
         struct exec_session *next;
+        struct pod_deferred dead;       /* freed with the pod's graveyard once ended */
 };
 
 static struct exec_session **sessions(struct pod *pod)
@@ -64,12 +67,18 @@ static void session_close(struct exec_session *x)
 
 static void session_free(struct exec_session *x)
 {
+        /* x->dead is not linked anywhere once this runs. */
         if (x->report_fd >= 0)
                 close(x->report_fd);
         for (int k = 0; k < 2; k++)
                 if (x->out_used[k])
                         io_out_done(&x->out[k]);
         free(x);
+}
+
+static void session_free_deferred(struct pod_deferred *d)
+{
+        session_free(container_of(d, struct exec_session, dead));
 }
 
 /* Removed from the pod's list; freed once libuv has run the close callbacks. */
@@ -82,18 +91,8 @@ static void session_end(struct exec_session *x)
         if (*pp)
                 *pp = x->next;
         session_close(x);
-        x->next = x->pod->exec_dead;
-        x->pod->exec_dead = x;
-        pod_graveyard_schedule(x->pod);
-}
-
-void exec_free_dead(struct pod *pod)
-{
-        while (pod->exec_dead) {
-                struct exec_session *x = pod->exec_dead;
-                pod->exec_dead = x->next;
-                session_free(x);
-        }
+        x->dead.free = session_free_deferred;
+        pod_defer_free(x->pod, &x->dead);
 }
 
 static void maybe_finish(struct exec_session *x)
@@ -377,5 +376,5 @@ void exec_free_all(struct pod *pod)
                 pod->execs = x->next;
                 session_free(x);
         }
-        exec_free_dead(pod);
+        /* Ended ones were freed with the pod's graveyard (pod_free_all). */
 }

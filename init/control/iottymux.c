@@ -1,4 +1,6 @@
-#include "init/iottymux.h"
+#include "init/control/iottymux.h"
+#include "init/core/pod.h"
+#include "init/core/events.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 
@@ -113,7 +115,7 @@ static void raw_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
-void iottymux_stdin_drained(struct app *a)
+static void iottymux_stdin_drained(struct app *a)
 {
         struct iottymux *mux = a->iottymux;
 
@@ -176,7 +178,7 @@ static void on_conn(uv_stream_t *server, int status)
         uv_read_start((uv_stream_t *)&c->pipe, raw_alloc, raw_read);
 }
 
-int iottymux_open(struct app *a)
+static int iottymux_open(struct app *a)
 {
         char dir[256], path[300];
         bool want[EP_COUNT] = { false };
@@ -233,7 +235,7 @@ int iottymux_open(struct app *a)
         return r;
 }
 
-void iottymux_close(struct app *a)
+static void iottymux_close(struct app *a)
 {
         struct iottymux *mux = a->iottymux;
 
@@ -248,8 +250,42 @@ void iottymux_close(struct app *a)
                 }
 }
 
-void iottymux_free(struct app *a)
+static void iottymux_free(struct app *a)
 {
         free(a->iottymux);
         a->iottymux = NULL;
+}
+
+/* One pod per PID 1: one observer, for as long as the process lives. */
+static struct pod_observer iottymux_observer;
+
+static void iottymux_notify(struct pod_observer *o, const struct pod_event *ev)
+{
+        struct app *a = ev->app;
+        int r;
+
+        switch (ev->kind) {
+        case POD_EV_APP_STARTED:
+                if (!a->iottymux && (r = iottymux_open(a)) < 0)
+                        log_warn("app %s: rkt attach endpoints unavailable: %s", a->spec->name, strerror(-r));
+                break;
+        case POD_EV_APP_STDIN_DRAINED:
+                iottymux_stdin_drained(a);
+                break;
+        case POD_EV_APP_CLOSING:
+                iottymux_close(a);
+                break;
+        case POD_EV_APP_FREEING:
+                iottymux_free(a);
+                break;
+        default:
+                break;
+        }
+}
+
+void iottymux_observe(struct pod *pod)
+{
+        iottymux_observer.phase = POD_PHASE_PUBLISH;
+        iottymux_observer.notify = iottymux_notify;
+        pod_observe(pod, &iottymux_observer);
 }
