@@ -34,33 +34,13 @@ set -euo pipefail
 export LC_ALL=C
 
 prog=bench/io.sh
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
-say() { printf '%s: %s\n' "$prog" "$*" >&2; }
-
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (pods and containers need namespaces and mounts)"
-build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
-src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-cc=${CC:-cc}
+# shellcheck source=bench/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+bench_start "$@"
 
 # ------------------------------------------------------------------ checks
-missing=()
-for f in podctl podinit tests/probe; do
-    [ -x "$build/$f" ] || missing+=("$build/$f (build first: cmake --build $build)")
-done
-declare -A pkg_of=([conmon]=conmon [crun]=crun [unshare]=util-linux [chroot]=coreutils
-    [cat]=coreutils [sort]=coreutils [mount]=mount [umount]=mount [awk]=mawk [sed]=sed
-    [stat]=coreutils [ps]=procps [getconf]=libc-bin [$cc]=gcc)
-for t in conmon crun unshare chroot cat sort mount umount awk sed stat ps getconf "$cc"; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg_of[$t]})")
-done
-[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
-if [ ${#missing[@]} -gt 0 ]; then
-    printf '%s: missing tools:\n' "$prog" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    die "install them with: scripts/deps.sh bench"
-fi
-[ -n "${EPOCHREALTIME:-}" ] || die "bash >= 5.0 is needed (EPOCHREALTIME)"
+need_tools conmon crun unshare chroot cat sort mount umount awk sed stat ps getconf "$cc"
+check_missing
 
 bytes_stream=${BENCH_IO_BYTES:-536870912}
 bytes_log=${BENCH_IO_LOG_BYTES:-67108864}
@@ -68,110 +48,34 @@ runs=${BENCH_IO_RUNS:-5}
 iters=${BENCH_IO_ECHO:-2000}
 budget=${BENCH_TIMEOUT:-290}
 out=${BENCH_IO_OUT:-/tmp/podinit-bench/io.md}
-work=${BENCH_IO_WORK:-/tmp/podinit-bench/io-work}
-for v in BENCH_IO_BYTES:bytes_stream BENCH_IO_LOG_BYTES:bytes_log BENCH_IO_RUNS:runs BENCH_IO_ECHO:iters BENCH_TIMEOUT:budget; do
-    n=${v#*:}
-    [[ ${!n} =~ ^[0-9]+$ ]] || die "${v%%:*}=${!n}: expected a whole number"
-done
-[ "$runs" -ge 1 ] || die "BENCH_IO_RUNS must be at least 1"
-[ "$iters" -ge 10 ] || die "BENCH_IO_ECHO must be at least 10"
+whole_number BENCH_IO_BYTES "$bytes_stream"
+whole_number BENCH_IO_LOG_BYTES "$bytes_log"
+whole_number BENCH_IO_RUNS "$runs" 1
+whole_number BENCH_IO_ECHO "$iters" 10
+whole_number BENCH_TIMEOUT "$budget"
 [ "$bytes_stream" -ge 1048576 ] && [ "$bytes_log" -ge 1048576 ] || die "BENCH_IO_BYTES and BENCH_IO_LOG_BYTES must be at least 1 MiB"
 
 # A private mount namespace: the crun workaround below never shows on the host.
-if [ "${PODINIT_BENCH_IO_IN_NS:-}" != 1 ]; then
-    export PODINIT_BENCH_IO_IN_NS=1
-    exec unshare --mount --propagation private -- bash "$src/bench/io.sh" "$build"
-fi
+private_mount_ns PODINIT_BENCH_IO_IN_NS
 
 exec </dev/null     # no console for the pods: podinit would look for a tty on stdin
 
 # ------------------------------------------------------------- workspace
-if [ -e "$work" ]; then
-    [ -e "$work/.podinit-bench-io" ] || die "$work exists and was not made by $prog; set BENCH_IO_WORK elsewhere"
-    rm -rf -- "$work"
-fi
-mkdir -p -- "$work" "$(dirname -- "$out")"
-touch "$work/.podinit-bench-io"
-work=$(cd -- "$work" && pwd)
-log=$work/log
-samples=$work/samples
-mkdir -p "$samples"
-: >"$log"
-
-# Private copies of the binaries: a rebuild of BUILD_DIR while we run must
-# not swap them under us.  podctl finds podinit next to itself.
-mkdir -p "$work/bin"
-cp "$build/podctl" "$build/podinit" "$build/tests/probe" "$work/bin/"
-podctl=$work/bin/podctl
-probe=$work/bin/probe
+make_work "${BENCH_IO_WORK:-/tmp/podinit-bench/io-work}" .podinit-bench-io BENCH_IO_WORK
+copy_binaries
 client=$work/bin/echo_rtt
-"$cc" -O2 -Wall -o "$client" "$src/bench/echo_rtt.c" 2>>"$log" || { tail -n 20 "$log" >&2; die "cannot compile bench/echo_rtt.c with $cc"; }
+compile "$client" "$src/bench/echo_rtt.c"
 
 crun_root=$work/crun-state
 cm_dir=$work/conmon
 st=$work/state
 outfile=$work/out               # the log-mode and floor files (same file system)
-bg_pids=()                      # foreground pods and readers we started
-conmon_ids=()
+state_dirs=("$st")
 
-cleanup() {
-    local rc=$? u p c
-    trap - EXIT INT TERM
-    set +e
-    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
-    if [ -d "$st/pods/run" ]; then
-        for u in "$st"/pods/run/*; do
-            [ -e "$u" ] || continue
-            u=${u##*/}
-            if [ -e "$st/pods/run/$u/pid" ] && ! "$podctl" --dir="$st" status "$u" 2>/dev/null | grep -q exited; then
-                timeout 15 "$podctl" --dir="$st" stop --force "$u" >/dev/null 2>&1
-            fi
-        done
-    fi
-    for p in "${bg_pids[@]}"; do
-        [ -n "$p" ] || continue
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    [ -d "$st" ] && "$podctl" --dir="$st" gc >/dev/null 2>&1
-    if [ -d "$crun_root" ]; then
-        for c in $(crun --root="$crun_root" list -q 2>/dev/null); do
-            crun --root="$crun_root" delete -f "$c" >/dev/null 2>&1
-        done
-    fi
-    for c in "${conmon_ids[@]}"; do
-        p=$(cat "$cm_dir/$c/conmon.pid" 2>/dev/null)
-        [ -n "$p" ] && [ -e "/proc/$p" ] && grep -q conmon "/proc/$p/comm" 2>/dev/null && kill -KILL "$p"
-    done
-    if [ "${BENCH_KEEP:-0}" != 1 ]; then
-        rm -rf -- "$work"
-    else
-        say "kept $work"
-    fi
-    [ $rc -ne 0 ] && say "failed (exit $rc); see the messages above"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-main_pid=$$
-(
-    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-    sleep "$budget" & sp=$!
-    wait "$sp"
-    echo "$prog: over the ${budget}s budget, aborting" >&2
-    for c in $(ps -o pid= --ppid "$main_pid"); do
-        [ "$c" = "$BASHPID" ] || kill -TERM "$c" 2>/dev/null
-    done
-    kill -TERM "$main_pid"
-) &
-watchdog=$!
+install_cleanup
+start_watchdog "$budget"
 
 # --------------------------------------------------------------- helpers
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-# elapsed T0_US T1_US: seconds
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", (b - a) / 1e6 }'; }
 hz=$(getconf CLK_TCK)
 mib_of() { awk -v b="$1" 'BEGIN { printf "%g", b / 1048576 }'; }
 
@@ -185,22 +89,7 @@ cpu_ticks() {
 }
 cpu_diff() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else echo $(($2 - $1)); fi; }
 
-# record VARIANT KEY VALUE, in the current group ($grp: stream, log or echo)
-record() { echo "$3" >>"$samples/$grp.$1.$2"; }
-
-fail_run() {
-    say "$1 failed (exit $2); last lines of $log:"
-    tail -n 20 "$log" >&2
-    exit 1
-}
-
-# median FILE: the median of a column of numbers ("-" if none or any is "-")
-median() {
-    [ -s "$1" ] && ! grep -q -- '^-$' "$1" || { echo -; return; }
-    sort -g "$1" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m }'
-}
-# ratio A B: A/B to two decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+# The samples are recorded (record) in the current group: stream, log or echo.
 
 # app_stream POD_DIR APP: "BYTES DROPPED" of the app's stdout, from its status file
 app_stream() {
@@ -216,7 +105,7 @@ app_stream() {
 # (detached), file (foreground, stdout to $outfile) or pipe (foreground,
 # stdout to cat > /dev/null).  Sets uuid, pod (its directory), pid1, fg.
 start_pod() {
-    local how=$1 i
+    local how=$1
     shift
     # The flood app waits for one line on its (stream) stdin, then writes.
     local args=("$img" --name=flood --stdin=stream --exec=/bin/sh "$@" -- -c "read x; exec /probe flood $bytes"
@@ -235,29 +124,10 @@ start_pod() {
             fi
             fg=$!
             bg_pids+=("$fg")
-            for ((i = 0; i < 500; i++)); do
-                [ -s "$work/uuid" ] && break
-                sleep 0.01
-            done
-            uuid=$(cat "$work/uuid" 2>/dev/null) || fail_run "podctl run (foreground; no --uuid-file-save)" 1
+            await_uuid "$work/uuid"
             ;;
     esac
-    pod=$st/pods/run/$uuid
-    for ((i = 0; i < 500; i++)); do
-        [ -s "$pod/pid" ] && break
-        sleep 0.01
-    done
-    pid1=$(cat "$pod/pid" 2>/dev/null) || fail_run "pod $uuid (no pid file)" 1
-    grep -q podinit "/proc/$pid1/comm" || { say "pod $uuid: PID 1 ($pid1) is not podinit"; exit 1; }
-}
-
-stop_pod() {
-    "$podctl" --dir="$st" stop --force "$uuid" >/dev/null 2>>"$log" || fail_run "podctl stop --force" $?
-    if [ -n "$fg" ]; then
-        wait "$fg" 2>/dev/null || true
-        unset 'bg_pids[-1]'
-    fi
-    "$podctl" --dir="$st" gc >/dev/null 2>>"$log"
+    pod_up "$st" "$uuid"
 }
 
 # check_all VARIANT GOT DROPPED: record what reached the client
@@ -270,35 +140,16 @@ check_all() {
 # -------------------------------------------------------------- fixtures
 say "building the image and the OCI bundle in $work"
 img=$work/img
-"$src/tests/lib/mkrootfs.sh" "$img" --probe "$probe" --name example.com/bench-io 2>>"$log"
+make_image "$img" --name example.com/bench-io
 floor_root=$img/rootfs          # the floor runs the same binary in a chroot
 
-bundle=$work/bundle
-mkdir -p "$bundle" "$crun_root"
-cp -a "$img/rootfs" "$bundle/rootfs"
-crun spec -b "$bundle"
-mv "$bundle/config.json" "$bundle/template.json"
+make_bundle "$img/rootfs"
 # conmon runs the bundle's config.json: crun's default spec, edited: the
 # flood of $bytes, no terminal, a writable root.
-flood_config() {
-    local args_json='"/probe", "flood", "'"$bytes"'"'
-    sed -e 's/"terminal": true/"terminal": false/' \
-        -e 's/"readonly": true/"readonly": false/' \
-        -e 's|^\([[:space:]]*\)"sh"$|\1'"$args_json"'|' "$bundle/template.json" >"$bundle/config.json"
-    grep -q '"terminal": false' "$bundle/config.json" && grep -qF "$args_json" "$bundle/config.json" ||
-        die "crun spec's template changed; cannot edit $bundle/config.json"
-}
+flood_config() { crun_config "$bundle/config.json" '"/probe", "flood", "'"$bytes"'"'; }
 
-# As in bench/run.sh: crun refuses hybrid cgroup hierarchies whose v2 part
-# has controllers; hide the list in our mount namespace.
-crun_note="crun runs with --cgroup-manager=disabled"
-cgc=/sys/fs/cgroup/unified/cgroup.controllers
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -e "$cgc" ] && [ -n "$(cat "$cgc")" ]; then
-    : >"$work/empty"
-    mount --bind "$work/empty" "$cgc"
-    crun_note+="; hybrid cgroups: $cgc hidden in the benchmark's mount namespace"
-fi
-crun_g=(crun --cgroup-manager=disabled --root="$crun_root")
+# As in bench/run.sh, but crun leaves the cgroups alone.
+crun_setup disabled
 
 # ---------------------------------------------------------------- variants
 # Each sets samples VARIANT.secs (seconds), .cpu (supervisor clock ticks, or
@@ -341,7 +192,7 @@ v_podctl() {
     check_all podctl $((b - d)) "$d"
     record podctl secs "$(elapsed "$t0" "$t1")"
     record podctl cpu "$(cpu_diff "$c0" "$c1")"
-    stop_pod
+    stop_pod "$st" "$uuid" "$fg"
 }
 
 # stream -> echo_rtt attach-run (VARIANT [QUEUE]); with log-attached: file too
@@ -363,7 +214,7 @@ v_client() {
     fi
     record "$v" secs "$secs"
     record "$v" cpu "$(cpu_diff "$c0" "$c1")"
-    stop_pod
+    stop_pod "$st" "$uuid" "$fg"
     rm -f "$outfile"
 }
 
@@ -383,7 +234,7 @@ v_log() {
     fi
     record "$v" secs "$secs"
     record "$v" cpu "$(cpu_diff "$c0" "$c1")"
-    stop_pod
+    stop_pod "$st" "$uuid" "$fg"
     rm -f "$outfile"
 }
 
@@ -409,24 +260,10 @@ v_whole() {
 # then start the container; log: start it and wait for the exit file.
 conmon_seq=0
 v_conmon() {
-    local how=$1 v=conmon_$1 id=io-$$-$((conmon_seq++)) d cp c0 c1 i r secs got sz
-    d=$cm_dir/$id
-    mkdir -p "$d/exit" "$d/sock"
-    rm -f "$bundle/attach" "$bundle/ctl" "$bundle/winsz"
-    conmon_ids+=("$id")
+    local how=$1 v=conmon_$1 id=io-$$-$((conmon_seq++)) d cp c0 c1 r secs got sz
     sync
-    conmon --cid "$id" --cuuid "$id" --name "$id" --runtime /usr/bin/crun \
-        --runtime-arg=--root="$crun_root" --runtime-arg=--cgroup-manager=disabled \
-        --bundle "$bundle" --exit-dir "$d/exit" --log-path "$d/ctr.log" --socket-dir-path "$d/sock" \
-        --container-pidfile "$d/ctr.pid" --conmon-pidfile "$d/conmon.pid" --no-sync-log \
-        --exit-command /bin/sleep --exit-command-arg 1 </dev/null >>"$log" 2>&1 || fail_run conmon $?
-    for ((i = 0; i < 500; i++)); do
-        if [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ]; then break; fi
-        sleep 0.01
-    done
-    [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ] || { say "conmon: the container was not created; see $log"; exit 1; }
-    cp=$(cat "$d/conmon.pid")
-    grep -q conmon "/proc/$cp/comm" || { say "conmon: pid $cp is not conmon"; exit 1; }
+    conmon_start "$id" "$cm_dir/$id/ctr.log" --no-sync-log --exit-command /bin/sleep --exit-command-arg 1
+    d=$cm_d cp=$cm_pid
     c0=$(cpu_ticks "$cp")
     if [ "$how" = attach ]; then
         r=$("$client" conmon-read "$d/sock/$id/attach" -- "${crun_g[@]}" start "$id" 2>>"$log") ||
@@ -445,11 +282,7 @@ v_conmon() {
     record conmon logsize "$sz"
     record "$v" secs "$secs"
     record "$v" cpu "$(cpu_diff "$c0" "$c1")"
-    "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
-    for ((i = 0; i < 300; i++)); do
-        grep -q conmon "/proc/$cp/comm" 2>/dev/null || break
-        sleep 0.01
-    done
+    conmon_end "$id" "$cp"
     rm -f "$d/ctr.log"
 }
 
@@ -500,19 +333,19 @@ run_variant() {
 declare -A group_s
 run_group() {
     local r k n t0
-    grp=$1 bytes=$2
+    group=$1 bytes=$2
     shift 2
     n=$#
     local vs=("$@")
     flood_config
-    say "$grp: $runs rounds of $n variants, $(mib_of "$bytes") MiB each"
+    say "$group: $runs rounds of $n variants, $(mib_of "$bytes") MiB each"
     t0=$(now_us)
     for ((r = 0; r < runs; r++)); do
         for ((k = 0; k < n; k++)); do
             run_variant "${vs[$(((k + r) % n))]}"
         done
     done
-    group_s[$grp]=$(( ($(now_us) - t0) / 1000000 ))
+    group_s[$group]=$(( ($(now_us) - t0) / 1000000 ))
 }
 
 # Fast paths (to a client) with more bytes; the line-by-line log paths with fewer.
@@ -522,7 +355,7 @@ run_group stream "$bytes_stream" "${stream_vs[@]}"
 run_group log "$bytes_log" "${log_vs[@]}"
 
 say "echo round trips: $runs runs of $iters"
-grp="echo"
+group="echo"
 t_start=$(now_us)
 for ((r = 0; r < runs; r++)); do echo_round; done
 echo_s=$(( ($(now_us) - t_start) / 1000000 ))
@@ -555,8 +388,6 @@ delivered() {
             printf "**lossy**: %d/%d runs short, up to %.0f KiB (%.3f %%) lost", short, runs, worst / 1024, 100 * worst / n }'
 }
 
-gitrev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git -C "$src" status --porcelain 2>/dev/null | head -1)" ] && gitrev+="+dirty"
 cm_log=$(median "$samples/log.conmon.logsize")
 
 row() {     # row GROUP LABEL VARIANT FLOOR CONMON: ratios of times (the same bytes)
@@ -578,7 +409,7 @@ erow() {    # erow LABEL VARIANT
 {
 echo "# podinit I/O benchmarks"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), podinit $gitrev, $(uname -sr), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)."
+machine_line
 echo "$(crun --version | head -1), $(conmon --version | head -1). $crun_note."
 echo
 echo "## 1. Throughput of an app's stdout (100-byte lines; medians of $runs interleaved rounds)"

@@ -42,34 +42,13 @@ set -euo pipefail
 export LC_ALL=C
 
 prog=bench/logs.sh
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
-say() { printf '%s: %s\n' "$prog" "$*" >&2; }
-
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (pods and containers need namespaces and mounts)"
-build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
-src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-cc=${CC:-cc}
+# shellcheck source=bench/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+bench_start "$@"
 
 # ------------------------------------------------------------------ checks
-missing=()
-for f in podctl podinit tests/probe; do
-    [ -x "$build/$f" ] || missing+=("$build/$f (build first: cmake --build $build)")
-done
-declare -A pkg_of=([conmon]=conmon [crun]=crun [unshare]=util-linux [chroot]=coreutils
-    [cat]=coreutils [sort]=coreutils [mount]=mount [umount]=mount [awk]=mawk [sed]=sed
-    [stat]=coreutils [ps]=procps [getconf]=libc-bin [wc]=coreutils [grep]=grep [df]=coreutils
-    [date]=coreutils [sync]=coreutils [$cc]=gcc)
-for t in conmon crun unshare chroot cat sort mount umount awk sed stat ps getconf wc grep df date sync "$cc"; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg_of[$t]})")
-done
-[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
-if [ ${#missing[@]} -gt 0 ]; then
-    printf '%s: missing tools:\n' "$prog" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    die "install them with: scripts/deps.sh bench"
-fi
-[ -n "${EPOCHREALTIME:-}" ] || die "bash >= 5.0 is needed (EPOCHREALTIME)"
+need_tools conmon crun unshare chroot cat sort mount umount awk sed stat ps getconf wc grep df date sync "$cc"
+check_missing
 "$build/podctl" run --help 2>&1 | grep -q -- '--console-format=[a-z|]*none' ||
     die "$build/podctl has no 'run --console-format=none' (a build without CRI log files?)"
 
@@ -79,13 +58,11 @@ kib_lines=${BENCH_LOGS_KIB_LINES:-1000000}
 runs=${BENCH_LOGS_RUNS:-3}
 budget=${BENCH_TIMEOUT:-5400}
 out=${BENCH_LOGS_OUT:-/tmp/podinit-bench/logs.md}
-work=${BENCH_LOGS_WORK:-/var/tmp/podinit-bench/logs-work}
-for v in BENCH_LOGS_YES_BYTES:yes_bytes BENCH_LOGS_SHORT_LINES:short_lines BENCH_LOGS_KIB_LINES:kib_lines \
-    BENCH_LOGS_RUNS:runs BENCH_TIMEOUT:budget; do
-    n=${v#*:}
-    [[ ${!n} =~ ^[0-9]+$ ]] || die "${v%%:*}=${!n}: expected a whole number"
-done
-[ "$runs" -ge 1 ] || die "BENCH_LOGS_RUNS must be at least 1"
+whole_number BENCH_LOGS_YES_BYTES "$yes_bytes"
+whole_number BENCH_LOGS_SHORT_LINES "$short_lines"
+whole_number BENCH_LOGS_KIB_LINES "$kib_lines"
+whole_number BENCH_LOGS_RUNS "$runs" 1
+whole_number BENCH_TIMEOUT "$budget"
 [ $((yes_bytes % 2)) -eq 0 ] || die "BENCH_LOGS_YES_BYTES must be even (whole 2-byte lines)"
 [ $((yes_bytes + short_lines + kib_lines)) -gt 0 ] || die "all three workloads are 0: nothing to measure"
 
@@ -109,25 +86,12 @@ add_wl() {      # add_wl ID LABEL BYTES LINES ARGV...
     $((kib_lines * 1024)) "$kib_lines" /probe lines "$kib_lines" 1024
 
 # A private mount namespace: the crun workaround below never shows on the host.
-if [ "${PODINIT_BENCH_LOGS_IN_NS:-}" != 1 ]; then
-    export PODINIT_BENCH_LOGS_IN_NS=1
-    exec unshare --mount --propagation private -- bash "$src/bench/logs.sh" "$build"
-fi
+private_mount_ns PODINIT_BENCH_LOGS_IN_NS
 
 exec </dev/null     # no console for the pods: podinit would look for a tty on stdin
 
 # ------------------------------------------------------------- workspace
-if [ -e "$work" ]; then
-    [ -e "$work/.podinit-bench-logs" ] || die "$work exists and was not made by $prog; set BENCH_LOGS_WORK elsewhere"
-    rm -rf -- "$work"
-fi
-mkdir -p -- "$work" "$(dirname -- "$out")"
-touch "$work/.podinit-bench-logs"
-work=$(cd -- "$work" && pwd)
-log=$work/log
-samples=$work/samples
-mkdir -p "$samples"
-: >"$log"
+make_work "${BENCH_LOGS_WORK:-/var/tmp/podinit-bench/logs-work}" .podinit-bench-logs BENCH_LOGS_WORK
 
 # Room for the largest log file: one at a time exists, since each is deleted
 # once checked.  conmon's records are the longer ones: a 35-byte timestamp
@@ -147,12 +111,7 @@ if [ "$avail" -lt "$need" ]; then
 fi
 [ "$fs_type" != tmpfs ] || say "note: $work is on a tmpfs; the log files will be in memory, not on a disk"
 
-# Private copies of the binaries: a rebuild of BUILD_DIR while we run must
-# not swap them under us.  podctl finds podinit next to itself.
-mkdir -p "$work/bin"
-cp "$build/podctl" "$build/podinit" "$build/tests/probe" "$work/bin/"
-podctl=$work/bin/podctl
-probe=$work/bin/probe
+copy_binaries
 helper=$work/bin/logbench
 
 # The helper: `rusage FILE CMD...` runs CMD and writes its CPU seconds and
@@ -270,90 +229,19 @@ int main(int argc, char **argv)
 	return 2;
 }
 EOF
-"$cc" -O2 -Wall -o "$helper" "$work/logbench.c" 2>>"$log" || { tail -n 20 "$log" >&2; die "cannot compile the helper with $cc"; }
+compile "$helper" "$work/logbench.c"
 
 crun_root=$work/crun-state
 cm_dir=$work/conmon
 st=$work/state
 outfile=$work/out               # the floor's file
-bg_pids=()                      # foreground pods we started
-conmon_ids=()
+state_dirs=("$st")
 
-cleanup() {
-    local rc=$? u p c
-    trap - EXIT INT TERM
-    set +e
-    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
-    if [ -d "$st/pods/run" ]; then
-        for u in "$st"/pods/run/*; do
-            [ -e "$u" ] || continue
-            u=${u##*/}
-            if [ -e "$st/pods/run/$u/pid" ] && ! "$podctl" --dir="$st" status "$u" 2>/dev/null | grep -q exited; then
-                timeout 15 "$podctl" --dir="$st" stop --force "$u" >/dev/null 2>&1
-            fi
-        done
-    fi
-    for p in "${bg_pids[@]}"; do
-        [ -n "$p" ] || continue
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    [ -d "$st" ] && "$podctl" --dir="$st" gc >/dev/null 2>&1
-    if [ -d "$crun_root" ]; then
-        for c in $(crun --root="$crun_root" list -q 2>/dev/null); do
-            crun --root="$crun_root" delete -f "$c" >/dev/null 2>&1
-        done
-    fi
-    for c in "${conmon_ids[@]}"; do
-        p=$(cat "$cm_dir/$c/conmon.pid" 2>/dev/null)
-        [ -n "$p" ] && [ -e "/proc/$p" ] && grep -q conmon "/proc/$p/comm" 2>/dev/null && kill -KILL "$p"
-    done
-    if [ "${BENCH_KEEP:-0}" != 1 ]; then
-        rm -rf -- "$work"
-    else
-        say "kept $work"
-    fi
-    [ $rc -ne 0 ] && say "failed (exit $rc); see the messages above"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-main_pid=$$
-(
-    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-    sleep "$budget" & sp=$!
-    wait "$sp"
-    echo "$prog: over the ${budget}s budget, aborting" >&2
-    for c in $(ps -o pid= --ppid "$main_pid"); do
-        [ "$c" = "$BASHPID" ] || kill -TERM "$c" 2>/dev/null
-    done
-    kill -TERM "$main_pid"
-) &
-watchdog=$!
+install_cleanup
+start_watchdog "$budget"
 
 # --------------------------------------------------------------- helpers
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-# elapsed T0_US T1_US: seconds
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", (b - a) / 1e6 }'; }
-
-# record VARIANT KEY VALUE, in the current workload ($wl)
-record() { echo "$3" >>"$samples/$wl.$1.$2"; }
-
-fail_run() {
-    say "$1 failed (exit $2); last lines of $log:"
-    tail -n 20 "$log" >&2
-    exit 1
-}
-
-# median FILE: the median of a column of numbers ("-" if none)
-median() {
-    [ -s "$1" ] || { echo -; return; }
-    sort -g "$1" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m }'
-}
-# ratio A B: A/B to two decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+# The samples are recorded (record) in the current workload: group=$wl.
 
 # check_records WHO FILE LINES: the file's full (F) stdout records must be
 # the app's LINES, and nothing else but partial (P) records of them.  Sets
@@ -379,38 +267,21 @@ check_records() {
 # -------------------------------------------------------------- fixtures
 say "building the image and the OCI bundle in $work"
 img=$work/img
-"$src/tests/lib/mkrootfs.sh" "$img" --probe "$probe" --name example.com/bench-logs 2>>"$log"
+make_image "$img" --name example.com/bench-logs
 floor_root=$img/rootfs          # the floor runs the same binaries in a chroot
 
-bundle=$work/bundle
-mkdir -p "$bundle" "$crun_root"
-cp -a "$img/rootfs" "$bundle/rootfs"
-crun spec -b "$bundle"
-mv "$bundle/config.json" "$bundle/template.json"
+make_bundle "$img/rootfs"
 # conmon runs the bundle's config.json: crun's default spec, edited: the
 # workload's argv, no terminal, a writable root.
 app_config() {      # app_config WORKLOAD
     local a args_json="" i
     mapfile -t a <<<"${wl_argv[$1]}"
     for i in "${a[@]}"; do args_json+="${args_json:+, }\"$i\""; done
-    awk -v args="$args_json" '
-        /^[ \t]*"sh"$/ { sub(/"sh"/, args) }
-        { sub(/"terminal": true/, "\"terminal\": false"); sub(/"readonly": true/, "\"readonly\": false"); print }' \
-        "$bundle/template.json" >"$bundle/config.json"
-    grep -q '"terminal": false' "$bundle/config.json" && grep -qF "$args_json" "$bundle/config.json" ||
-        die "crun spec's template changed; cannot edit $bundle/config.json"
+    crun_config "$bundle/config.json" "$args_json"
 }
 
-# As in bench/io.sh: crun refuses hybrid cgroup hierarchies whose v2 part
-# has controllers; hide the list in our mount namespace.
-crun_note="crun runs with --cgroup-manager=disabled"
-cgc=/sys/fs/cgroup/unified/cgroup.controllers
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -e "$cgc" ] && [ -n "$(cat "$cgc")" ]; then
-    : >"$work/empty"
-    mount --bind "$work/empty" "$cgc"
-    crun_note+="; hybrid cgroups: $cgc hidden in the benchmark's mount namespace"
-fi
-crun_g=(crun --cgroup-manager=disabled --root="$crun_root")
+# As in bench/io.sh: crun leaves the cgroups alone.
+crun_setup disabled
 
 # ---------------------------------------------------------------- contenders
 # Each records for workload $wl: secs, cpu (seconds), rss (KiB), size (bytes
@@ -442,23 +313,9 @@ c_floor() {
 # can be read.
 conmon_seq=0
 c_conmon() {
-    local id=logs-$$-$((conmon_seq++)) d cp i t0 t1 cpu rss code sz
-    d=$cm_dir/$id
-    mkdir -p "$d/exit" "$d/sock"
-    rm -f "$bundle/attach" "$bundle/ctl" "$bundle/winsz"
-    conmon_ids+=("$id")
-    conmon --cid "$id" --cuuid "$id" --name "$id" --runtime /usr/bin/crun \
-        --runtime-arg=--root="$crun_root" --runtime-arg=--cgroup-manager=disabled \
-        --bundle "$bundle" --exit-dir "$d/exit" --log-path "k8s-file:$d/ctr.log" --socket-dir-path "$d/sock" \
-        --container-pidfile "$d/ctr.pid" --conmon-pidfile "$d/conmon.pid" \
-        --exit-command /bin/sleep --exit-command-arg 1 </dev/null >>"$log" 2>&1 || fail_run conmon $?
-    for ((i = 0; i < 500; i++)); do
-        if [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ]; then break; fi
-        sleep 0.01
-    done
-    [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ] || { say "conmon: the container was not created; see $log"; exit 1; }
-    cp=$(cat "$d/conmon.pid")
-    grep -q conmon "/proc/$cp/comm" || { say "conmon: pid $cp is not conmon"; exit 1; }
+    local id=logs-$$-$((conmon_seq++)) d cp t0 t1 cpu rss code sz
+    conmon_start "$id" "k8s-file:$cm_dir/$id/ctr.log" --exit-command /bin/sleep --exit-command-arg 1
+    d=$cm_d cp=$cm_pid
     sync
     t0=$(now_us)
     "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
@@ -473,11 +330,7 @@ c_conmon() {
     record conmon size "$sz"
     record conmon records "$records"
     record conmon partial "$partial"
-    "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
-    for ((i = 0; i < 300; i++)); do
-        grep -q conmon "/proc/$cp/comm" 2>/dev/null || break
-        sleep 0.01
-    done
+    conmon_end "$id" "$cp"
     rm -rf "$d"
 }
 
@@ -488,7 +341,7 @@ json_num() { [[ $1 =~ \"$2\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo -;
 # logged to its CRI file with rotation off, and an idle app that keeps PID 1
 # alive once the app has ended, so that its CPU time and peak RSS can be read.
 c_podinit() {
-    local a fg uuid pod pid1 i t0 t1 cpu rss j ts lpath sz
+    local a fg uuid pod pid1 t0 t1 cpu rss j ts lpath sz
     mapfile -t a <<<"${wl_argv[$wl]}"
     rm -f "$work/uuid"
     sync
@@ -497,18 +350,8 @@ c_podinit() {
         --- "$img" --name=idle --exec=/probe -- sleep 3600 >>"$log" 2>&1 &
     fg=$!
     bg_pids+=("$fg")
-    for ((i = 0; i < 500; i++)); do
-        [ -s "$work/uuid" ] && break
-        sleep 0.01
-    done
-    uuid=$(cat "$work/uuid" 2>/dev/null) || fail_run "podctl run (no --uuid-file-save)" 1
-    pod=$st/pods/run/$uuid
-    for ((i = 0; i < 500; i++)); do
-        [ -s "$pod/pid" ] && break
-        sleep 0.01
-    done
-    pid1=$(cat "$pod/pid" 2>/dev/null) || fail_run "pod $uuid (no pid file)" 1
-    grep -q podinit "/proc/$pid1/comm" || { say "pod $uuid: PID 1 ($pid1) is not podinit"; exit 1; }
+    await_uuid "$work/uuid"
+    pod_up "$st" "$uuid"
     read -r t1 cpu rss < <("$helper" wait "$pod/stage1/rootfs/rkt/podinit/apps/app.json" '"state":"exited"' "$pid1" 2>>"$log") ||
         fail_run "podinit (waiting for the app's exit)" 1
     j=$(cat "$pod/stage1/rootfs/rkt/podinit/apps/app.json")
@@ -530,10 +373,7 @@ c_podinit() {
     record podinit size "$sz"
     record podinit records "$records"
     record podinit partial "$partial"
-    "$podctl" --dir="$st" stop --force "$uuid" >/dev/null 2>>"$log" || fail_run "podctl stop --force" $?
-    wait "$fg" 2>/dev/null || true
-    unset 'bg_pids[-1]'
-    "$podctl" --dir="$st" gc >/dev/null 2>>"$log"       # removes the pod, and its log
+    stop_pod "$st" "$uuid" "$fg"        # gc removes the pod, and its log
 }
 
 # ------------------------------------------------------------------- runs
@@ -542,7 +382,7 @@ c_podinit() {
 say "sanity checks"
 wls_all=("${wls[@]}")
 add_wl sanity sanity 20000 1000 /probe lines 1000 20
-wl=sanity
+wl=sanity group=sanity
 app_config sanity
 c_floor
 c_conmon
@@ -555,6 +395,7 @@ contenders=(floor conmon podinit)
 declare -A wl_s
 t_all=$(now_us)
 for wl in "${wls[@]}"; do
+    group=$wl
     app_config "$wl"
     say "$wl: $runs rounds of ${#contenders[@]} contenders, ${wl_bytes[$wl]} bytes in ${wl_lines[$wl]} lines"
     t_wl=$(now_us)
@@ -571,8 +412,6 @@ done
 all_s=$(( ($(now_us) - t_all) / 1000000 ))
 
 # ---------------------------------------------------------------- report
-gitrev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git -C "$src" status --porcelain 2>/dev/null | head -1)" ] && gitrev+="+dirty"
 mem_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 fs_dev=$(df -P "$work" | awk 'NR == 2 { print $1 }')
 
@@ -602,7 +441,7 @@ row() {
 {
 echo "# podinit log-file throughput"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), podinit $gitrev, $(uname -sr), $(nproc) CPUs, ${mem_gib} GiB RAM, load $(cut -d' ' -f1-3 /proc/loadavg)."
+machine_line "${mem_gib} GiB RAM"
 echo "$(crun --version | head -1), $(conmon --version | head -1). $crun_note."
 echo "Log files in $work: $fs_type on $fs_dev (vm.dirty_ratio $(cat /proc/sys/vm/dirty_ratio) %)."
 echo

@@ -26,77 +26,34 @@ set -euo pipefail
 export LC_ALL=C
 
 prog=bench/run.sh
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
-say() { printf '%s: %s\n' "$prog" "$*" >&2; }
-
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (pods and containers need namespaces and mounts)"
-build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
-src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+bench_start "$@"
 
 # ------------------------------------------------------------------ checks
-missing=()
-for f in podctl podinit tests/probe; do
-    [ -x "$build/$f" ] || missing+=("$build/$f (build first: cmake --build $build)")
-done
-declare -A pkg_of=([tini]=tini [catatonit]=catatonit [conmon]=conmon [crun]=crun
-    [hyperfine]=hyperfine [unshare]=util-linux [chroot]=coreutils [date]=coreutils
-    [sort]=coreutils [mount]=mount [umount]=mount [awk]=mawk [tar]=tar [ps]=procps
-    [sed]=sed [stat]=coreutils [timeout]=coreutils)
-for t in tini catatonit conmon crun hyperfine unshare chroot date sort mount umount awk tar ps sed stat timeout; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg_of[$t]})")
-done
-[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
+need_tools tini catatonit conmon crun hyperfine unshare chroot date sort mount umount awk tar ps sed stat timeout python3
 podman_seccomp=/usr/share/containers/seccomp.json
-[ -r "$podman_seccomp" ] || missing+=("$podman_seccomp (Debian package golang-github-containers-common)")
-command -v python3 >/dev/null 2>&1 || missing+=("python3 (Debian package python3)")
-if [ ${#missing[@]} -gt 0 ]; then
-    printf '%s: missing tools:\n' "$prog" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    die "install them with: scripts/deps.sh bench"
-fi
+need_file "$podman_seccomp" golang-github-containers-common
+check_missing
 [ -r /proc/self/smaps_rollup ] || die "/proc/PID/smaps_rollup is missing (Linux >= 4.14 needed)"
-[ -n "${EPOCHREALTIME:-}" ] || die "bash >= 5.0 is needed (EPOCHREALTIME)"
 
 runs=${BENCH_RUNS:-30}
 warmup=${BENCH_WARMUP:-3}
 budget=${BENCH_TIMEOUT:-290}
 out=${BENCH_OUT:-/tmp/podinit-bench/results.md}
-work=${BENCH_WORK:-/tmp/podinit-bench/work}
-for v in runs warmup budget; do
-    [[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_${v^^}=${!v}: expected a whole number"
-done
-[ "$runs" -ge 1 ] || die "BENCH_RUNS must be at least 1"
+whole_number BENCH_RUNS "$runs" 1
+whole_number BENCH_WARMUP "$warmup"
+whole_number BENCH_TIMEOUT "$budget"
 
 # Everything runs in a private mount namespace of its own: our tmpfs and the
 # crun workaround below never show on the host, and vanish with us.
-if [ "${PODINIT_BENCH_IN_NS:-}" != 1 ]; then
-    export PODINIT_BENCH_IN_NS=1
-    exec unshare --mount --propagation private -- bash "$src/bench/run.sh" "$build"
-fi
+private_mount_ns PODINIT_BENCH_IN_NS
 
 exec </dev/null     # no console for the pods: podinit would look for a tty on stdin
 
 # ------------------------------------------------------------- workspace
-if [ -e "$work" ]; then
-    [ -e "$work/.podinit-bench" ] || die "$work exists and was not made by $prog; set BENCH_WORK elsewhere"
-    rm -rf -- "$work"
-fi
-mkdir -p -- "$work" "$(dirname -- "$out")"
-touch "$work/.podinit-bench"
-work=$(cd -- "$work" && pwd)
-log=$work/log
-samples=$work/samples
-mkdir -p "$samples"
-: >"$log"
-
-# Private copies of the binaries: a rebuild of BUILD_DIR while we run must
-# not swap them under us.  podctl finds podinit next to itself.
-mkdir -p "$work/bin"
-cp "$build/podctl" "$build/podinit" "$build/tests/probe" "$work/bin/"
-podctl=$work/bin/podctl
-podinit=$work/bin/podinit
-probe=$work/bin/probe
+make_work "${BENCH_WORK:-/tmp/podinit-bench/work}" .podinit-bench BENCH_WORK
+copy_binaries
 
 crun_root=$work/crun-state
 cm_dir=$work/conmon
@@ -108,98 +65,13 @@ st_alone=$work/state-alone      # prepared pods for podinit alone
 st_mem=$work/state-mem
 state_dirs=("$st_dir" "$st_aci" "$st_alone" "$st_mem" "$st_tmp")
 tmpfs_mounted=0
-bg_pids=()                      # sleepers and supervisors we started
-conmon_ids=()
 
-cleanup() {
-    local rc=$? d u p c
-    trap - EXIT INT TERM
-    set +e
-    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
-    for p in "${bg_pids[@]}"; do
-        [ -n "$p" ] || continue
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    if [ -d "$crun_root" ]; then
-        for c in $(crun --root="$crun_root" list -q 2>/dev/null); do
-            crun --root="$crun_root" delete -f "$c" >/dev/null 2>&1
-        done
-    fi
-    for c in "${conmon_ids[@]}"; do         # conmon exits with its container; make sure
-        p=$(cat "$cm_dir/$c/conmon.pid" 2>/dev/null)
-        [ -n "$p" ] && [ -e "/proc/$p" ] && grep -q conmon "/proc/$p/comm" 2>/dev/null && kill -KILL "$p"
-    done
-    for d in "${state_dirs[@]}"; do
-        [ -d "$d/pods/run" ] || continue
-        for u in "$d"/pods/run/*; do
-            [ -e "$u" ] || continue
-            u=${u##*/}
-            if [ -e "$d/pods/run/$u/pid" ] && ! "$podctl" --dir="$d" status "$u" 2>/dev/null | grep -q exited; then
-                timeout 30 "$podctl" --dir="$d" stop "$u" >/dev/null 2>&1 ||
-                    timeout 15 "$podctl" --dir="$d" stop --force "$u" >/dev/null 2>&1
-            fi
-        done
-        "$podctl" --dir="$d" gc >/dev/null 2>&1
-    done
-    [ "$tmpfs_mounted" = 1 ] && umount -l "$tmpfs"
-    if [ "${BENCH_KEEP:-0}" != 1 ]; then
-        rm -rf -- "$work"
-    else
-        say "kept $work"
-    fi
-    [ $rc -ne 0 ] && say "failed (exit $rc); see the messages above"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A watchdog keeps the whole run bounded even if something hangs: it ends
-# the commands we are waiting on, then us (the EXIT trap cleans up).
-main_pid=$$
-(
-    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-    sleep "$budget" & sp=$!
-    wait "$sp"
-    echo "$prog: over the ${budget}s budget, aborting" >&2
-    for c in $(ps -o pid= --ppid "$main_pid"); do
-        [ "$c" = "$BASHPID" ] || kill -TERM "$c" 2>/dev/null
-    done
-    kill -TERM "$main_pid"
-) &
-watchdog=$!
+cleanup_extra() { [ "$tmpfs_mounted" = 1 ] && umount -l "$tmpfs"; }
+install_cleanup
+start_watchdog "$budget"
 
 # --------------------------------------------------------------- helpers
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-
-# stats FILE: "median p90" in ms (nearest-rank p90) of a file of microseconds.
-stats() {
-    sort -n "$1" | awk '{ a[NR] = $1 } END {
-        if (NR == 0) { print "nan nan"; exit }
-        med = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-        k = int(0.9 * NR); if (k < 0.9 * NR) k++
-        printf "%.2f %.2f\n", med / 1000, a[k] / 1000 }'
-}
-# ratio A B: A/B to two decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-
-record() { [ "$recording" = 1 ] && echo "$3" >>"$samples/$1.$2"; return 0; }
-
-# pss PID -> "RSS PSS USS ANON" in kB from smaps_rollup.  ANON is Pss_Anon:
-# the heap, stack and written data that each new process really adds; the
-# rest of PSS is clean file pages (the binary and its libraries), which the
-# page cache shares with every other process running the same files.
-pss() {
-    awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } /^Pss_Anon:/ { a = $2 }
-         END { print r + 0, p + 0, u + 0, a + 0 }' "/proc/$1/smaps_rollup"
-}
-
-fail_run() {
-    say "$1 failed (exit $2); last lines of $log:"
-    tail -n 20 "$log" >&2
-    exit 1
-}
+stats_digits=2      # this script's tables are in hundredths of a ms
 
 # the only pod under a state directory (we gc before every run)
 only_pod() {
@@ -237,32 +109,19 @@ podinit_marks() {
 # -------------------------------------------------------------- fixtures
 say "building the image and the OCI bundle in $work"
 img=$work/img
-"$src/tests/lib/mkrootfs.sh" "$img" --probe "$probe" --name example.com/bench \
-    --exec '["/probe","exit","0"]' 2>>"$log"
-"$src/tests/lib/mkaci.sh" "$img" "$work/img.aci"
+make_image "$img" --name example.com/bench --exec '["/probe","exit","0"]'
+make_aci "$img" "$work/img.aci"
 img_kb=$(du -sk "$img" | cut -f1)
 aci_kb=$(du -k "$work/img.aci" | cut -f1)
 img_files=$(find "$img" | wc -l)
 floor_root=$work/floor-rootfs
 cp -a "$img/rootfs" "$floor_root"
 
-bundle=$work/bundle
-mkdir -p "$bundle"
-cp -a "$img/rootfs" "$bundle/rootfs"
-crun spec -b "$bundle"
+make_bundle "$img/rootfs"
 # crun's default spec, edited: our args, no terminal, a writable root.
-make_config() {
-    local name=$1 args=$2 f=$bundle/$1.json
-    sed -e 's/"terminal": true/"terminal": false/' \
-        -e 's/"readonly": true/"readonly": false/' \
-        -e 's|^\([[:space:]]*\)"sh"$|\1'"$args"'|' "$bundle/config.json" >"$f"
-    grep -q '"terminal": false' "$f" && grep -q '"readonly": false' "$f" &&
-        grep -qF "$args" "$f" && grep -q '"path": "rootfs"' "$f" ||
-        die "crun spec's template changed; cannot edit $f (see $bundle/config.json)"
-}
-make_config cfg-now '"/probe", "write-now", "/t"'
-make_config cfg-true '"/probe", "exit", "0"'
-make_config cfg-sleep '"/probe", "sleep", "3600"'
+crun_config "$bundle/cfg-now.json" '"/probe", "write-now", "/t"'
+crun_config "$bundle/cfg-true.json" '"/probe", "exit", "0"'
+crun_config "$bundle/cfg-sleep.json" '"/probe", "sleep", "3600"'
 # The same with podman's default seccomp profile (Docker's format, from
 # containers-common), turned into the OCI form for this machine: rules for
 # other architectures, or for capabilities the container does not hold, go.
@@ -291,20 +150,10 @@ if "defaultErrnoRet" in prof:
 cfg["linux"]["seccomp"] = sc
 json.dump(cfg, open(sys.argv[3], "w"), indent=1)
 PY
-mkdir -p "$crun_root"
 
-# crun refuses hybrid cgroup hierarchies whose v2 part has controllers, so
-# in our mount namespace (only) the v2 controller list reads as empty.  crun
-# creates its container's cgroups (--cgroup-manager=cgroupfs), as podinit
-# creates the pod's.
-crun_note="crun runs with --cgroup-manager=cgroupfs"
-cgc=/sys/fs/cgroup/unified/cgroup.controllers
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -e "$cgc" ] && [ -n "$(cat "$cgc")" ]; then
-    : >"$work/empty"
-    mount --bind "$work/empty" "$cgc"
-    crun_note+="; hybrid cgroups: $cgc hidden in the benchmark's mount namespace"
-fi
-crun_g=(crun --cgroup-manager=cgroupfs --root="$crun_root")
+# crun creates its container's cgroups (--cgroup-manager=cgroupfs), as
+# podinit creates the pod's.
+crun_setup cgroupfs
 
 mkdir -p "$tmpfs"
 mount -t tmpfs -o size=512m,mode=0700 podinit-bench "$tmpfs"
@@ -488,31 +337,14 @@ mem_init() {
 # crun; we start the container and measure the conmon process that stays
 # (from --conmon-pidfile).  mem=(rss pss uss)
 mem_conmon() {
-    local id=bench-conmon-$$ d=$cm_dir/bench-conmon-$$ cp i
-    mkdir -p "$d/exit" "$d/sock"
-    conmon_ids+=("$id")
-    conmon --cid "$id" --cuuid "$id" --name "$id" --runtime /usr/bin/crun \
-        --runtime-arg=--root="$crun_root" --runtime-arg=--cgroup-manager=disabled \
-        --bundle "$bundle" --exit-dir "$d/exit" --log-path "$d/ctr.log" --socket-dir-path "$d/sock" \
-        --container-pidfile "$d/ctr.pid" --conmon-pidfile "$d/conmon.pid" </dev/null >>"$log" 2>&1 ||
-        fail_run conmon $?
-    for ((i = 0; i < 100; i++)); do
-        if [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ]; then break; fi
-        sleep 0.1
-    done
-    [ -s "$d/ctr.pid" ] && [ -s "$d/conmon.pid" ] || { say "conmon: the container was not created; see $log"; exit 1; }
+    local id=bench-conmon-$$
+    conmon_start "$id" "$cm_dir/$id/ctr.log"
     "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
     sleep "$settle"
-    cp=$(cat "$d/conmon.pid")
-    grep -q conmon "/proc/$cp/comm" || { say "conmon: pid $cp is not conmon"; exit 1; }
-    [ "$(ps -o pid= --ppid "$cp" | tr -d ' ')" = "$(cat "$d/ctr.pid")" ] ||
-        { say "conmon: $cp does not supervise the container"; exit 1; }
-    mem=($(pss "$cp"))
-    "${crun_g[@]}" delete -f "$id" >/dev/null 2>&1 || true
-    for ((i = 0; i < 50; i++)); do
-        grep -q conmon "/proc/$cp/comm" 2>/dev/null || break
-        sleep 0.1
-    done
+    [ "$(ps -o pid= --ppid "$cm_pid" | tr -d ' ')" = "$(cat "$cm_d/ctr.pid")" ] ||
+        { say "conmon: $cm_pid does not supervise the container"; exit 1; }
+    mem=($(pss "$cm_pid"))
+    conmon_end "$id" "$cm_pid"
 }
 
 mem_pod 1
@@ -555,13 +387,10 @@ row() {     # row LABEL VARIANT
         "$(ratio "$e" "$fl_e")" "$(ratio "$e" "$cr_e")" "$(ratio "$t" "$fl_t")" "$(ratio "$t" "$cr_t")"
 }
 
-gitrev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git -C "$src" status --porcelain 2>/dev/null | head -1)" ] && gitrev+="+dirty"
-
 {
 echo "# podinit benchmarks"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), podinit $gitrev, $(uname -sr), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)."
+machine_line
 echo "$(crun --version | head -1), $(conmon --version | head -1), tini $(tini --version 2>&1 | awk '{print $3}'), $(hyperfine --version)."
 echo "Image: busybox-static + probe, ${img_kb} KiB in ${img_files} files (.aci: ${aci_kb} KiB). $crun_note."
 echo

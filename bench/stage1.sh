@@ -25,72 +25,39 @@ export LC_ALL=C
 prog=bench/stage1.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
-
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (pods need namespaces and mounts)"
-build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
-src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-missing=()
-for f in podctl podinit podinit-stage1.aci tests/probe; do
-    [ -e "$build/$f" ] || missing+=("$build/$f (build first)")
-done
-for t in hyperfine nsenter python3 tar; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
-done
-[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
-if [ ${#missing[@]} -gt 0 ]; then
-    printf '%s: missing:\n' "$prog" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    die "install them with: scripts/deps.sh bench"
-fi
+bench_start "$@"
+need_built podinit-stage1.aci
+need_tools hyperfine nsenter python3 tar
+check_missing
 
 runs=${BENCH_RUNS:-20}
 out=${BENCH_OUT:-/tmp/podinit-bench/stage1.md}
-work=${BENCH_WORK:-/tmp/podinit-bench/stage1-work}
-[[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -ge 2 ] || die "BENCH_RUNS=$runs: expected a whole number >= 2"
-if [ -e "$work" ]; then
-    [ -e "$work/.podinit-bench" ] || die "$work exists and was not made by $prog; set BENCH_WORK elsewhere"
-    rm -rf -- "$work"
-fi
-mkdir -p -- "$work" "$(dirname -- "$out")"
-touch "$work/.podinit-bench"
+whole_number BENCH_RUNS "$runs" 2
+make_work "${BENCH_WORK:-/tmp/podinit-bench/stage1-work}" .podinit-bench BENCH_WORK
 exec </dev/null
 
-mkdir -p "$work/bin"
-cp "$build/podctl" "$build/podinit" "$build/podinit-stage1.aci" "$build/tests/probe" "$work/bin/"
+copy_binaries podinit-stage1.aci
 s1=$work/bin/podinit-stage1.aci
 s0() { python3 "$src/tests/lib/stage0.py" --dir="$work/rkt" "$@"; }
-pc() { "$work/bin/podctl" --dir="$work/podctl" "$@"; }
+pc() { "$podctl" --dir="$work/podctl" "$@"; }
+state_dirs=("$work/podctl")
 pod_pid=
 
-cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    set +e
+# The rkt pods (the simulator's), after cleanup has stopped the podctl ones.
+cleanup_extra() {
+    local p
     [ -n "$pod_pid" ] && kill -KILL "$pod_pid" 2>/dev/null
     for p in "$work"/rkt/pods/run/*/pid; do
         [ -e "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
     done
-    for p in "$work"/podctl/pods/run/*; do
-        [ -e "$p" ] && timeout 30 "$work/bin/podctl" --dir="$work/podctl" stop --force "${p##*/}" >/dev/null 2>&1
-    done
     sleep 0.5
     [ -d "$work/rkt" ] && timeout 60 python3 "$src/tests/lib/stage0.py" --dir="$work/rkt" gc --grace-period=0 >/dev/null 2>&1
-    "$work/bin/podctl" --dir="$work/podctl" gc >/dev/null 2>&1
-    grep -o " $work[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf -- "$work"
-    [ $rc -ne 0 ] && say "failed (exit $rc)"
-    exit $rc
+    grep -o " ${work}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
-bash "$src/tests/lib/mkrootfs.sh" "$work/img" --probe "$work/bin/probe" 2>"$work/mkrootfs.err" || {
-    cat "$work/mkrootfs.err" >&2
-    die "building the image failed"
-}
-bash "$src/tests/lib/mkaci.sh" "$work/img" "$work/img.aci" --gzip
+make_image "$work/img"
+make_aci "$work/img" "$work/img.aci" --gzip
 
 # --------------------------------------------------------------- 1. image
 packed=$(stat -c %s "$s1")
@@ -104,7 +71,7 @@ say "enter: hyperfine, $runs runs each"
 s0 run --stage1="$s1" --net=none --uuid-file-save="$work/uuid" --image="$work/img.aci" --app=a \
     --exec=/probe -- sleep 600 >"$work/pod.out" 2>&1 &
 pod_pid=$!
-for _ in $(seq 100); do [ -s "$work/uuid" ] && break; sleep 0.1; done
+wait_file "$work/uuid" 10 || die "the pod did not start"
 uuid=$(cat "$work/uuid")
 pod=$work/rkt/pods/run/$uuid
 s0 status --wait-ready=10s "$uuid" >/dev/null || die "the pod did not become ready"
@@ -125,7 +92,7 @@ pod_pid=
 # podctl exec, podinit's confined variant, on a podctl pod of the same image.
 puuid=$(pc run -d --net=none "$work/img" --name=a --exec=/probe -- sleep 600)
 hyperfine --style=none --warmup 3 --runs "$runs" --export-json "$work/exec.json" \
-    -n exec "$work/bin/podctl --dir=$work/podctl exec --app=a $puuid -- /bin/true" >/dev/null
+    -n exec "$podctl --dir=$work/podctl exec --app=a $puuid -- /bin/true" >/dev/null
 read -r x_med x_sd < <(jq_mean "$work/exec.json" exec)
 pc stop "$puuid" >/dev/null
 
@@ -156,7 +123,7 @@ pc gc >/dev/null 2>&1 || true
 say "app/start and app/stop: $runs rounds"
 s0 app-sandbox --stage1="$s1" --net=none --uuid-file-save="$work/uuid2" >"$work/sbx.out" 2>&1 &
 pod_pid=$!
-for _ in $(seq 100); do [ -s "$work/uuid2" ] && break; sleep 0.1; done
+wait_file "$work/uuid2" 10 || die "the sandbox did not start"
 uuid=$(cat "$work/uuid2")
 pod=$work/rkt/pods/run/$uuid
 s0 status --wait-ready=10s "$uuid" >/dev/null || die "the sandbox did not become ready"

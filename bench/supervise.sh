@@ -26,76 +26,36 @@ export LC_ALL=C
 prog=bench/supervise.sh
 # shellcheck source=bench/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
-
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (pods need namespaces and mounts)"
-build=$(cd -- "$1" 2>/dev/null && pwd) || die "no such build directory: $1"
-src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-missing=()
-for f in podctl podinit tests/probe; do
-    [ -x "$build/$f" ] || missing+=("$build/$f (build first)")
-done
-for t in s6-svscan s6-supervise s6-svstat s6-svscanctl python3; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${t%%-*})")
-done
-[ -x /bin/busybox ] || missing+=("/bin/busybox (Debian package busybox-static)")
-if [ ${#missing[@]} -gt 0 ]; then
-    printf '%s: missing:\n' "$prog" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    die "install them with: scripts/deps.sh bench"
-fi
+bench_start "$@"
+need_tools s6-svscan s6-supervise s6-svstat s6-svscanctl python3
+check_missing
 
 restarts=${BENCH_RESTARTS:-10}
 runs=${BENCH_RUNS:-20}
 out=${BENCH_OUT:-/tmp/podinit-bench/supervise.md}
-work=${BENCH_WORK:-/tmp/podinit-bench/supervise-work}
-for v in restarts runs; do
-    [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 2 ] || die "BENCH_${v^^}=${!v}: expected a whole number >= 2"
-done
-if [ -e "$work" ]; then
-    [ -e "$work/.podinit-bench" ] || die "$work exists and was not made by $prog; set BENCH_WORK elsewhere"
-    rm -rf -- "$work"
-fi
-mkdir -p -- "$work" "$(dirname -- "$out")"
-touch "$work/.podinit-bench"
+whole_number BENCH_RESTARTS "$restarts" 2
+whole_number BENCH_RUNS "$runs" 2
+make_work "${BENCH_WORK:-/tmp/podinit-bench/supervise-work}" .podinit-bench BENCH_WORK
 exec </dev/null
 
-mkdir -p "$work/bin"
-cp "$build/podctl" "$build/podinit" "$build/tests/probe" "$work/bin/"
-podctl=$work/bin/podctl
-probe=$work/bin/probe
+copy_binaries
 state=$work/state
+state_dirs=("$state")
 pc() { "$podctl" --dir="$state" "$@"; }
 svscan_pid=
 
-cleanup() {
-    local rc=$? u
-    trap - EXIT INT TERM
-    set +e
+cleanup_extra() {
     if [ -n "$svscan_pid" ]; then
         s6-svscanctl -t "$work/scan" 2>/dev/null
         sleep 0.5
         kill -KILL "$svscan_pid" 2>/dev/null
         pkill -KILL -f "s6-supervise " 2>/dev/null
     fi
-    for u in "$state"/pods/run/*; do
-        [ -e "$u" ] || continue
-        timeout 30 "$podctl" --dir="$state" stop --force "${u##*/}" >/dev/null 2>&1
-    done
-    "$podctl" --dir="$state" gc >/dev/null 2>&1
-    [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf -- "$work"
-    [ $rc -ne 0 ] && say "failed (exit $rc)"
-    exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 # The image: busybox-static and the probe.
-bash "$src/tests/lib/mkrootfs.sh" "$work/img" --probe "$probe" 2>"$work/mkrootfs.err" || {
-    cat "$work/mkrootfs.err" >&2
-    die "building the image failed"
-}
+make_image "$work/img"
 
 # ---------------------------------------------------------- 1. restarts
 say "restart latency: $restarts restarts each (about $((restarts * 12 / 5)) s)"
@@ -204,8 +164,8 @@ EOF
 # Memory of podinit with the 100 apps (launcher + PID 1).
 pid1=$(cat "$state/pods/run/$sandbox/pid")
 launcher=$(ps -o ppid= -p "$pid1" | tr -d ' ')
-read -r m_p1 m_a1 < <(pss "$pid1")
-read -r m_pl m_al < <(pss "$launcher")
+read -r _ m_p1 _ m_a1 < <(pss "$pid1")
+read -r _ m_pl _ m_al < <(pss "$launcher")
 pc stop "$sandbox" >/dev/null
 
 # s6 with 100 services.
@@ -231,7 +191,7 @@ for i in $(seq 1 "$runs"); do
 done
 s6_p=0; s6_a=0; n_sup=0
 for p in "$svscan_pid" $(pgrep -P "$svscan_pid" -x s6-supervise); do
-    read -r pp aa < <(pss "$p")
+    read -r _ pp _ aa < <(pss "$p")
     s6_p=$(( s6_p + pp )); s6_a=$(( s6_a + aa ))
     [ "$p" = "$svscan_pid" ] || n_sup=$(( n_sup + 1 ))
 done
