@@ -11,7 +11,10 @@
  * Flags may come before or after POD.
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
+#include "common/client.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 

@@ -9,7 +9,11 @@
  * podctl attach exits with the app's exit code when the app ends.
  */
 #include "cli/cli.h"
+#include "cli/cmd_attach.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
+#include "common/client.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/manifest.h"

@@ -7,13 +7,16 @@
  * podinit wrote as it went (docs/lifecycle.md).
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
-#include "common/log.h"
-#include "common/proto.h"
+#include "common/client.h"
 #include "common/fdutil.h"
+#include "common/log.h"
 #include "common/podstate.h"
-#include "common/status.h"
 #include "common/policy.h"
+#include "common/proto.h"
+#include "common/status.h"
 
 #include <fcntl.h>
 

@@ -10,7 +10,11 @@
  * (a signal to podctl, a lost connection) kills the command.
  */
 #include "cli/cli.h"
+#include "cli/cmd_attach.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
+#include "common/client.h"
 #include "common/log.h"
 #include "common/proto.h"
 

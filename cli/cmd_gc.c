@@ -7,6 +7,8 @@
  * for gc so the pod's counters outlive it.
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
 #include "common/cgroup.h"
 #include "common/fdutil.h"

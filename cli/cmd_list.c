@@ -4,6 +4,8 @@
  * disk as "unresponsive" (JSON: "unresponsive": true).
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
 #include "common/log.h"
 

@@ -16,6 +16,8 @@
  * and everything is read.
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
 #include "common/crilog.h"
 #include "common/fdutil.h"

@@ -3,7 +3,10 @@
  * after an outside tool renamed them (kubelet's ReopenContainerLog).
  */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
+#include "common/client.h"
 #include "common/log.h"
 
 int cmd_reopen_log(int argc, char **argv)

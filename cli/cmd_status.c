@@ -1,5 +1,7 @@
 /* podctl status [--json] POD: the pod and each app, live if it is running. */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
 #include "common/log.h"
 #include "common/status.h"

@@ -11,10 +11,13 @@
  * namespace's init).  The pod is finished when nobody holds its lock.
  */
 #include "cli/cli.h"
-#include "common/podstate.h"
+#include "cli/poddir.h"
+#include "cli/verbs.h"
 #include "common/args.h"
+#include "common/client.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/podstate.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,79 +1,39 @@
 /*
  * podctl: the host-side client.  Global flags come before the verb (as in
- * rkt); each verb lives in its own cmd_<verb>.c behind this table, which
- * also holds each verb's usage text: `podctl VERB --help` and `podctl help
- * VERB` print it, and cli_parse() (one flag parser for every verb: flags
- * before or after POD, up to "--") points a user who mistyped a flag at it.
+ * rkt); each verb lives in its own cmd_<verb>.c behind this table.  This is
+ * the top of podctl: only main() and this table call the verbs, and nothing
+ * calls into this file.  The verbs' usage texts and the flag parser they
+ * share are cli/cli.c, below the verbs.
  */
 #include "cli/cli.h"
+#include "cli/verbs.h"
 #include "common/args.h"
 #include "common/log.h"
-
-struct global g = { .dir = "/var/lib/podinit" };
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+/* The same verbs, in the same order, as cli/cli.c's usage texts. */
 static const struct verb {
         const char *name;
         int (*fn)(int, char **);
-        const char *summary;
-        const char *usage;      /* the synopsis, then what the flags mean */
 } verbs[] = {
-        { "run", cmd_run, "run a pod from images (foreground, or -d to detach)", NULL /* cmd_run.c: run_usage() */ },
-        { "list", cmd_list, "list pods",
-          "usage: podctl list [--json]\n"
-          "Every pod under --dir, oldest first.  A running pod whose podinit does not answer within 1 s\n"
-          "is shown from its files on disk as \"unresponsive\".\n"
-          "  --json   the pods' status documents as a JSON list\n" },
-        { "status", cmd_status, "show a pod and its apps",
-          "usage: podctl status [--json] POD\n"
-          "The pod and each app, live from podinit if the pod runs (else from its files on disk).\n"
-          "POD is a UUID or a unique prefix of one.\n"
-          "  --json   the status document (docs/protocol.md \"status\")\n" },
-        { "stop", cmd_stop, "stop a running pod (--force: kill at once)",
-          "usage: podctl stop [--force] [--no-wait] POD\n"
-          "Stops every app in order (its stop signal, SIGKILL after its stop timeout) and waits for the pod.\n"
-          "  --force     SIGKILL every app at once; if podinit does not answer, kill the pod's launcher\n"
-          "              and PID 1 (as rkt's stage1 stop --force)\n"
-          "  --no-wait   return once podinit has the request\n" },
-        { "attach", cmd_attach, "attach to an app's tty or streams",
-          "usage: podctl attach [--app=NAME] [--mode=auto|list|tty|stdin,stdout,stderr] [--no-stdin]\n"
-          "                     [--detach-keys=ctrl-p,ctrl-q] [--replay=BYTES] [--queue=BYTES]\n"
-          "                     [--overflow=drop|disconnect] POD\n"
-          "Attach to an app run with --stdin/--stdout/--stderr=tty|stream; the detach keys leave.\n" },
-        { "exec", cmd_exec, "run a command in a running app's context (-i stdin, -t tty)",
-          "usage: podctl exec [-i] [-t] [--app=NAME] [--env=NAME=VALUE]... POD -- CMD [ARG...]\n"
-          "Runs CMD in the app's root, user, environment, namespaces and cgroup; exits with its code.\n"
-          "  -i, --interactive   podctl's stdin goes to the command (default: /dev/null)\n"
-          "  -t, --tty           a pseudo-terminal (TERM is passed on from podctl's environment)\n"
-          "  --app=NAME          the app (needed if the pod has several)\n"
-          "  --env=NAME=VALUE    set a variable for the command (repeatable)\n"
-          "  -it                 both, as in `podctl exec -it POD -- /bin/sh`\n" },
-        { "app", cmd_app, "apps of a mutable pod: sandbox, add, start, stop, rm, list, status",
-          "usage: podctl app sandbox [-d] [POD FLAGS as for run]\n"
-          "       podctl app add POD IMAGE [--name=N] [APP FLAGS as for run] [-- ARG...]\n"
-          "       podctl app start|stop|rm POD --app=NAME     (stop: [--force])\n"
-          "       podctl app list [--json] POD\n"
-          "       podctl app status [--json] POD --app=NAME\n" },
-        { "events", cmd_events, "stream a pod's lifecycle events (restarts, readiness, exits)",
-          "usage: podctl events [--json] [--since=SEQ] [--no-follow] POD\n"
-          "The events podinit kept, then each new one until the pod exits.\n"
-          "  --json        one JSON object per line\n"
-          "  --since=SEQ   only events after sequence number SEQ\n"
-          "  --no-follow   stop after the kept events\n" },
-        { "logs", cmd_logs, "print an app's log (-f: follow it)",
-          "usage: podctl logs [-f|--follow] [--tail=N] [--since=TIME] [--timestamps] [--app=NAME]\n"
-          "                   [--stream=stdout|stderr] POD\n"
-          "TIME is RFC 3339 (2026-11-23T10:00:00Z) or a duration back from now (10m, 1h).\n" },
-        { "reopen-log", cmd_reopen_log, "reopen log files after an outside rename",
-          "usage: podctl reopen-log [--app=NAME] POD\n" },
-        { "gc", cmd_gc, "remove exited pods", "usage: podctl gc\nRemoves every pod that is not running.\n" },
-        { "help", cmd_help, "this list, or a verb's usage (podctl help VERB)", "usage: podctl help [VERB]\n" },
-        { "version", cmd_version, "print podctl's version", "usage: podctl version\n" },
+        { "run", cmd_run },
+        { "list", cmd_list },
+        { "status", cmd_status },
+        { "stop", cmd_stop },
+        { "attach", cmd_attach },
+        { "exec", cmd_exec },
+        { "app", cmd_app },
+        { "events", cmd_events },
+        { "logs", cmd_logs },
+        { "reopen-log", cmd_reopen_log },
+        { "gc", cmd_gc },
+        { "help", cmd_help },
+        { "version", cmd_version },
 };
 
-/* "app start" is app's entry. */
+/* A verb is its argument's first word, as in cli/cli.c. */
 static const struct verb *verb_find(const char *name)
 {
         size_t len = strcspn(name, " ");
@@ -84,79 +44,6 @@ static const struct verb *verb_find(const char *name)
         return NULL;
 }
 
-static void usage(FILE *f)
-{
-        fprintf(f, "usage: podctl [--dir=DIR] [--debug] VERB [ARGS]\n\nverbs:\n");
-        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-                fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
-        fprintf(f, "\nDIR defaults to /var/lib/podinit. `podctl VERB --help` shows a verb's flags; see podctl(1).\n");
-}
-
-void cli_usage(const char *verb, FILE *f)
-{
-        const struct verb *v = verb_find(verb);
-
-        if (v && !v->usage)
-                run_usage(f);
-        else if (v)
-                fputs(v->usage, f);
-}
-
-void cli_usage_error(const char *verb, const char *fmt, ...)
-{
-        const struct verb *v = verb_find(verb);
-        char msg[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        log_error("%s: %s", verb, msg);
-        /* The synopsis (its first lines, up to the description), not the whole text. */
-        if (v && v->usage) {
-                const char *p = v->usage, *e;
-                while (*p && (!strncmp(p, "usage:", 6) || *p == ' ')) {
-                        e = strchrnul(p, '\n');
-                        fprintf(stderr, "%.*s\n", (int)(e - p), p);
-                        p = *e ? e + 1 : e;
-                }
-        }
-        fprintf(stderr, "(podctl %s --help)\n", verb);
-}
-
-int cli_parse(const char *verb, int argc, char **argv, const struct opt *opts, size_t n_opts,
-              struct args_rest *rest)
-{
-        _cleanup_free_ struct opt *all = xcalloc(n_opts + 2, sizeof(*all));
-        struct pod_err err = { 0 };
-        bool help = false;
-
-        if (n_opts)     /* a verb with no flags of its own passes NULL */
-                memcpy(all, opts, n_opts * sizeof(*opts));
-        all[n_opts] = (struct opt){ "help", OPT_BOOL, &help };
-        all[n_opts + 1] = (struct opt){ "h", OPT_BOOL, &help };
-        if (args_parse_interleaved(argc, argv, 1, all, n_opts + 2, rest, &err) < 0) {
-                if (rest->unknown) {
-                        /* One line: a typo is not a reason to print the whole usage. */
-                        if (rest->suggest)
-                                log_error("unknown flag %.*s for \"%s\"; did you mean -%s%s? (podctl %s --help)",
-                                          (int)rest->unknown_len, rest->unknown, verb,
-                                          strlen(rest->suggest) > 1 ? "-" : "", rest->suggest, verb);
-                        else
-                                log_error("unknown flag %.*s for \"%s\" (podctl %s --help)", (int)rest->unknown_len,
-                                          rest->unknown, verb, verb);
-                } else {
-                        log_error("%s: %s (podctl %s --help)", verb, err.msg, verb);
-                }
-                return -EINVAL;
-        }
-        if (help) {
-                cli_usage(verb, stdout);
-                return 1;
-        }
-        return 0;
-}
-
 static int cmd_help(int argc, char **argv)
 {
         struct args_rest rest;
@@ -165,11 +52,11 @@ static int cmd_help(int argc, char **argv)
         if ((r = cli_parse("help", argc, argv, NULL, 0, &rest)) != 0)
                 return r > 0 ? 0 : 2;
         if (rest.n_pos == 0) {
-                usage(stdout);
+                cli_usage_all(stdout);
                 return 0;
         }
         /* "podctl help app add" is app's text. */
-        if (!verb_find(argv[rest.first])) {
+        if (!cli_verb_known(argv[rest.first])) {
                 log_error("help: unknown verb \"%s\" (podctl help lists them)", argv[rest.first]);
                 return 2;
         }
@@ -211,7 +98,7 @@ int main(int argc, char **argv)
         if (version)
                 return cmd_version(0, NULL);
         if (help || idx >= argc) {
-                usage(help ? stdout : stderr);
+                cli_usage_all(help ? stdout : stderr);
                 return help ? 0 : 2;
         }
         if (!*g.dir) {
@@ -221,6 +108,6 @@ int main(int argc, char **argv)
         if ((v = verb_find(argv[idx])))
                 return v->fn(argc - idx, argv + idx);
         log_error("unknown verb \"%s\"", argv[idx]);
-        usage(stderr);
+        cli_usage_all(stderr);
         return 2;
 }

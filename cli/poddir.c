@@ -1,5 +1,7 @@
 /* Pods on disk: listing, lookup by UUID prefix, and the status document. */
 #include "cli/cli.h"
+#include "cli/poddir.h"
+#include "common/client.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
 #include "common/podstate.h"

@@ -1,0 +1,24 @@
+/*
+ * Starting podinit in a prepared pod (cli/run_launch.c): in the foreground
+ * podctl becomes podinit (exec); with -d podinit runs in its own session and
+ * podctl returns once the pod has started, or reports the app that failed.
+ */
+#ifndef POD_CLI_RUN_LAUNCH_H
+#define POD_CLI_RUN_LAUNCH_H
+
+#include <stdbool.h>
+
+struct run_launch {
+        const char *podinit;            /* the stage1 binary */
+        const char *pod_path;           /* the pod directory, in pods/run */
+        const char *uuid;
+        int lock_fd;                    /* the pod's lock, handed to podinit (RKT_LOCK_FD) */
+        bool debug, detach;
+        const char *net, *hostname, *console_format;    /* NULL: podinit's defaults (for -d, no console) */
+        unsigned grace_ms;              /* -d: how long an app must stay up (0: no wait) */
+};
+
+/* podctl run's exit code; in the foreground, returns only if podinit could not be started. */
+int run_launch(const struct run_launch *l);
+
+#endif

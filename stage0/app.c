@@ -1,0 +1,240 @@
+/*
+ * An app's image unpacked into the pod and its apps[] entry built from the
+ * image's app section and the caller's overrides.  The image is unpacked
+ * under a temporary name first and renamed into place, so a name already
+ * taken is found before anything of the new app is visible under it.  The
+ * entry is JSON because the pod manifest is: podinit's parser
+ * (common/manifest.c) checks it with the rest of the pod.
+ */
+#include "stage0/app.h"
+#include "common/fdutil.h"
+#include "common/userdb.h"
+#include "image/image.h"
+
+#include <fcntl.h>
+
+void stage0_app_done(struct stage0_app *a)
+{
+        free(a->image);
+        free(a->name);
+        free(a->exec);
+        strv_free(a->args);
+        free(a->user);
+        free(a->group);
+        strv_free(a->env);
+        for (size_t i = 0; i < a->n_annotations; i++) {
+                free(a->annotations[i].name);
+                free(a->annotations[i].value);
+        }
+        free(a->annotations);
+        for (size_t i = 0; i < a->n_isolators; i++) {
+                free(a->isolators[i].name);
+                json_decref(a->isolators[i].value);
+        }
+        free(a->isolators);
+        for (size_t i = 0; i < a->n_mounts; i++) {
+                free(a->mounts[i].volume);
+                free(a->mounts[i].path);
+        }
+        free(a->mounts);
+        *a = (struct stage0_app){ 0 };
+}
+
+/* The other form of an isolator that comes as a retain or a remove set; name itself otherwise. */
+static const char *isolator_counterpart(const char *name)
+{
+        static const char *const pairs[][2] = {
+                { ISO_CAPS_RETAIN, ISO_CAPS_REMOVE },
+                { ISO_SECCOMP_RETAIN, ISO_SECCOMP_REMOVE },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(pairs); i++)
+                for (size_t k = 0; k < 2; k++)
+                        if (!strcmp(name, pairs[i][k]))
+                                return pairs[i][1 - k];
+        return name;
+}
+
+/* iso replaces the app's isolators of its kind (a copy of its value is added). */
+static void replace_isolator(json_t *app, const struct stage0_isolator *iso)
+{
+        const char *other = isolator_counterpart(iso->name);
+        json_t *isos = json_object_get(app, "isolators");
+
+        if (!json_is_array(isos)) {
+                isos = json_array();
+                json_object_set_new(app, "isolators", isos);
+        }
+        for (size_t i = json_array_size(isos); i-- > 0;) {
+                const char *n = json_string_value(json_object_get(json_array_get(isos, i), "name"));
+                if (n && (!strcmp(n, iso->name) || !strcmp(n, other)))
+                        json_array_remove(isos, i);
+        }
+        if (iso->value)
+                json_array_append_new(isos, json_pack("{s:s,s:O}", "name", iso->name, "value", iso->value));
+}
+
+/* The image's raw "app" object with the overrides applied. */
+static int build_app_json(const struct stage0_app *a, const char *manifest_path, json_t **ret,
+                          struct pod_err *err)
+{
+        json_t *im = json_load_file(manifest_path, JSON_REJECT_DUPLICATES, NULL);
+        json_t *app = im ? json_deep_copy(json_object_get(im, "app")) : NULL;
+        json_t *exec, *env;
+
+        json_decref(im);
+        if (!json_is_object(app)) {
+                json_decref(app);
+                app = json_object();
+        }
+        exec = json_object_get(app, "exec");
+        if (a->exec) {
+                exec = json_array();
+                json_array_append_new(exec, json_string(a->exec));
+                json_object_set_new(app, "exec", exec);
+        }
+        if (a->args) {
+                if (!json_is_array(exec) || json_array_size(exec) == 0) {
+                        json_decref(app);
+                        return pod_err_set(err, -EINVAL, "image %s has no exec to pass arguments to (try --exec=BINARY)",
+                                           a->image);
+                }
+                while (json_array_size(exec) > 1)
+                        json_array_remove(exec, 1);
+                for (char **p = a->args; *p; p++)
+                        json_array_append_new(exec, json_string(*p));
+        }
+        if (!json_object_get(app, "exec")) {
+                json_decref(app);
+                return pod_err_set(err, -EINVAL, "image %s has an empty \"exec\" (try --exec=BINARY)", a->image);
+        }
+        if (a->user)
+                json_object_set_new(app, "user", json_string(a->user));
+        if (a->group)
+                json_object_set_new(app, "group", json_string(a->group));
+        if (!json_object_get(app, "user"))
+                json_object_set_new(app, "user", json_string("0"));
+        if (!json_object_get(app, "group"))
+                json_object_set_new(app, "group", json_string("0"));
+        env = json_object_get(app, "environment");
+        if (!json_is_array(env)) {
+                env = json_array();
+                json_object_set_new(app, "environment", env);
+        }
+        for (char **kv = a->env; kv && *kv; kv++) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *name = NULL;
+                size_t i;
+                json_t *it;
+                bool replaced = false;
+
+                if (!eq || eq == *kv) {
+                        json_decref(app);
+                        return pod_err_set(err, -EINVAL, "--set-env=%s: expected NAME=VALUE", *kv);
+                }
+                name = strndup(*kv, (size_t)(eq - *kv));
+                json_array_foreach(env, i, it)
+                        if (!strcmp(json_string_value(json_object_get(it, "name")) ?: "", name)) {
+                                json_object_set_new(it, "value", json_string(eq + 1));
+                                replaced = true;
+                        }
+                if (!replaced)
+                        json_array_append_new(env, json_pack("{s:s,s:s}", "name", name, "value", eq + 1));
+        }
+        *ret = app;
+        return 0;
+}
+
+int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err)
+{
+        _cleanup_free_ char *root = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", a->name);
+        _cleanup_close_ int rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        uid_t u;
+        gid_t gid;
+        int r;
+
+        if (rfd < 0)
+                return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
+        if ((r = userdb_resolve_user(rfd, a->app.user, &u, err)) < 0 ||
+            (r = userdb_resolve_group(rfd, a->app.group, &gid, err)) < 0)
+                return pod_err_prefix(err, "app \"%s\"", a->name);
+        return 0;
+}
+
+int stage0_image_unpack(const char *podpath, const char *image, const char *want_name, char **ret_name,
+                        struct image_manifest **ret_im, struct pod_err *err)
+{
+        static unsigned seq;
+        _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%u", podpath, seq++);
+        _cleanup_free_ char *name = NULL, *dst = NULL;
+        struct image_manifest *im;
+        int r;
+
+        if ((r = image_unpack(image, tmp, &im, err)) < 0)
+                return r;
+        name = want_name ? xstrdup(want_name) : acname_from_image_name(im->name);
+        if (!acname_valid(name)) {
+                r = pod_err_set(err, -EINVAL, "--name=%s: not a valid app name (lower-case letters, digits and single dashes)", name);
+                goto fail;
+        }
+        dst = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
+        if (access(dst, F_OK) == 0) {
+                r = pod_err_set(err, -EEXIST, "two apps are named \"%s\"; give one of them --name=OTHER", name);
+                goto fail;
+        }
+        if (rename(tmp, dst) < 0) {
+                r = pod_err_set(err, -errno, "moving the image into place: %s", strerror(errno));
+                goto fail;
+        }
+        *ret_name = TAKE_PTR(name);
+        *ret_im = im;
+        return 0;
+fail:
+        image_manifest_free(im);
+        rm_rf_at(AT_FDCWD, tmp);
+        return r;
+}
+
+/* The entry's annotations, in the caller's order. */
+static json_t *annotations_json(const struct stage0_app *a)
+{
+        json_t *ann = json_array();
+
+        for (size_t k = 0; k < a->n_annotations; k++)
+                json_array_append_new(ann, json_pack("{s:s,s:s}", "name", a->annotations[k].name,
+                                                     "value", a->annotations[k].value));
+        return ann;
+}
+
+int stage0_app_unpack(const char *podpath, const struct stage0_app *a, json_t **ret, struct pod_err *err)
+{
+        struct image_manifest *im = NULL;
+        _cleanup_free_ char *name = NULL, *mpath = NULL;
+        json_t *app = NULL, *mounts;
+        int r;
+
+        if ((r = stage0_image_unpack(podpath, a->image, a->name, &name, &im, err)) < 0)
+                return r;
+        mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
+        r = build_app_json(a, mpath, &app, err);
+        if (r == 0) {
+                for (size_t k = 0; k < a->n_isolators; k++)
+                        replace_isolator(app, &a->isolators[k]);
+                mounts = json_array();
+                for (size_t k = 0; k < a->n_mounts; k++)
+                        json_array_append_new(mounts, json_pack("{s:s,s:s}", "volume", a->mounts[k].volume,
+                                                                "path", a->mounts[k].path));
+                *ret = json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image", "name", im->name, "app", app,
+                                 "annotations", annotations_json(a), "mounts", mounts, "readOnlyRootFS",
+                                 a->readonly_rootfs);
+        }
+        image_manifest_free(im);
+        return r;
+}
+
+int stage0_app_discard(int podfd, const char *name)
+{
+        _cleanup_free_ char *stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", name);
+
+        return rm_rf_at(podfd, stage2);
+}
