@@ -192,6 +192,11 @@ void client_resume_input(struct client *c)
         c->ctl->resume_input(c);
 }
 
+/*
+ * The control struct outlives the pod's reference to it until the server,
+ * the linger timer and every client handle have been closed, because
+ * lingering clients still reach it from their callbacks.
+ */
 void control_maybe_free(struct control *ctl)
 {
         if (!ctl->closing)

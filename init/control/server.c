@@ -291,12 +291,6 @@ int control_start(struct pod *pod, const char *path, struct control **ret, struc
         return 0;
 }
 
-/*
- * The control struct outlives the pod's reference to it until the server,
- * the linger timer and every client handle have been closed, because
- * lingering clients still reach it from their callbacks.
- */
-
 static void on_linger_expired(uv_timer_t *t)
 {
         struct control *ctl = container_of(t, struct control, linger);

@@ -25,16 +25,10 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <sys/wait.h>
-
-/*
- * The app's isolators, turned into what the child applies between fork and
- * exec (DESIGN rule 2: the libcap sets are built here, not in the child).
- */
 
 /*
  * Streams, before fork.  Each mode gives the child an fd and PID 1 the other
@@ -257,7 +251,6 @@ failed:
  * every partial line is flushed, the log file is synced (log_finished), and
  * then the status is written and synced.
  */
-
 static void log_finished(void *arg)
 {
         struct app *a = arg;

@@ -99,6 +99,10 @@ static bool pid1_has_sys_admin(void)
         return has;
 }
 
+/*
+ * The app's isolators, turned into what the child applies between fork and
+ * exec (DESIGN rule 2: the libcap sets are built here, not in the child).
+ */
 static int isolation_prepare(struct app *a, struct pod_err *err)
 {
         const struct isolators *iso = &a->spec->app.iso;

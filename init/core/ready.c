@@ -283,8 +283,8 @@ int ready_before_fork(struct app *a)
 
 void ready_after_fork(struct app *a, int report_fd)
 {
-        a->report_fd = report_fd;
-        if (uv_poll_init(&a->pod->loop, &a->report_poll, report_fd) == 0) {
+        a->report_fd = report_fd;       /* -1: the fork failed */
+        if (report_fd >= 0 && uv_poll_init(&a->pod->loop, &a->report_poll, report_fd) == 0) {
                 a->report_poll_active = true;
                 uv_poll_start(&a->report_poll, UV_READABLE | UV_DISCONNECT, on_report);
         }
