@@ -8,6 +8,7 @@
  */
 #include "stage0/app.h"
 #include "common/fdutil.h"
+#include "common/log.h"
 #include "common/userdb.h"
 #include "image/image.h"
 
@@ -227,6 +228,12 @@ int stage0_app_unpack(const char *podpath, const struct stage0_app *a, json_t **
                 *ret = json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image", "name", im->name, "app", app,
                                  "annotations", annotations_json(a), "mounts", mounts, "readOnlyRootFS",
                                  a->readonly_rootfs);
+        } else {
+                /* Nothing half-added stays in a running pod: the name is free for a retry. */
+                _cleanup_free_ char *stage2 = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
+                int k = rm_rf_at(AT_FDCWD, stage2);
+                if (k < 0)
+                        log_warn("removing %s: %s", stage2, strerror(-k));
         }
         image_manifest_free(im);
         return r;

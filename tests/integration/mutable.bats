@@ -80,6 +80,16 @@ manifest_apps() {
     assert_failure
     assert_output_contains 'no app "ghost"'
     [ ! -e "$(app_root dep)" ] || fail "a refused app's image was left in the pod"
+    # Refused after its image was unpacked (the app entry cannot be built):
+    # nothing stays, so the same name can be added at once.
+    run pc app add "$UUID" "$IMG" --name=env --set-env=NOEQUALS --exec=/probe -- exit 0
+    assert_failure
+    assert_output_contains "--set-env=NOEQUALS: expected NAME=VALUE"
+    [ ! -e "$POD/stage1/rootfs/opt/stage2/env" ] || fail "a refused app's image was left in the pod"
+    run pc app add "$UUID" "$IMG" --name=env --exec=/probe -- exit 0
+    assert_status 0
+    run pc app rm "$UUID" --app=env
+    assert_status 0
     assert_eq "$(manifest_apps)" bad "manifest after refused adds"
     pc app add "$UUID" "$IMG" --name=long --exec=/probe -- sleep 60
     pc app start "$UUID" --app=long
