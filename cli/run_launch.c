@@ -286,6 +286,8 @@ int run_launch(const struct run_launch *l)
                 strv_push(&largv, "--ready-fd=X");
         strv_push(&largv, l->uuid);
 
+        /* Its absolute path: a --dir relative to podctl's cwd does not resolve from inside it. */
+        _cleanup_free_ char *abs = realpath(l->pod_path, NULL);
         if (chdir(l->pod_path) < 0) {
                 log_error("run: entering %s: %s", l->pod_path, strerror(errno));
                 return 254;
@@ -297,6 +299,6 @@ int run_launch(const struct run_launch *l)
                 return start_detached(l->podinit, largv, l->lock_fd, l->uuid, l->grace_ms);
         execv(l->podinit, largv);
         log_error("run: executing %s: %s", l->podinit, strerror(errno));
-        rm_rf_at(AT_FDCWD, l->pod_path);
+        rm_rf_at(AT_FDCWD, abs ?: l->pod_path);
         return 254;
 }

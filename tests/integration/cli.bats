@@ -250,3 +250,18 @@ teardown() {
     assert_output_contains "a docker image archive"
     assert_no_pod_dirs
 }
+
+@test "cli: a podinit that cannot be executed fails run naming it, and leaves no pod, also with a relative --dir" {
+    local bad=$BATS_TEST_TMPDIR/podinit-bad
+    printf 'not a program\n' >"$bad"
+    chmod 0755 "$bad"
+    PODINIT=$bad run pc run "$IMG" --exec=/probe -- exit 0
+    assert_status 254
+    assert_output_contains "executing $bad"
+    assert_no_pod_dirs
+    # The pod directory is entered before exec: its removal must not depend on podctl's cwd.
+    cd "$(dirname "$D")"
+    PODINIT=$bad run "$PODCTL" --dir="$(basename "$D")" run "$IMG" --exec=/probe -- exit 0
+    assert_status 254
+    assert_no_pod_dirs
+}
