@@ -611,13 +611,4 @@ void app_close_handles(struct app *a)
         }
         if (a->log_ready)
                 app_log_close(&a->log);
-        if (a->report_poll_active) {
-                uv_poll_stop(&a->report_poll);
-                uv_close((uv_handle_t *)&a->report_poll, NULL);
-                a->report_poll_active = false;
-        }
-        if (a->report_fd >= 0) {
-                close(a->report_fd);
-                a->report_fd = -1;
-        }
 }

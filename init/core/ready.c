@@ -67,6 +67,20 @@ static bool sender_is_app(const struct app *a, pid_t pid)
 static void watchdog_arm(struct app *a);
 static void ready_on_exec(struct app *a);
 
+/* Stop watching a pipe of this run and close it (the exec report, the fd:N pipe). */
+static void watched_fd_close(uv_poll_t *h, bool *active, int *fd)
+{
+        if (*active) {
+                uv_poll_stop(h);
+                uv_close((uv_handle_t *)h, NULL);
+                *active = false;
+        }
+        if (*fd >= 0) {
+                close(*fd);
+                *fd = -1;
+        }
+}
+
 /* The app is ready (docs/lifecycle.md "Readiness"); status is the text it sent, if any. */
 static void app_set_ready(struct app *a, const char *status)
 {
@@ -116,13 +130,7 @@ void app_report_consume(struct app *a)
         } else if (r == 0 && !a->exec_ns) {
                 a->exec_ns = now_real_ns();     /* exec'd, but a stop came first */
         }
-        if (a->report_poll_active) {
-                uv_poll_stop(&a->report_poll);
-                uv_close((uv_handle_t *)&a->report_poll, NULL);
-                a->report_poll_active = false;
-        }
-        close(a->report_fd);
-        a->report_fd = -1;
+        watched_fd_close(&a->report_poll, &a->report_poll_active, &a->report_fd);
 }
 
 static void on_report(uv_poll_t *h, int status, int events)
@@ -256,11 +264,7 @@ static void on_ready_pipe(uv_poll_t *h, int status, int events)
                         app_set_ready(a, NULL);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
                 /* The app closed it (s6: after the newline, or without one). */
-                uv_poll_stop(&a->ready_pipe_poll);
-                uv_close((uv_handle_t *)&a->ready_pipe_poll, NULL);
-                a->ready_pipe_poll_active = false;
-                close(a->ready_pipe);
-                a->ready_pipe = -1;
+                watched_fd_close(&a->ready_pipe_poll, &a->ready_pipe_poll_active, &a->ready_pipe);
         }
 }
 
@@ -365,15 +369,7 @@ void ready_on_exit(struct app *a)
                 uv_timer_stop(&a->probe_timer);
         else
                 kill(a->probe_pid, SIGKILL);    /* its exit is reaped; no new probe for this run */
-        if (a->ready_pipe_poll_active) {
-                uv_poll_stop(&a->ready_pipe_poll);
-                uv_close((uv_handle_t *)&a->ready_pipe_poll, NULL);
-                a->ready_pipe_poll_active = false;
-        }
-        if (a->ready_pipe >= 0) {
-                close(a->ready_pipe);
-                a->ready_pipe = -1;
-        }
+        watched_fd_close(&a->ready_pipe_poll, &a->ready_pipe_poll_active, &a->ready_pipe);
         a->status_text[0] = '\0';
         a->stopping_self = false;
 }
@@ -381,6 +377,7 @@ void ready_on_exit(struct app *a)
 void ready_close_handles(struct app *a)
 {
         ready_on_exit(a);
+        watched_fd_close(&a->report_poll, &a->report_poll_active, &a->report_fd);
         if (a->notify_poll_active) {
                 uv_poll_stop(&a->notify_poll);
                 uv_close((uv_handle_t *)&a->notify_poll, NULL);

@@ -19,6 +19,7 @@ void ready_after_fork(struct app *a, int report_fd);
 void app_report_consume(struct app *a);
 /* The run ended: stop probes, the watchdog and this run's pipe. */
 void ready_on_exit(struct app *a);
+/* The app is removed or the pod finished: every handle readiness holds, and the exec report. */
 void ready_close_handles(struct app *a);
 /* After the loop: close the notify socket. */
 void ready_free(struct app *a);
