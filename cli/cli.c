@@ -68,6 +68,22 @@ static const struct verb_text {
         { "reopen-log", "reopen log files after an outside rename",
           "usage: podctl reopen-log [--app=NAME] POD\n" },
         { "gc", "remove exited pods", "usage: podctl gc\nRemoves every pod that is not running.\n" },
+        { "image", "the image store: import, list, inspect, rm, gc",
+          "usage: podctl image import PATH[:REF] [--name=NAME] [--platform=OS/ARCH[/VARIANT]]\n"
+          "                          [--max-entries=N] [--max-size=BYTES]\n"
+          "       podctl image list [--json]\n"
+          "       podctl image inspect IMAGE\n"
+          "       podctl image rm IMAGE...\n"
+          "       podctl image gc\n"
+          "The store is DIR/images (--dir).  import takes an OCI image layout (a directory or a tar; REF picks\n"
+          "a ref name in it), a docker archive (docker save; REF picks a tag), an ACI file or directory, and\n"
+          "prints the image's id.  IMAGE is a name (NAME without a tag means NAME:latest), an id, or an id\n"
+          "prefix of 12 or more hex digits.  rm refuses an image a running pod uses; gc removes the layers\n"
+          "and documents no image uses.  docs/images.md.\n"
+          "  --name=NAME         name the image (default: the layout's ref name, the archive's tags, the ACI's name)\n"
+          "  --platform=P        the index entry to import (default: this machine's, linux/amd64 here)\n"
+          "  --max-entries=N     most files in the image (default 1000000)\n"
+          "  --max-size=BYTES    most bytes unpacked (default 32Gi)\n" },
         { "help", "this list, or a verb's usage (podctl help VERB)", "usage: podctl help [VERB]\n" },
         { "version", "print podctl's version", "usage: podctl version\n" },
 };
@@ -78,7 +94,7 @@ static void run_usage(FILE *f)
         fprintf(f,
                 "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
                 "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive]\n"
-                "                  [--console-format=raw|rkt|none]\n"
+                "                  [--console-format=raw|rkt|none] [--no-overlay]\n"
                 "                  [--volume=NAME,kind=host,source=PATH[,readOnly=true][,recursive=false]]...\n"
                 "                  [--volume=NAME,kind=empty[,mode=0755][,uid=N][,gid=N]]...\n"
                 "                  IMAGE [--name=NAME] [--exec=CMD] [--user=U] [--group=G] [--set-env=K=V]...\n"
@@ -93,12 +109,15 @@ static void run_usage(FILE *f)
                 "                        [--rlimit=NAME=SOFT[:HARD]]...\n"
                 "                        [-- ARG...]\n"
                 "                  [--- IMAGE ...]\n"
-                "IMAGE is an .aci file or an unpacked ACI directory (manifest + rootfs/); at most %d apps.\n"
+                "IMAGE is an image in the store (podctl image list), or a path: an OCI image layout (directory or\n"
+                "tar), a docker archive or an .aci file, imported first; or an unpacked ACI directory, copied.\n"
+                "At most %d apps.\n"
                 "Each app's output is logged to a CRI log file; `podctl logs` reads it (see podctl(1)).\n"
                 "  -d, --detach        print the pod UUID once every app has started; fail (the app's name\n"
                 "                      and status) if an app fails within --start-grace of starting\n"
                 "                      and that stops the pod (not restarted, essential)\n"
                 "  --start-grace=DURATION  with -d: how long an app must stay up (default 300ms; 0: no wait)\n"
+                "  --no-overlay        copy store images into the pod instead of mounting overlays\n"
                 "  --memory=QUANTITY   memory limit: bytes with a suffix, 256Mi, 1G\n"
                 "  --cpu=CPUS          CPU limit in CPUs, Kubernetes style: 500m is half a CPU, 2 is two CPUs\n"
                 "                      (500 means 500 CPUs)\n"

@@ -20,6 +20,7 @@
 #include "common/client.h"
 #include "common/log.h"
 #include "common/manifest.h"
+#include "stage0/images.h"
 #include "stage0/prepare.h"
 
 int cmd_run(int argc, char **argv)
@@ -27,6 +28,8 @@ int cmd_run(int argc, char **argv)
         struct run_args ra = { 0 };
         struct stage0_pod pod = { 0 };
         struct stage0_dir d = { .fd = -1 };
+        struct stage0_images imgs = STAGE0_IMAGES_INIT;
+        _cleanup_free_ char *store = xasprintf("%s/images", g.dir);
         struct pod_err err = { 0 };
         const char *podinit;
         int r;
@@ -65,7 +68,11 @@ int cmd_run(int argc, char **argv)
                 run_args_done(&ra);
                 return 254;
         }
-        if (run_args_to_pod(&ra, &pod, &err) < 0 || stage0_prepare(d.fd, d.prepare_path, &pod, &err) < 0 ||
+        imgs.store_path = store;
+        imgs.no_overlay = ra.no_overlay;
+        r = run_args_to_pod(&ra, &pod, &err);
+        pod.images = &imgs;
+        if (r < 0 || stage0_prepare(d.fd, d.prepare_path, &pod, &err) < 0 ||
             stage0_dir_commit(&d, ra.uuid_file, &err) < 0) {
                 log_error("run: %s", err.msg);
                 r = stage0_dir_discard(&d);
@@ -86,8 +93,10 @@ int cmd_run(int argc, char **argv)
                         .console_format = ra.console_format,
                         .grace_ms = ra.grace_ms,
                 };
+                /* The images' in-use locks go with the exec (or the forked launcher) for the pod's life. */
                 r = run_launch(&l);
         }
+        stage0_images_done(&imgs);
         stage0_pod_done(&pod);
         stage0_dir_done(&d);
         run_args_done(&ra);
@@ -110,7 +119,8 @@ int cmd_app_add(int argc, char **argv)
         struct ctl_conn *c = NULL;
         struct pod_manifest *m = NULL;
         struct stage0_app app = { 0 };
-        _cleanup_free_ char *out = NULL, *name = NULL;
+        struct stage0_images imgs = STAGE0_IMAGES_INIT;
+        _cleanup_free_ char *out = NULL, *name = NULL, *store = xasprintf("%s/images", g.dir);
         _cleanup_close_ int podfd = -1, lockfd = -1;
         _cleanup_strv_ char **rargv = NULL;
         json_t *pod = NULL, *entry = NULL, *resp = NULL;
@@ -161,8 +171,10 @@ int cmd_app_add(int argc, char **argv)
                                 goto out;
                         }
         }
+        imgs.store_path = store;
+        imgs.no_overlay = ra.no_overlay;
         if ((r = run_args_to_app(&ra, &ra.apps[0], &app, &err)) < 0 ||
-            (r = stage0_app_unpack(p.path, &app, &entry, &err)) < 0) {
+            (r = stage0_app_unpack(&imgs, p.path, &app, &entry, &err)) < 0) {
                 log_error("app add: %s", err.msg);
                 goto out;
         }
@@ -194,6 +206,7 @@ out:
         pod_manifest_free(m);
         ctl_close(c);
         pod_ref_done(&p);
+        stage0_images_done(&imgs);
         stage0_app_done(&app);
         run_args_done(&ra);
         return rc;

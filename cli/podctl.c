@@ -29,6 +29,7 @@ static const struct verb {
         { "logs", cmd_logs },
         { "reopen-log", cmd_reopen_log },
         { "gc", cmd_gc },
+        { "image", cmd_image },
         { "help", cmd_help },
         { "version", cmd_version },
 };

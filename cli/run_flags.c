@@ -233,6 +233,7 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
                 { "exit-policy", OPT_STR, &ra->exit_policy },
                 { "mutable", OPT_BOOL, &ra->mutable_pod },
                 { "start-grace", OPT_STR, &ra->start_grace },
+                { "no-overlay", OPT_BOOL, &ra->no_overlay },
         };
         struct args_rest rest = { 0 };
         int i = 1, r;

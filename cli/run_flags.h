@@ -39,6 +39,7 @@ struct run_args {
         const char *start_grace;        /* -d: --start-grace */
         unsigned grace_ms;              /* its value, or the default */
         bool mutable_pod;       /* --mutable (podctl app sandbox): apps are added and removed later */
+        bool no_overlay;        /* --no-overlay: store images are copied into the pod */
         const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format, *exit_policy;
         char **volumes;         /* --volume=NAME,kind=...,... */
         json_t *volumes_json;   /* the same, as the manifest's "volumes" */

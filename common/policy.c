@@ -222,6 +222,13 @@ int app_policy_parse(const struct kv *ann, size_t n_ann, const char *where, stru
                 r = pod_err_set(err, -EINVAL, "%s: %s: \"%s\" is not a signal (e.g. SIGTERM, INT, 15)", where, ANN_STOP_SIGNAL, v);
                 goto fail;
         }
+        /* SIGKILL would make the stop timeout meaningless, and SIGSTOP (followed by the SIGCONT
+         * every stop signal gets) would do nothing: neither asks the app to stop. */
+        if (p.stop_signal == SIGKILL || p.stop_signal == SIGSTOP) {
+                r = pod_err_set(err, -EINVAL, "%s: %s: \"%s\" cannot be a stop signal (SIGKILL gives the app no chance to stop, podinit sends it after the stop timeout; SIGSTOP only pauses it)",
+                                where, ANN_STOP_SIGNAL, v);
+                goto fail;
+        }
         if ((r = ann_duration(ann, n_ann, where, ANN_APP_STOP_TIMEOUT, false, &p.stop_timeout_ms, err)) < 0)
                 goto fail;
         if ((v = kv_get(ann, n_ann, ANN_READY))) {

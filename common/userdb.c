@@ -122,3 +122,19 @@ int userdb_lookup_uid(int root_fd, uid_t uid, char **ret_name, char **ret_home)
         *ret_home = xstrdup(f[5] && *f[5] ? f[5] : "/");
         return 0;
 }
+
+int userdb_primary_gid(int root_fd, const char *user, gid_t *ret_gid)
+{
+        _cleanup_free_ char *buf = NULL;
+        unsigned long v;
+        char *f[7];
+        bool numeric = user[0] >= '0' && user[0] <= '9';
+        int r = find_record(root_fd, "/etc/passwd", numeric ? 2 : 0, user, &buf, f);
+
+        if (r < 0)
+                return r;
+        if (!f[3] || parse_id(f[3], &v) < 0)
+                return -EINVAL;
+        *ret_gid = (gid_t)v;
+        return 0;
+}

@@ -21,5 +21,8 @@ int userdb_resolve_group(int root_fd, const char *group, gid_t *ret_gid, struct 
 /* The name and home directory of uid in the rootfs's /etc/passwd (-ENOENT if none;
  * other errors: the file is unreadable, see read_file_strerror). */
 int userdb_lookup_uid(int root_fd, uid_t uid, char **ret_name, char **ret_home);
+/* The primary group (passwd's gid field) of user, a name or a decimal uid:
+ * what an OCI image's "User": "NAME" or "UID" runs with (-ENOENT if no entry). */
+int userdb_primary_gid(int root_fd, const char *user, gid_t *ret_gid);
 
 #endif

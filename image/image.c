@@ -1,4 +1,5 @@
 #include "image/image.h"
+#include "image/paths.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 
@@ -17,65 +18,6 @@ static void archive_write_freep(struct archive **a)
 {
         if (*a)
                 archive_write_free(*a);
-}
-
-/*
- * Normalise an entry name: strip leading "./" and trailing "/".  Refuse
- * absolute names and any ".." component.  Returns NULL (and sets err) when
- * the name is unacceptable.
- */
-static char *clean_name(const char *image, const char *name, const char *what, struct pod_err *err)
-{
-        char *n, *p;
-
-        if (name[0] == '/') {
-                pod_err_set(err, -EPERM, "image %s: %s \"%s\" is an absolute path; refusing the image", image,
-                            what, name);
-                return NULL;
-        }
-        while (name[0] == '.' && name[1] == '/')
-                name += 2;
-        n = xstrdup(name);
-        for (size_t l = strlen(n); l > 0 && n[l - 1] == '/'; l--)
-                n[l - 1] = '\0';
-        for (p = n; p; ) {
-                char *slash = strchr(p, '/');
-                size_t len = slash ? (size_t)(slash - p) : strlen(p);
-                if (len == 2 && p[0] == '.' && p[1] == '.') {
-                        pod_err_set(err, -EPERM, "image %s: %s \"%s\" contains \"..\"; refusing the image", image,
-                                    what, name);
-                        free(n);
-                        return NULL;
-                }
-                p = slash ? slash + 1 : NULL;
-        }
-        return n;
-}
-
-/* Does a relative symlink target, taken from the link's directory, climb above rootfs/? */
-static bool symlink_escapes(const char *linkname, const char *target)
-{
-        int depth = 0;
-        const char *p;
-
-        if (target[0] == '/')
-                return false;   /* absolute targets resolve inside the app's chroot */
-        /* depth of the link's directory below rootfs/ */
-        for (p = linkname; (p = strchr(p, '/')); p++)
-                depth++;
-        depth--;                /* "rootfs/x" lives at depth 0 */
-        for (p = target; *p; ) {
-                const char *slash = strchr(p, '/');
-                size_t len = slash ? (size_t)(slash - p) : strlen(p);
-                if (len == 2 && p[0] == '.' && p[1] == '.') {
-                        if (--depth < 0)
-                                return true;
-                } else if (len > 0 && !(len == 1 && p[0] == '.')) {
-                        depth++;
-                }
-                p = slash ? slash + 1 : p + len;
-        }
-        return false;
 }
 
 /* ARCHIVE_OK, a read error, or ARCHIVE_FATAL with *ret_write_failed for a write error. */
@@ -147,6 +89,7 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                         char **ret_manifest, size_t *ret_len, bool *ret_foreign, struct pod_err *err)
 {
         _cleanup_(archive_write_freep) struct archive *out = archive_write_disk_new();
+        _cleanup_free_ char *archive = xasprintf("image %s", image);
         struct archive_entry *e;
         bool have_rootfs = false;
         int r;
@@ -179,7 +122,7 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                         while (*raw == '/')
                                 raw++;
                         name = xasprintf("rootfs%s%s", *raw ? "/" : "", raw);
-                } else if (!(name = clean_name(image, raw, "entry", err))) {
+                } else if (!(name = image_clean_name(archive, raw, "entry", err))) {
                         return err->code;
                 }
                 if (!*name)
@@ -201,12 +144,12 @@ static int copy_entries(struct archive *in, bool from_disk, const char *strip, c
                         log_debug("image %s: skipping device or socket %s (the pod provides /dev)", image, name);
                         continue;
                 }
-                if (type == AE_IFLNK && symlink_escapes(name, archive_entry_symlink(e) ?: ""))
+                if (type == AE_IFLNK && image_symlink_escapes(name, archive_entry_symlink(e) ?: ""))
                         return pod_err_set(err, -EPERM, "image %s: symlink \"%s\" -> \"%s\" points outside the rootfs; refusing the image",
                                            image, name, archive_entry_symlink(e));
                 hl = archive_entry_hardlink(e);
                 if (hl && !from_disk) {
-                        _cleanup_free_ char *h = clean_name(image, hl, "hard link target", err);
+                        _cleanup_free_ char *h = image_clean_name(archive, hl, "hard link target", err);
                         if (!h)
                                 return err->code;
                         if (!str_startswith(h, "rootfs/"))

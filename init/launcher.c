@@ -1,5 +1,6 @@
 #include "init/launcher.h"
 #include "init/isolate/mounts.h"
+#include "init/isolate/overlay.h"
 #include "init/isolate/volumes.h"
 #include "init/pid1.h"
 #include "init/core/pod.h"
@@ -311,6 +312,10 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
         write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644, 0);
         if (mounts_etc_files(POD_S1, hostname, l->hosts_mode, l->resolv_mode, &err) < 0) {
                 log_error("preparing /etc/hosts and /etc/resolv.conf: %s", err.msg);
+                _exit(EXIT_SETUP);
+        }
+        if (overlay_open_store(POD_S1, &err) < 0) {
+                log_error("preparing the apps' overlays: %s", err.msg);
                 _exit(EXIT_SETUP);
         }
         if (mounts_setup_pod(POD_S1, console, &opt->cg, &err) < 0) {

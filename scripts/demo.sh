@@ -19,14 +19,26 @@ say "Building an image from Debian's busybox-static"
 "$src/tests/lib/mkaci.sh" "$work/busybox" "$work/busybox.aci" --gzip
 ls -l "$work/busybox.aci"
 
+say "The same rootfs as an OCI image made offline with umoci, imported into podctl's image store"
+umoci init --layout "$work/oci"
+umoci new --image "$work/oci:latest"
+umoci unpack --image "$work/oci:latest" "$work/bundle" >/dev/null
+cp -a "$work/busybox/rootfs/." "$work/bundle/rootfs/"
+umoci repack --image "$work/oci:latest" "$work/bundle"
+umoci config --image "$work/oci:latest" --config.user=app --config.workingdir=/tmp \
+  --config.entrypoint=/bin/sh --config.cmd=-c --config.cmd='echo "OCI image, running as $(id -un)"'
+rm -rf "$work/bundle"
+podctl image import "$work/oci:latest" --name=busybox-oci
+podctl image list
+
 say "A one-shot pod in the foreground: podctl run busybox.aci --exec=/bin/sh -- -c '...'"
 podctl run "$work/busybox.aci" --name=hello --exec=/bin/sh -- \
   -c 'echo "hello from $AC_APP_NAME, pid $$ in pod $(hostname)"; exit 3' || echo "(pod exit code: $?)"
 
-say "A three-app pod, detached: a web server, a ticker started after it, and a flaky job restarted on failure"
+say "A three-app pod, detached: a web server (the ACI), a ticker started after it (the OCI image, on an overlay), and a flaky job restarted on failure"
 uuid=$(podctl run -d --hostname=demo "$work/busybox.aci" --name=web --exec=/bin/httpd -- -f -p 8080 -h /etc \
-       --- "$work/busybox.aci" --name=ticker --after=web --user=app --group=app --exec=/bin/sh -- \
-       -c 'while true; do echo "tick $(date +%T) as $(id -un)"; sleep 1; done' \
+       --- busybox-oci --name=ticker --after=web -- -c \
+       'while true; do echo "tick $(date +%T) as $(id -un), in $(pwd)"; sleep 1; done' \
        --- "$work/busybox.aci" --name=flaky --restart=on-failure --restart-backoff=200ms --restart-max=3 \
        --essential=false --exec=/bin/sh -- -c 'echo "flaky: trying"; sleep 0.2; exit 1')
 echo "pod $uuid is ready"
@@ -54,3 +66,6 @@ for f in "$work/state/pods/run/$uuid/stage1/rootfs/rkt/status/"*; do echo "$(bas
 say "podctl gc"
 podctl gc
 podctl list
+say "The image store: podctl image rm busybox-oci, podctl image gc"
+podctl image rm busybox-oci
+podctl image gc

@@ -3,9 +3,9 @@
 # usage: scripts/deps.sh build|test|demo|bench|install
 set -euo pipefail
 
-build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev)
-runtime=(busybox-static iproute2 util-linux procps)
-test=(bats tmux expect python3 procps)
+build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev libssl-dev)
+runtime=(busybox-static iproute2 util-linux procps umoci)
+test=(bats tmux expect python3 procps umoci skopeo zstd)
 bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6)
 
 case "${1:-build}" in

@@ -11,6 +11,9 @@
 #include "common/log.h"
 #include "common/userdb.h"
 #include "image/image.h"
+#include "image/oci.h"
+#include "image/tree.h"
+#include "stage0/images.h"
 
 #include <fcntl.h>
 
@@ -81,8 +84,16 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
 {
         json_t *im = json_load_file(manifest_path, JSON_REJECT_DUPLICATES, NULL);
         json_t *app = im ? json_deep_copy(json_object_get(im, "app")) : NULL;
-        json_t *exec, *env;
+        json_t *exec, *env, *it;
+        size_t keep = 1, i;
 
+        /* An OCI image's Entrypoint stays under -- ARGS, which replace its Cmd (docker's rule). */
+        json_array_foreach(json_object_get(im, "annotations"), i, it)
+                if (!strcmp(json_string_value(json_object_get(it, "name")) ?: "", ANN_ENTRYPOINT_WORDS)) {
+                        long n;
+                        if (parse_long(json_string_value(json_object_get(it, "value")) ?: "", 1, POD_MAX_ARGS, &n) == 0)
+                                keep = (size_t)n;
+                }
         json_decref(im);
         if (!json_is_object(app)) {
                 json_decref(app);
@@ -100,8 +111,10 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
                         return pod_err_set(err, -EINVAL, "image %s has no exec to pass arguments to (try --exec=BINARY)",
                                            a->image);
                 }
-                while (json_array_size(exec) > 1)
-                        json_array_remove(exec, 1);
+                if (a->exec)
+                        keep = 1;
+                while (json_array_size(exec) > keep)
+                        json_array_remove(exec, json_array_size(exec) - 1);
                 for (char **p = a->args; *p; p++)
                         json_array_append_new(exec, json_string(*p));
         }
@@ -125,8 +138,6 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
         for (char **kv = a->env; kv && *kv; kv++) {
                 const char *eq = strchr(*kv, '=');
                 _cleanup_free_ char *name = NULL;
-                size_t i;
-                json_t *it;
                 bool replaced = false;
 
                 if (!eq || eq == *kv) {
@@ -149,21 +160,36 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
 int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err)
 {
         _cleanup_free_ char *root = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", a->name);
-        _cleanup_close_ int rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int rfd = -1;
+        int *layers = NULL, pw_fd, gr_fd;
+        size_t n = 0, pi = 0, gi = 0;
         uid_t u;
         gid_t gid;
-        int r;
+        int r = stage0_images_app_layers(podfd, a->name, &layers, &n, err);
 
-        if (rfd < 0)
-                return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
-        if ((r = userdb_resolve_user(rfd, a->app.user, &u, err)) < 0 ||
-            (r = userdb_resolve_group(rfd, a->app.group, &gid, err)) < 0)
+        if (r < 0 && r != -ENOENT)
                 return pod_err_prefix(err, "app \"%s\"", a->name);
-        return 0;
+        if (r == -ENOENT) {
+                /* A copied root: look in it. */
+                if ((rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
+                pw_fd = gr_fd = rfd;
+        } else {
+                /* An overlay, not mounted on the host: the files are in the topmost tree that has them. */
+                pw_fd = tree_lookup(layers, n, "etc/passwd", &pi) == 0 ? layers[pi] : layers[0];
+                gr_fd = tree_lookup(layers, n, "etc/group", &gi) == 0 ? layers[gi] : layers[0];
+        }
+        r = 0;
+        if (userdb_resolve_user(pw_fd, a->app.user, &u, err) < 0 || userdb_resolve_group(gr_fd, a->app.group, &gid, err) < 0)
+                r = pod_err_prefix(err, "app \"%s\"", a->name);
+        for (size_t i = 0; i < n; i++)
+                close(layers[i]);
+        free(layers);
+        return r;
 }
 
-int stage0_image_unpack(const char *podpath, const char *image, const char *want_name, char **ret_name,
-                        struct image_manifest **ret_im, struct pod_err *err)
+int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const char *image, const char *want_name,
+                        char **ret_name, struct image_manifest **ret_im, struct pod_err *err)
 {
         static unsigned seq;
         _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%u", podpath, seq++);
@@ -171,8 +197,10 @@ int stage0_image_unpack(const char *podpath, const char *image, const char *want
         struct image_manifest *im;
         int r;
 
-        if ((r = image_unpack(image, tmp, &im, err)) < 0)
+        if ((r = stage0_images_place(imgs, podpath, image, tmp, &im, err)) < 0) {
+                rm_rf_at(AT_FDCWD, tmp);
                 return r;
+        }
         name = want_name ? xstrdup(want_name) : acname_from_image_name(im->name);
         if (!acname_valid(name)) {
                 r = pod_err_set(err, -EINVAL, "--name=%s: not a valid app name (lower-case letters, digits and single dashes)", name);
@@ -196,25 +224,42 @@ fail:
         return r;
 }
 
-/* The entry's annotations, in the caller's order. */
-static json_t *annotations_json(const struct stage0_app *a)
+/*
+ * The entry's annotations, in the caller's order, after those the image
+ * sets for its app (an OCI image's StopSignal: podinit.io/stop-signal) that
+ * the caller does not.
+ */
+static json_t *annotations_json(const struct stage0_app *a, const char *manifest_path)
 {
-        json_t *ann = json_array();
+        static const char *const from_image[] = { "podinit.io/stop-signal" };
+        json_t *ann = json_array(), *im = json_load_file(manifest_path, JSON_REJECT_DUPLICATES, NULL), *it;
+        size_t i;
 
+        json_array_foreach(json_object_get(im, "annotations"), i, it) {
+                const char *n = json_string_value(json_object_get(it, "name"));
+                const char *v = json_string_value(json_object_get(it, "value"));
+                bool wanted = false;
+                for (size_t k = 0; n && k < ARRAY_SIZE(from_image); k++)
+                        wanted |= !strcmp(n, from_image[k]);
+                if (wanted && v && !kv_get(a->annotations, a->n_annotations, n))
+                        json_array_append_new(ann, json_pack("{s:s,s:s}", "name", n, "value", v));
+        }
+        json_decref(im);
         for (size_t k = 0; k < a->n_annotations; k++)
                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", a->annotations[k].name,
                                                      "value", a->annotations[k].value));
         return ann;
 }
 
-int stage0_app_unpack(const char *podpath, const struct stage0_app *a, json_t **ret, struct pod_err *err)
+int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const struct stage0_app *a, json_t **ret,
+                      struct pod_err *err)
 {
         struct image_manifest *im = NULL;
         _cleanup_free_ char *name = NULL, *mpath = NULL;
         json_t *app = NULL, *mounts;
         int r;
 
-        if ((r = stage0_image_unpack(podpath, a->image, a->name, &name, &im, err)) < 0)
+        if ((r = stage0_image_unpack(imgs, podpath, a->image, a->name, &name, &im, err)) < 0)
                 return r;
         mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
         r = build_app_json(a, mpath, &app, err);
@@ -226,7 +271,7 @@ int stage0_app_unpack(const char *podpath, const struct stage0_app *a, json_t **
                         json_array_append_new(mounts, json_pack("{s:s,s:s}", "volume", a->mounts[k].volume,
                                                                 "path", a->mounts[k].path));
                 *ret = json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image", "name", im->name, "app", app,
-                                 "annotations", annotations_json(a), "mounts", mounts, "readOnlyRootFS",
+                                 "annotations", annotations_json(a, mpath), "mounts", mounts, "readOnlyRootFS",
                                  a->readonly_rootfs);
         } else {
                 /* Nothing half-added stays in a running pod: the name is free for a retry. */

@@ -32,7 +32,7 @@ struct stage0_mount {           /* apps[].mounts[]: a pod volume at path in the 
 };
 
 struct stage0_app {
-        char *image;            /* an .aci file or an unpacked ACI directory */
+        char *image;            /* a path (ACI file or directory, OCI layout, docker archive) or a store image */
         char *name;             /* NULL: derived from the image's name */
         char *exec;             /* replaces the image's program (and drops its arguments) */
         char **args;            /* replaces exec[1..]; NULL: as the image (or exec) has them */
@@ -51,15 +51,18 @@ void stage0_app_done(struct stage0_app *a);
 
 /*
  * Unpack the app's image into the pod directory at podpath and build its
- * apps[] entry (*ret).  The app's name must be new in the pod.
+ * apps[] entry (*ret).  The app's name must be new in the pod.  imgs (NULL:
+ * image paths only) says where images come from (stage0/images.h).
  */
-int stage0_app_unpack(const char *podpath, const struct stage0_app *a, json_t **ret, struct pod_err *err);
+struct stage0_images;
+int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const struct stage0_app *a, json_t **ret,
+                      struct pod_err *err);
 /*
  * Unpack image as the app named want_name (NULL: from the image's name);
  * *ret_name is the name used, *ret_im the image's manifest.
  */
-int stage0_image_unpack(const char *podpath, const char *image, const char *want_name, char **ret_name,
-                        struct image_manifest **ret_im, struct pod_err *err);
+int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const char *image, const char *want_name,
+                        char **ret_name, struct image_manifest **ret_im, struct pod_err *err);
 /* The app's user and group, resolved in its unpacked rootfs, so a pod is never created with them wrong. */
 int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err);
 /* Remove an app's unpacked image (a failed `app add`). */

@@ -9,6 +9,7 @@
 #include "common/manifest.h"
 #include "common/resolve.h"
 #include "image/image.h"
+#include "stage0/images.h"
 
 #include <fcntl.h>
 
@@ -51,7 +52,7 @@ static int unpack_for_manifest(int podfd, const char *podpath, const struct stag
                                         i, a->name, a->image_name ?: "(no image.name)");
                         break;
                 }
-                r = stage0_image_unpack(podpath, pod->apps[k].image, a->name, &name, &im, err);
+                r = stage0_image_unpack(pod->images, podpath, pod->apps[k].image, a->name, &name, &im, err);
                 if (r == 0)
                         r = pod_app_take_image_app(a, im, err);
                 if (r == 0)
@@ -99,7 +100,7 @@ static int manifest_from_apps(int podfd, const char *podpath, const struct stage
         for (size_t i = 0; i < pod->n_apps; i++) {
                 json_t *entry = NULL;
 
-                if ((r = stage0_app_unpack(podpath, &pod->apps[i], &entry, err)) < 0)
+                if ((r = stage0_app_unpack(pod->images, podpath, &pod->apps[i], &entry, err)) < 0)
                         return r;
                 json_array_append_new(apps, entry);
         }
@@ -134,6 +135,9 @@ int stage0_prepare(int podfd, const char *podpath, const struct stage0_pod *pod,
         /* A mount of a volume that is not there is found now, not by podinit. */
         if (r == 0 && m)
                 r = volumes_resolve(m, err);
+        /* The store for PID 1, if an app uses it or may later (a mutable pod's app add). */
+        if (r == 0)
+                r = stage0_images_note_store(pod->images, podfd, pod->mutable_pod, err);
         if (r == 0) {
                 text = json_dumps(json, JSON_INDENT(2));
                 if (!text)

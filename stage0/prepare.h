@@ -1,8 +1,7 @@
 /*
  * stage0: preparing a pod for podinit, as rkt's stage0 does -- a library
  * shared by podctl, the stage1 entrypoints and (later) the containerd shim,
- * and where an image store plugs in (today images are unpacked from their
- * files by image/).  It knows nothing of command lines: a caller describes
+ * and where the image store plugs in (stage0/images.h).  It knows nothing of command lines: a caller describes
  * the pod in a struct stage0_pod and gets a pod directory podinit can run.
  *
  *   struct stage0_dir d;
@@ -38,6 +37,7 @@ struct stage0_pod {
         json_t *volumes;        /* the manifest's "volumes" list (appc's schema), or NULL */
         char *stop_timeout;     /* a duration: how long apps get to stop (the pod's default) */
         char *exit_policy;      /* first-failure, highest or app:NAME (docs/lifecycle.md) */
+        struct stage0_images *images;   /* where images come from (NULL: paths only); the caller's */
 };
 
 void stage0_pod_done(struct stage0_pod *p);

@@ -3,10 +3,11 @@
  *
  * Pod policy for an immutable pod: the pod runs until every app has exited.
  * The first app that fails (non-zero exit, killed by a signal, or unable to
- * start) sets the pod's exit code and stops the others: SIGTERM to each app's
- * process group, SIGKILL after the stop timeout, and the pod finishes as soon
- * as the last app is reaped, not when the timeout expires.  A mutable pod
- * stays up until it is stopped.
+ * start) sets the pod's exit code and stops the others: each app's stop
+ * signal (SIGTERM unless podinit.io/stop-signal) to its process group,
+ * SIGKILL after the stop timeout, and the pod finishes as soon as the last
+ * app is reaped, not when the timeout expires.  A mutable pod stays up until
+ * it is stopped.
  *
  * It hears of apps running, ready and exited as a DECIDE observer, after
  * the status files are written and clients are told: finishing the pod

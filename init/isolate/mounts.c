@@ -1,4 +1,5 @@
 #include "init/isolate/mounts.h"
+#include "init/isolate/overlay.h"
 #include "init/isolate/volumes.h"
 #include "common/cgroup.h"
 #include "common/fdutil.h"
@@ -460,11 +461,16 @@ int mounts_setup_app(const char *rootfs, struct pod_app *a, bool restrict_paths,
         bool with_sys = !volume_targets_under(a->mounts, a->n_mounts, "/sys");
         char p[4096];
         struct stat st;
+        bool overlay;
         int r;
 
         if (lstat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
                 return pod_err_set(err, -ENOENT, "app rootfs %s is missing or not a directory", rootfs);
-        if ((r = do_mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL, err)) < 0)
+        /* The root is a mount point either way (pivot_root wants one): an overlay of image-store trees, or the
+         * copied tree bound on itself.  Removing the app detaches it with everything mounted below. */
+        if ((r = overlay_mount_app(rootfs, &overlay, err)) < 0)
+                return r;
+        if (!overlay && (r = do_mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL, err)) < 0)
                 return r;
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 snprintf(p, sizeof(p), "%s/%s", rootfs, dirs[i].name);

@@ -208,14 +208,20 @@ teardown() {
     SMALL=$BATS_TEST_TMPDIR/small
     mkdir -p "$SMALL"
     mount -t tmpfs -o size=1m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
+    # An ACI file is imported into the store first: the message names the store's path, and the
+    # import leaves nothing in the store.
     run "$PODCTL" --dir="$SMALL" run -d "$ACI" --exec=/probe -- exit 0
     assert_failure
     assert_output_contains "No space left on device"
-    assert_output_contains "$SMALL/pods/prepare/"
+    assert_output_contains "$SMALL/images/tmp/"
     refute_output_contains "Write failed"
+    [ -z "$(find "$SMALL/images/tmp" "$SMALL/images/trees" "$SMALL/images/images" -mindepth 1)" ] ||
+        fail "the failed import left files in the store"
+    # An unpacked ACI directory is copied into the pod: the message names the pod's path.
     run "$PODCTL" --dir="$SMALL" run -d "$IMG" --exec=/probe -- exit 0
     assert_failure
     assert_output_contains "No space left on device"
+    assert_output_contains "$SMALL/pods/prepare/"
     [ -z "$(find "$SMALL/pods/prepare" "$SMALL/pods/run" -mindepth 1)" ] || fail "pod directories were left behind"
 }
 
@@ -231,7 +237,7 @@ teardown() {
     assert_no_pod_dirs
 }
 
-@test "cli: an OCI image layout or a docker archive as IMAGE is named as such" {
+@test "cli: an OCI image layout or a docker archive with no image in it is refused, naming it" {
     local oci=$BATS_TEST_TMPDIR/oci dk=$BATS_TEST_TMPDIR/dk
     mkdir -p "$oci/blobs/sha256" "$dk/0123abcd"
     echo '{"imageLayoutVersion":"1.0.0"}' >"$oci/oci-layout"
@@ -240,15 +246,16 @@ teardown() {
     tar -C "$oci" -cf "$BATS_TEST_TMPDIR/oci.tar" oci-layout index.json blobs
     tar -C "$dk" -cf "$BATS_TEST_TMPDIR/docker.tar" 0123abcd manifest.json
     run pc run "$oci"
-    assert_failure
-    assert_output_contains "$oci: an OCI image layout; only ACI images are supported yet (see README"
+    assert_status 254
+    assert_output_contains "image $oci: index.json lists no image manifests"
     run pc run "$BATS_TEST_TMPDIR/oci.tar"
-    assert_failure
-    assert_output_contains "an OCI image layout archive; only ACI images are supported yet"
+    assert_status 254
+    assert_output_contains "image $BATS_TEST_TMPDIR/oci.tar: index.json lists no image manifests"
     run pc run "$BATS_TEST_TMPDIR/docker.tar"
-    assert_failure
-    assert_output_contains "a docker image archive"
+    assert_status 254
+    assert_output_contains "image $BATS_TEST_TMPDIR/docker.tar: manifest.json: lists no images"
     assert_no_pod_dirs
+    [ -z "$(ls -A "$D/images/tmp")" ] || fail "an import left files in the store's tmp/"
 }
 
 @test "cli: a podinit that cannot be executed fails run naming it, and leaves no pod, also with a relative --dir" {

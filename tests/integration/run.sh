@@ -34,6 +34,9 @@ esac
 if ! err=$(unshare --fork --pid --mount true 2>&1); then
     die "cannot create PID and mount namespaces (unshare --fork --pid --mount true: ${err:-failed}); run on a host or privileged container"
 fi
+for t in umoci skopeo zstd; do
+    command -v "$t" >/dev/null 2>&1 || die "$t is not installed (images.bats builds OCI and docker images with it); apt-get install umoci skopeo zstd"
+done
 for f in podctl podinit; do
     [ -x "$PODINIT_BIN_DIR/$f" ] || die "$PODINIT_BIN_DIR/$f not found; build first (cmake --build) or set PODINIT_BIN_DIR"
 done

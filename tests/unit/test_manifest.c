@@ -3,6 +3,8 @@
 #include "common/manifest.h"
 #include "common/util.h"
 
+#include <signal.h>
+
 static const char full_pod[] =
         "{\n"
         "  \"acVersion\": \"0.8.11\",\n"
@@ -639,4 +641,50 @@ TEST(manifest_io_two_interactive_apps_refused)
 
         ASSERT(pod_manifest_parse(d, strlen(d), &m, &err) < 0);
         ASSERT_CONTAINS(err.msg, "at most one interactive app");
+}
+
+/* A pod whose one app has podinit.io/stop-signal=value. */
+static int parse_stop_signal(const char *value, struct pod_manifest **m, struct pod_err *err)
+{
+        char json[512];
+
+        snprintf(json, sizeof(json), POD("[{\"name\":\"a\",\"app\":{" EXEC "},\"annotations\":"
+                                         "[{\"name\":\"podinit.io/stop-signal\",\"value\":\"%s\"}]}]"), value);
+        return parse_pod(json, m, err);
+}
+
+TEST(manifest_stop_signal)
+{
+        static const struct { const char *value; int sig; } good[] = {
+                { "SIGQUIT", SIGQUIT }, { "QUIT", SIGQUIT }, { "3", SIGQUIT }, { "SIGINT", SIGINT },
+                { "TERM", SIGTERM }, { "SIGUSR1", SIGUSR1 }, { "1", 1 }, { "64", 64 },
+        };
+        static const struct { const char *value, *msg; } bad[] = {
+                { "SIGNOPE", "\"SIGNOPE\" is not a signal" }, { "quit", "is not a signal" }, { "0", "is not a signal" },
+                { "65", "is not a signal" }, { "", "is not a signal" }, { "SIG", "is not a signal" },
+                { " 3", "is not a signal" }, { "SIGKILL", "\"SIGKILL\" cannot be a stop signal" },
+                { "KILL", "cannot be a stop signal" }, { "9", "cannot be a stop signal" },
+                { "SIGSTOP", "SIGSTOP only pauses it" }, { "19", "cannot be a stop signal" },
+        };
+        struct pod_manifest *m;
+        struct pod_err err;
+
+        /* The default: SIGTERM, as rkt's stage1 sends. */
+        ASSERT_EQ(0, parse_pod(POD("[" APP("a", EXEC) "]"), &m, &err));
+        ASSERT_EQ(SIGTERM, m->apps[0].pol.stop_signal);
+        pod_manifest_free(m);
+        for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+                if (parse_stop_signal(good[i].value, &m, &err) < 0)
+                        FAIL_AT("%s refused: %s", good[i].value, err.msg);
+                ASSERT_EQ(good[i].sig, m->apps[0].pol.stop_signal);
+                pod_manifest_free(m);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                m = NULL;
+                if (parse_stop_signal(bad[i].value, &m, &err) != -EINVAL)
+                        FAIL_AT("\"%s\" not refused with -EINVAL (%s)", bad[i].value, err.msg);
+                ASSERT_CONTAINS(err.msg, "manifest: apps[0].annotations: podinit.io/stop-signal: ");
+                ASSERT_CONTAINS(err.msg, bad[i].msg);
+                ASSERT(m == NULL);
+        }
 }

@@ -1,0 +1,258 @@
+#include "stage0/images.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/overlay.h"
+#include "image/image.h"
+#include "image/import.h"
+#include "image/tree.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSCONFIG_SET_STRING
+#define FSCONFIG_SET_STRING 1
+#endif
+#ifndef FSCONFIG_CMD_CREATE
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+static int open_store(struct stage0_images *im, struct pod_err *err)
+{
+        int r;
+
+        if (im->opened)
+                return 0;
+        if ((r = image_store_open(im->store_path, &im->store, err)) < 0)
+                return r;
+        im->opened = true;
+        return 0;
+}
+
+/*
+ * Can this machine stack these trees under an upper dir in the pod?  Built
+ * as a detached mount (fsopen/fsmount) and dropped at once: nothing is ever
+ * attached on the host, so nothing can leak.  A kernel without the new
+ * mount API (before 5.2) or without overlayfs gets copies.
+ */
+static bool overlay_works(struct stage0_images *im, char *const *lowers_top, const char *upper, const char *work,
+                          char *why, size_t why_len)
+{
+        _cleanup_free_ char *lowerdir = NULL;
+        _cleanup_close_ int fs = -1, mnt = -1;
+        size_t len = 1;
+
+        for (char *const *l = lowers_top; *l; l++)
+                len += strlen(im->store.path) + strlen(*l) + 16;
+        lowerdir = xmalloc(len);
+        lowerdir[0] = '\0';
+        for (char *const *l = lowers_top; *l; l++) {
+                if (l != lowers_top)
+                        strcat(lowerdir, ":");
+                strcat(lowerdir, im->store.path);
+                strcat(lowerdir, "/trees/");
+                strcat(lowerdir, *l);
+        }
+        fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+        if (fs < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+            (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0)) < 0) {
+                snprintf(why, why_len, "%s", strerror(errno));
+                return false;
+        }
+        return true;
+}
+
+static int write_manifest(const char *dest, json_t *manifest, struct image_manifest **ret_im, struct pod_err *err)
+{
+        _cleanup_free_ char *text = json_dumps(manifest, JSON_INDENT(2)), *p = xasprintf("%s/manifest", dest);
+        int r;
+
+        if (!text)
+                return pod_err_set(err, -EINVAL, "the image's manifest cannot be serialised");
+        if ((r = image_manifest_parse(text, strlen(text), ret_im, err)) < 0)
+                return r;
+        if ((r = write_file_atomic(AT_FDCWD, p, text, strlen(text), 0644, 0)) < 0) {
+                image_manifest_free(*ret_im);
+                *ret_im = NULL;
+                return pod_err_set(err, r, "writing %s: %s", p, strerror(-r));
+        }
+        return 0;
+}
+
+static int copy_trees(struct stage0_images *im, char *const *lowers_bottom, const char *rootfs, struct pod_err *err)
+{
+        _cleanup_close_ int dfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r;
+
+        if (dfd < 0)
+                return pod_err_set(err, -errno, "opening %s: %s", rootfs, strerror(errno));
+        for (char *const *l = lowers_bottom; *l; l++) {
+                _cleanup_free_ char *src = image_store_tree_path(&im->store, *l);
+                _cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sfd < 0)
+                        return pod_err_set(err, -errno, "opening %s: %s (podctl image import the image again)", src,
+                                           strerror(errno));
+                if ((r = tree_merge(sfd, dfd, err)) < 0)
+                        return pod_err_prefix(err, "copying the image into %s", rootfs);
+        }
+        return 0;
+}
+
+static int place_from_store(struct stage0_images *im, const char *image, const char *dest,
+                            struct image_manifest **ret_im, struct pod_err *err)
+{
+        char hex[DIGEST_HEX_LEN + 1];
+        struct image_record rec = { 0 };
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dest), *upper = xasprintf("%s/upper", dest),
+                            *work = xasprintf("%s/work", dest);
+        _cleanup_strv_ char **top = NULL;
+        int r, lock = -1;
+
+        if ((r = open_store(im, err)) < 0)
+                return r;
+        if (image_path_importable(image)) {
+                struct image_import_opts o = { .progress = !im->quiet && isatty(STDERR_FILENO) };
+                if ((r = image_import(&im->store, image, &o, hex, err)) < 0)
+                        return r;
+        }
+        /* Resolve and lock under the store lock, so `image rm` cannot slip in between. */
+        if ((r = image_store_lock(&im->store, LOCK_SH, err)) < 0)
+                return r;
+        if (!image_path_importable(image) && (r = image_resolve(&im->store, image, hex, err)) < 0)
+                goto out;
+        if ((r = image_lock_shared(&im->store, hex, false, &lock, err)) < 0)
+                goto out;
+        im->locks = xrealloc(im->locks, (im->n_locks + 1) * sizeof(int));
+        im->locks[im->n_locks++] = lock;
+        if ((r = image_record_load(&im->store, hex, &rec, err)) < 0)
+                goto out;
+        if (mkdir(dest, 0755) < 0 || mkdir(rootfs, 0755) < 0) {
+                r = pod_err_set(err, -errno, "creating %s: %s", rootfs, strerror(errno));
+                goto out;
+        }
+        if ((r = write_manifest(dest, rec.manifest, ret_im, err)) < 0)
+                goto out;
+        for (size_t i = strv_length(rec.lowers); i-- > 0;)
+                strv_push(&top, rec.lowers[i]);
+        if (!im->no_overlay) {
+                if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
+                        r = pod_err_set(err, -errno, "creating %s: %s", upper, strerror(errno));
+                        goto out;
+                }
+                if (im->overlay < 0) {
+                        char why[128];
+                        im->overlay = overlay_works(im, top, upper, work, why, sizeof(why));
+                        if (!im->overlay)
+                                log_info("overlayfs cannot stack the image here (%s): each app's root is a copy", why);
+                }
+                if (!im->overlay) {
+                        rmdir(upper);
+                        rmdir(work);
+                }
+        }
+        if (!im->no_overlay && im->overlay) {
+                _cleanup_free_ char *text = pod_overlay_format(hex, top), *p = xasprintf("%s/%s", dest, OVERLAY_LAYERS_FILE);
+                if ((r = write_file_atomic(AT_FDCWD, p, text, strlen(text), 0644, 0)) < 0)
+                        r = pod_err_set(err, r, "writing %s: %s", p, strerror(-r));
+        } else {
+                r = copy_trees(im, rec.lowers, rootfs, err);
+        }
+out:
+        if (r < 0 && *ret_im) {
+                image_manifest_free(*ret_im);
+                *ret_im = NULL;
+        }
+        image_record_done(&rec);
+        flock(im->store.lock_fd, LOCK_UN);
+        return r;
+}
+
+int stage0_images_place(struct stage0_images *im, const char *podpath, const char *image, const char *dest,
+                        struct image_manifest **ret_im, struct pod_err *err)
+{
+        struct stat st;
+        bool is_path = stat(image, &st) == 0;
+
+        *ret_im = NULL;
+        if (!im || !im->store_path || (is_path && !image_path_importable(image)))
+                return image_unpack(image, dest, ret_im, err);
+        if (!is_path && strchr(image, '/') && (image[0] == '/' || image[0] == '.'))
+                return pod_err_set(err, -ENOENT, "no such image %s", image);
+        return place_from_store(im, image, dest, ret_im, err);
+}
+
+int stage0_images_note_store(struct stage0_images *im, int podfd, bool always, struct pod_err *err)
+{
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!im || !im->store_path || (!always && im->n_locks == 0))
+                return 0;
+        if ((r = open_store(im, err)) < 0)
+                return r;
+        text = xasprintf("%s\n", im->store.path);
+        if ((r = write_file_atomic(podfd, OVERLAY_STORE_FILE, text, strlen(text), 0644, 0)) < 0)
+                return pod_err_set(err, r, "writing the pod's %s: %s", OVERLAY_STORE_FILE, strerror(-r));
+        return 0;
+}
+
+int stage0_images_app_layers(int podfd, const char *app, int **ret_fds, size_t *ret_n, struct pod_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("stage1/rootfs/opt/stage2/%s/%s", app, OVERLAY_LAYERS_FILE), *text = NULL,
+                            *store = NULL;
+        struct pod_overlay o;
+        size_t len, n = 0;
+        int r, *fds;
+
+        if ((r = read_file_at(podfd, p, OVERLAY_MAX_FILE, &text, &len)) < 0)
+                return r == -ENOENT ? -ENOENT : pod_err_set(err, r, "reading %s: %s", p, strerror(-r));
+        if ((r = pod_overlay_parse(text, &o, err)) < 0)
+                return r;
+        if ((r = read_file_at(podfd, OVERLAY_STORE_FILE, 4096, &store, &len)) < 0) {
+                pod_overlay_done(&o);
+                return pod_err_set(err, r, "reading the pod's %s: %s", OVERLAY_STORE_FILE, strerror(-r));
+        }
+        store[strcspn(store, "\n")] = '\0';
+        fds = xcalloc(strv_length(o.lowers) + 1, sizeof(int));
+        for (char **l = o.lowers; *l; l++) {
+                _cleanup_free_ char *t = xasprintf("%s/trees/%s", store, *l);
+                if ((fds[n] = open(t, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                        r = pod_err_set(err, -errno, "opening %s: %s", t, strerror(errno));
+                        while (n-- > 0)
+                                close(fds[n]);
+                        free(fds);
+                        pod_overlay_done(&o);
+                        return r;
+                }
+                n++;
+        }
+        pod_overlay_done(&o);
+        *ret_fds = fds;
+        *ret_n = n;
+        return 0;
+}
+
+void stage0_images_done(struct stage0_images *im)
+{
+        if (!im)
+                return;
+        for (size_t i = 0; i < im->n_locks; i++)
+                close(im->locks[i]);
+        free(im->locks);
+        im->locks = NULL;
+        im->n_locks = 0;
+        if (im->opened)
+                image_store_close(&im->store);
+        im->opened = false;
+}
