@@ -233,7 +233,7 @@ void app_spec_done(struct app_spec *s)
         memset(s, 0, sizeof(*s));
 }
 
-static const char *json_type_name(const json_t *j)
+const char *json_type_name(const json_t *j)
 {
         switch (json_typeof(j)) {
         case JSON_OBJECT: return "an object";

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #include "common/isolators.h"
 #include "common/names.h"
@@ -75,6 +76,8 @@ enum io_stream_id { IO_STDIN, IO_STDOUT, IO_STDERR, IO_STREAMS };
 
 const char *io_mode_name(enum io_mode m);
 const char *io_stream_name(enum io_stream_id s);
+/* "an object", "a list", "a string"...: what a JSON value is, for messages. */
+const char *json_type_name(const json_t *j);
 /* Parse a mode name valid for the stream; -EINVAL otherwise. */
 int io_mode_parse(const char *s, enum io_stream_id stream, enum io_mode *ret);
 

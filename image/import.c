@@ -318,7 +318,7 @@ int image_import(struct image_store *s, const char *arg, const struct image_impo
         struct import im = { .s = s, .o = o, .path = arg };
         _cleanup_free_ char *path = NULL, *ref = NULL, *base = NULL, *outer = NULL;
         _cleanup_close_ int root = -1;
-        enum format fmt;
+        enum format fmt = FMT_NONE;
         struct stat st;
         int r;
 

@@ -98,20 +98,6 @@ static int bad(const struct doc *d, int code, const char *field, const char *fmt
         return pod_err_set(d->err, code, "%s: %s", d->what, msg);
 }
 
-static const char *type_name(const json_t *j)
-{
-        switch (json_typeof(j)) {
-        case JSON_OBJECT: return "an object";
-        case JSON_ARRAY: return "a list";
-        case JSON_STRING: return "a string";
-        case JSON_INTEGER: return "an integer";
-        case JSON_REAL: return "a number";
-        case JSON_TRUE: case JSON_FALSE: return "a boolean";
-        case JSON_NULL: return "null";
-        }
-        return "something else";
-}
-
 /* "path.key", or "key" at the top of the document. */
 static const char *join(char *buf, size_t n, const char *path, const char *key)
 {
@@ -133,7 +119,7 @@ static int load(const char *json, size_t len, const struct doc *d, json_type wan
                                    je.column, je.text);
         if (json_typeof(root) != want) {
                 int r = bad(d, -EINVAL, NULL, "expected %s, got %s", want == JSON_OBJECT ? "a JSON object" : "a JSON list",
-                            type_name(root));
+                            json_type_name(root));
                 json_decref(root);
                 return r;
         }
@@ -154,7 +140,7 @@ static int get_obj(const struct doc *d, json_t *obj, const char *path, const cha
                 return 0;
         }
         if (!json_is_object(v))
-                return bad(d, -EINVAL, join(f, sizeof(f), path, key), "expected an object, got %s", type_name(v));
+                return bad(d, -EINVAL, join(f, sizeof(f), path, key), "expected an object, got %s", json_type_name(v));
         *ret = v;
         return 0;
 }
@@ -167,7 +153,7 @@ static int get_str(const struct doc *d, json_t *obj, const char *path, const cha
         char f[160];
 
         if (v && !json_is_null(v) && !json_is_string(v))
-                return bad(d, -EINVAL, join(f, sizeof(f), path, key), "expected a string, got %s", type_name(v));
+                return bad(d, -EINVAL, join(f, sizeof(f), path, key), "expected a string, got %s", json_type_name(v));
         if (!v || json_is_null(v) || !*json_string_value(v)) {
                 if (required)
                         return bad(d, -EINVAL, join(f, sizeof(f), path, key), "required");
@@ -197,13 +183,13 @@ static int get_strv(const struct doc *d, json_t *obj, const char *path, const ch
                 return 0;
         }
         if (!json_is_array(v))
-                return bad(d, -EINVAL, f, "expected a list of strings, got %s", type_name(v));
+                return bad(d, -EINVAL, f, "expected a list of strings, got %s", json_type_name(v));
         if (json_array_size(v) > max)
                 return bad(d, -E2BIG, f, "%zu entries, at most %zu allowed", json_array_size(v), max);
         l = xcalloc(json_array_size(v) + 1, sizeof(char *));
         json_array_foreach(v, i, it) {
                 if (!json_is_string(it))
-                        return bad(d, -EINVAL, f, "expected a list of strings, item %zu is %s", i, type_name(it));
+                        return bad(d, -EINVAL, f, "expected a list of strings, item %zu is %s", i, json_type_name(it));
                 l[i] = xstrdup(json_string_value(it));
         }
         *ret = TAKE_PTR(l);
@@ -281,7 +267,7 @@ static int descriptor_parse(const struct doc *d, json_t *j, const char *path, bo
         int r;
 
         if (!json_is_object(j))
-                return bad(d, -EINVAL, path, "expected a descriptor object, got %s", type_name(j));
+                return bad(d, -EINVAL, path, "expected a descriptor object, got %s", json_type_name(j));
         if ((r = get_str(d, j, path, "mediaType", true, &mt)) < 0 || (r = get_str(d, j, path, "digest", true, &digest)) < 0 ||
             (r = check_digest(d, join(f, sizeof(f), path, "digest"), digest)) < 0)
                 return r;
@@ -290,7 +276,7 @@ static int descriptor_parse(const struct doc *d, json_t *j, const char *path, bo
         if (!size)
                 return bad(d, -EINVAL, f, "required");
         if (!json_is_integer(size))
-                return bad(d, -EINVAL, f, "expected a byte count (an integer >= 0), got %s", type_name(size));
+                return bad(d, -EINVAL, f, "expected a byte count (an integer >= 0), got %s", json_type_name(size));
         if (json_integer_value(size) < 0)
                 return bad(d, -EINVAL, f, "%lld is not a byte count (an integer >= 0)", (long long)json_integer_value(size));
         if (index) {
@@ -339,7 +325,7 @@ static int check_header(const struct doc *d, json_t *root, enum oci_media want)
         if (!sv)
                 return bad(d, -EINVAL, "schemaVersion", "required (2)");
         if (!json_is_integer(sv))
-                return bad(d, -EINVAL, "schemaVersion", "expected 2, got %s", type_name(sv));
+                return bad(d, -EINVAL, "schemaVersion", "expected 2, got %s", json_type_name(sv));
         if (json_integer_value(sv) != 2)
                 return bad(d, -EINVAL, "schemaVersion", "%lld is not supported (podinit reads version 2)",
                            (long long)json_integer_value(sv));
@@ -362,7 +348,7 @@ int oci_index_parse(const char *json, size_t len, const char *what, struct oci_i
                 return bad(&d, -EINVAL, "manifests", "required%s",
                            json_object_get(root, "layers") ? " (this is an image manifest, not an index)" : "");
         if (!json_is_array(list))
-                return bad(&d, -EINVAL, "manifests", "expected a list, got %s", type_name(list));
+                return bad(&d, -EINVAL, "manifests", "expected a list, got %s", json_type_name(list));
         if (json_array_size(list) > OCI_MAX_INDEX_ENTRIES)
                 return bad(&d, -E2BIG, "manifests", "%zu entries, at most %u allowed", json_array_size(list),
                            OCI_MAX_INDEX_ENTRIES);
@@ -399,7 +385,7 @@ int oci_manifest_parse(const char *json, size_t len, const char *what, struct oc
         if (!layers || json_is_null(layers))
                 return bad(&d, -EINVAL, "layers", "required");
         if (!json_is_array(layers))
-                return bad(&d, -EINVAL, "layers", "expected a list, got %s", type_name(layers));
+                return bad(&d, -EINVAL, "layers", "expected a list, got %s", json_type_name(layers));
         if (json_array_size(layers) > OCI_MAX_LAYERS)
                 return bad(&d, -E2BIG, "layers", "%zu layers, at most %u allowed", json_array_size(layers), OCI_MAX_LAYERS);
         if ((r = descriptor_parse(&d, cfg, "config", false, &m.config)) < 0)
@@ -587,7 +573,7 @@ static int archive_entry_parse(const struct doc *d, json_t *it, const char *p, s
         int r;
 
         if (!json_is_object(it))
-                return bad(d, -EINVAL, p, "expected an object, got %s", type_name(it));
+                return bad(d, -EINVAL, p, "expected an object, got %s", json_type_name(it));
         if ((r = get_str(d, it, p, "Config", true, &config)) < 0)
                 return r;
         if (!archive_path_valid(config))
