@@ -60,3 +60,23 @@ void pod_overlay_done(struct pod_overlay *o)
         strv_free(o->lowers);
         *o = (struct pod_overlay){ 0 };
 }
+
+int pod_overlay_options(const char *appdir, char *const *lowers_top, char **ret, struct pod_err *err)
+{
+        size_t olen = 2 * strlen(appdir) + 64, len;
+        char *opts;
+
+        for (char *const *l = lowers_top; *l; l++)
+                olen += strlen(*l) + 1;
+        opts = xmalloc(olen);
+        len = (size_t)snprintf(opts, olen, "upperdir=%s/upper,workdir=%s/work,lowerdir=", appdir, appdir);
+        for (char *const *l = lowers_top; *l; l++)
+                len += (size_t)snprintf(opts + len, olen - len, "%s%s", l == lowers_top ? "" : ":", *l);
+        if (len > OVERLAY_MAX_OPTIONS) {
+                free(opts);
+                return pod_err_set(err, -E2BIG, "the overlay's options are %zu bytes, more than mount(2)'s page: too many layers or too long a path (%s)",
+                                   len, appdir);
+        }
+        *ret = opts;
+        return 0;
+}

@@ -29,5 +29,13 @@ int pod_overlay_parse(const char *text, struct pod_overlay *ret, struct pod_err 
 /* The file's text (the caller frees it). */
 char *pod_overlay_format(const char *image, char *const *lowers_top_first);
 void pod_overlay_done(struct pod_overlay *o);
+/*
+ * overlayfs's mount options for an app whose directory is appdir (upper/
+ * and work/ in it): lowerdir names the trees relative to the store's trees/
+ * (the caller mounts from there), so that they fit in mount(2)'s page.
+ * -E2BIG if they do not.
+ */
+#define OVERLAY_MAX_OPTIONS 4095
+int pod_overlay_options(const char *appdir, char *const *lowers_top, char **ret, struct pod_err *err);
 
 #endif

@@ -9,20 +9,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 
-#ifndef FSOPEN_CLOEXEC
-#define FSOPEN_CLOEXEC 0x00000001
-#endif
-#ifndef FSCONFIG_SET_STRING
-#define FSCONFIG_SET_STRING 1
-#endif
-#ifndef FSCONFIG_CMD_CREATE
-#define FSCONFIG_CMD_CREATE 6
-#endif
-#ifndef FSMOUNT_CLOEXEC
-#define FSMOUNT_CLOEXEC 0x00000001
-#endif
 
 static int open_store(struct stage0_images *im, struct pod_err *err)
 {
@@ -37,40 +27,44 @@ static int open_store(struct stage0_images *im, struct pod_err *err)
 }
 
 /*
- * Can this machine stack these trees under an upper dir in the pod?  Built
- * as a detached mount (fsopen/fsmount) and dropped at once: nothing is ever
- * attached on the host, so nothing can leak.  A kernel without the new
- * mount API (before 5.2) or without overlayfs gets copies.
+ * Can this machine stack these trees under an upper dir in the pod?  The
+ * mount PID 1 will make (mount(2), lowerdirs relative to the store's
+ * trees/), tried in a child in a private mount namespace of its own, which
+ * goes with it: nothing is ever mounted on the host.  A kernel without
+ * overlayfs, or a pod directory on a file system it cannot use as an upper
+ * layer, gets copies.
  */
-static bool overlay_works(struct stage0_images *im, char *const *lowers_top, const char *upper, const char *work,
-                          char *why, size_t why_len)
+static bool overlay_works(struct stage0_images *im, char *const *lowers_top, const char *appdir, char *why, size_t why_len)
 {
-        _cleanup_free_ char *lowerdir = NULL;
-        _cleanup_close_ int fs = -1, mnt = -1;
-        size_t len = 1;
+        _cleanup_free_ char *opts = NULL, *trees = xasprintf("%s/trees", im->store.path), *rootfs = xasprintf("%s/rootfs", appdir);
+        struct pod_err e = { 0 };
+        pid_t pid;
+        int st;
 
-        for (char *const *l = lowers_top; *l; l++)
-                len += strlen(im->store.path) + strlen(*l) + 16;
-        lowerdir = xmalloc(len);
-        lowerdir[0] = '\0';
-        for (char *const *l = lowers_top; *l; l++) {
-                if (l != lowers_top)
-                        strcat(lowerdir, ":");
-                strcat(lowerdir, im->store.path);
-                strcat(lowerdir, "/trees/");
-                strcat(lowerdir, *l);
-        }
-        fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
-        if (fs < 0 ||
-            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0 ||
-            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-            (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0)) < 0) {
-                snprintf(why, why_len, "%s", strerror(errno));
+        if (pod_overlay_options(appdir, lowers_top, &opts, &e) < 0) {
+                snprintf(why, why_len, "%s", e.msg);
                 return false;
         }
-        return true;
+        pid = fork();
+        if (pid < 0) {
+                snprintf(why, why_len, "fork: %s", strerror(errno));
+                return false;
+        }
+        if (pid == 0) {
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    chdir(trees) < 0 || mount("overlay", rootfs, "overlay", 0, opts) < 0)
+                        _exit(errno & 0xff);
+                _exit(0);
+        }
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR) {
+                        snprintf(why, why_len, "waitpid: %s", strerror(errno));
+                        return false;
+                }
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return true;
+        snprintf(why, why_len, "%s", WIFEXITED(st) ? strerror(WEXITSTATUS(st)) : "the test mount crashed");
+        return false;
 }
 
 static int write_manifest(const char *dest, json_t *manifest, struct image_manifest **ret_im, struct pod_err *err)
@@ -152,7 +146,7 @@ static int place_from_store(struct stage0_images *im, const char *image, const c
                 }
                 if (im->overlay < 0) {
                         char why[128];
-                        im->overlay = overlay_works(im, top, upper, work, why, sizeof(why));
+                        im->overlay = overlay_works(im, top, dest, why, sizeof(why));
                         if (!im->overlay)
                                 log_info("overlayfs cannot stack the image here (%s): each app's root is a copy", why);
                 }

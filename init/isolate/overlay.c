@@ -75,7 +75,7 @@ int overlay_mount_app(const char *rootfs, bool *ret_mounted, struct pod_err *err
         _cleanup_close_ int cwd = -1;
         struct pod_overlay o;
         char *slash = strrchr(appdir, '/');
-        size_t len, olen;
+        size_t len;
         int r;
 
         *ret_mounted = false;
@@ -104,19 +104,11 @@ int overlay_mount_app(const char *rootfs, bool *ret_mounted, struct pod_err *err
                 pod_overlay_done(&o);
                 return r;
         }
-        olen = strlen(appdir) * 2 + 64;
-        for (char **l = o.lowers; *l; l++)
-                olen += strlen(*l) + 1;
-        opts = xmalloc(olen);
-        len = (size_t)snprintf(opts, olen, "upperdir=%s/upper,workdir=%s/work,lowerdir=", appdir, appdir);
-        for (char **l = o.lowers; *l; l++)
-                len += (size_t)snprintf(opts + len, olen - len, "%s%s", l == o.lowers ? "" : ":", *l);
+        r = pod_overlay_options(appdir, o.lowers, &opts, err);
         pod_overlay_done(&o);
-        /* mount(2) takes one page of options (docs/images.md: the lowest layers of a taller image are merged at import). */
-        if (len >= 4096)
-                return pod_err_set(err, -E2BIG, "the overlay's options are %zu bytes, more than a page: too many layers or too long an app name",
-                                   len);
-        /* The lowerdirs are relative to the store's trees/, which is outside our root: mount from there.
+        if (r < 0)
+                return r;
+        /* The lowerdirs are relative to the store's trees/ (bound at /rkt/image-trees): mount from there.
          * upperdir and workdir are absolute: they resolve in our root whatever the cwd. */
         if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fchdir(trees_fd) < 0)
                 return pod_err_set(err, -errno, "entering the image store: %s", strerror(errno));

@@ -221,6 +221,9 @@ img_run() {
     local mode=$1 ref=$2 pod_flags=()
     shift 2
     [ "$mode" = copy ] && pod_flags+=(--no-overlay)
+    # assert_ran checks the mode too; an unpacked ACI directory is always copied.
+    IMG_MODE=$mode
+    [ -f "$ref/manifest" ] && [ -d "$ref/rootfs" ] && IMG_MODE=
     run --separate-stderr "$PODCTL" --dir="$D" run "${pod_flags[@]}" "$ref" --name=web "$@"
 }
 
@@ -236,6 +239,13 @@ assert_ran() {
         fail "expected exit 0 and stdout:" "$1"
         return 1
     fi
+    # The newest pod's app ran the way img_run asked: on an overlay (never a silent copy), or copied.
+    local a
+    a=$(ls -td "$D"/pods/*/*/stage1/rootfs/opt/stage2/web 2>/dev/null | head -n 1)
+    case ${IMG_MODE-} in
+    overlay) [ -f "$a/layers" ] && [ -d "$a/upper" ] || { _dump_sep; fail "the app did not run on an overlay ($a)"; return 1; } ;;
+    copy) [ ! -e "$a/layers" ] && [ ! -e "$a/upper" ] || { _dump_sep; fail "the app was not copied ($a)"; return 1; } ;;
+    esac
 }
 
 # entries DIR: how many names DIR holds.

@@ -388,3 +388,19 @@ TEST(overlay_layers_file_roundtrip_and_damage)
         ASSERT_EQ(-EINVAL, pod_overlay_parse("podinit-layers 2\n", &o, &err));
         ASSERT(strstr(err.msg, "damaged"));
 }
+
+TEST(overlay_options_fit_a_page)
+{
+        char *two[] = { (char *)HEX_B, (char *)HEX_A, NULL };
+        char **many = NULL;
+        _cleanup_free_ char *opts = NULL;
+        struct pod_err err = { 0 };
+
+        ASSERT_EQ(0, pod_overlay_options("/opt/stage2/web", two, &opts, &err));
+        ASSERT_STREQ("upperdir=/opt/stage2/web/upper,workdir=/opt/stage2/web/work,lowerdir=" HEX_B ":" HEX_A, opts);
+        for (int i = 0; i < 64; i++)    /* 64 trees of 65 bytes: past 4095 */
+                strv_push(&many, HEX_A);
+        ASSERT_EQ(-E2BIG, pod_overlay_options("/opt/stage2/web", many, &opts, &err));
+        ASSERT(strstr(err.msg, "more than mount(2)'s page"));
+        strv_free(many);
+}
