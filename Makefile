@@ -68,6 +68,7 @@ bench:
 	bench/logs.sh $(BUILD)
 	bench/supervise.sh $(BUILD)
 	bench/stage1.sh $(BUILD)
+	bench/images.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
