@@ -74,20 +74,6 @@ stats_digits=1
 
 pc() { local d=$1; shift; "$podctl" --dir="$d" "$@"; }
 
-# the only pod under a state directory (we gc before every run)
-only_pod() {
-    local p=("$1"/pods/run/*)
-    [ ${#p[@]} -eq 1 ] && [ -e "${p[0]}" ] || { say "expected exactly one pod under $1/pods/run: ${p[*]}"; exit 1; }
-    echo "${p[0]##*/}"
-}
-
-# read_ns FILE: the CLOCK_REALTIME ns that probe's write-now left there
-read_ns() {
-    local v
-    v=$(cat "$1" 2>/dev/null) || { say "the app did not write $1"; exit 1; }
-    [[ $v =~ ^[0-9]+$ ]] || { say "$1: not a timestamp: $v"; exit 1; }
-    echo "$v"
-}
 
 # q CMD...: a tool whose output goes to the log; stop if it fails
 q() { "$@" >>"$log" 2>&1 || fail_run "$*" $?; }

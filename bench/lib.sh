@@ -387,3 +387,18 @@ machine_line() {
     for m; do more+="$m, "; done
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), podinit $rev, $(uname -sr), $(nproc) CPUs, ${more}load $(cut -d' ' -f1-3 /proc/loadavg)."
 }
+
+# only_pod STATE_DIR: the UUID of the only pod under it (the scripts gc before every run)
+only_pod() {
+    local p=("$1"/pods/run/*)
+    [ ${#p[@]} -eq 1 ] && [ -e "${p[0]}" ] || { say "expected exactly one pod under $1/pods/run: ${p[*]}"; exit 1; }
+    echo "${p[0]##*/}"
+}
+
+# read_ns FILE: the CLOCK_REALTIME ns that the probe's write-now left there
+read_ns() {
+    local v
+    v=$(cat "$1" 2>/dev/null) || { say "the app did not write $1"; exit 1; }
+    [[ $v =~ ^[0-9]+$ ]] || { say "$1: not a timestamp: $v"; exit 1; }
+    echo "$v"
+}

@@ -73,20 +73,6 @@ start_watchdog "$budget"
 # --------------------------------------------------------------- helpers
 stats_digits=2      # this script's tables are in hundredths of a ms
 
-# the only pod under a state directory (we gc before every run)
-only_pod() {
-    local p=("$1"/pods/run/*)
-    [ ${#p[@]} -eq 1 ] && [ -e "${p[0]}" ] || { say "expected exactly one pod under $1/pods/run: ${p[*]}"; exit 1; }
-    echo "${p[0]##*/}"
-}
-
-# read_ns FILE: the CLOCK_REALTIME ns probe's write-now left there
-read_ns() {
-    local v
-    v=$(cat "$1" 2>/dev/null) || { say "the app did not write $1"; exit 1; }
-    [[ $v =~ ^[0-9]+$ ]] || { say "$1: not a timestamp: $v"; exit 1; }
-    echo "$v"
-}
 
 # podinit_marks VARIANT DIR UUID T0_US: the pod's own timestamps, relative to T0
 podinit_marks() {
