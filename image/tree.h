@@ -45,7 +45,7 @@ int tree_lookup(const int *layers, size_t n, const char *path, size_t *ret_i);
 
 /*
  * A digest of the tree's content (names in byte order, types, modes, owners,
- * file contents, link targets, xattrs but not times): the id of an ACI
+ * file contents, link targets; not times or xattrs): the id of an ACI
  * that podctl unpacked from a file or a directory, the same for both.
  */
 int tree_digest(int fd, char hex[DIGEST_HEX_LEN + 1], uint64_t *ret_bytes, struct pod_err *err);
