@@ -337,9 +337,9 @@ int image_import(struct image_store *s, const char *arg, const struct image_impo
                         copy[--l] = '\0';
                 base = import_appc_name(strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy);
                 /* "busybox.tar" names the image "busybox". */
-                for (const char *ext = ".tar"; ext; ext = NULL)
-                        if (strlen(base) > 4 && !strcmp(base + strlen(base) - 4, ext))
-                                base[strlen(base) - 4] = '\0';
+                l = strlen(base);
+                if (l > 4 && !strcmp(base + l - 4, ".tar"))
+                        base[l - 4] = '\0';
         }
         if ((r = image_store_lock(s, LOCK_SH, err)) < 0)
                 return r;

@@ -131,14 +131,13 @@ static int apply_whiteout(int root, const char *what, const char *name, struct p
 {
         _cleanup_free_ char *dir = xstrdup(name);
         char *slash = strrchr(dir, '/');
-        const char *base = slash ? slash + 1 : dir;
+        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
         _cleanup_close_ int dfd = -1;
 
         if (slash)
                 *slash = '\0';
         else
                 dir[0] = '\0';
-        base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
         dfd = open_beneath(root, dir, true);
         if (dfd < 0)
                 return pod_err_set(err, dfd, "%s: whiteout \"%s\": its directory is not a plain directory of the layer (%s); refusing the image",

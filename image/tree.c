@@ -9,6 +9,11 @@
 #include <sys/sendfile.h>
 #include <sys/xattr.h>
 
+static int cmp_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Directory entries of fd in byte order (the caller frees each and the list). */
 static int list_dir(int fd, char ***ret, size_t *ret_n)
 {
@@ -34,12 +39,9 @@ static int list_dir(int fd, char ***ret, size_t *ret_n)
                 v[n++] = xstrdup(de->d_name);
         }
         closedir(d);
-        for (size_t i = 1; i < n; i++)  /* insertion sort: directories are small, and stable order matters */
-                for (size_t k = i; k > 0 && strcmp(v[k - 1], v[k]) > 0; k--) {
-                        char *t = v[k];
-                        v[k] = v[k - 1];
-                        v[k - 1] = t;
-                }
+        /* Byte order: the digest of a tree must not depend on readdir's. Names are unique, so qsort is enough. */
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_names);
         *ret = v;
         *ret_n = n;
         return 0;
