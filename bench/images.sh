@@ -251,13 +251,7 @@ variants=(v_small_overlay v_small_copy v_small_aci v_small_crun v_big_overlay v_
 nv=${#variants[@]}
 say "start latency: $warmup warm-up + $runs measured rounds of $nv interleaved variants"
 started=$(now_us)
-for ((i = 0; i < warmup + runs; i++)); do
-    recording=0
-    [ $i -ge "$warmup" ] && recording=1
-    for ((k = 0; k < nv; k++)); do
-        "${variants[(i + k) % nv]}"
-    done
-done
+run_rounds "${variants[@]}"
 loop1_s=$(( ($(now_us) - started) / 1000000 ))
 pc "$st" gc >/dev/null; pc "$st_aci" gc >/dev/null
 

@@ -402,3 +402,16 @@ read_ns() {
     [[ $v =~ ^[0-9]+$ ]] || { say "$1: not a timestamp: $v"; exit 1; }
     echo "$v"
 }
+
+# run_rounds VARIANT...: $warmup + $runs rounds of the variants, interleaved, the order rotating by
+# one each round; $recording is 1 in the measured rounds (the variants record only then)
+run_rounds() {
+    local vs=("$@") n=$# i k
+    for ((i = 0; i < warmup + runs; i++)); do
+        recording=0
+        [ "$i" -ge "$warmup" ] && recording=1
+        for ((k = 0; k < n; k++)); do
+            "${vs[(i + k) % n]}"
+        done
+    done
+}

@@ -247,13 +247,7 @@ variants=(v_floor v_crun v_crun_sec v_alone v_alone_open v_podctl v_aci v_tmpfs)
 nv=${#variants[@]}
 say "start latency: $warmup warm-up + $runs measured rounds of ${nv} interleaved variants"
 started=$(now_us)
-for ((i = 0; i < warmup + runs; i++)); do
-    recording=0
-    [ $i -ge "$warmup" ] && recording=1
-    for ((k = 0; k < nv; k++)); do
-        "${variants[(i + k) % nv]}"
-    done
-done
+run_rounds "${variants[@]}"
 loop_s=$(( ($(now_us) - started) / 1000000 ))
 
 # ------------------------------------------ 1b. exit times with hyperfine
