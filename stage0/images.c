@@ -103,7 +103,7 @@ static int copy_trees(struct stage0_images *im, char *const *lowers_bottom, cons
         return 0;
 }
 
-static int place_from_store(struct stage0_images *im, const char *image, const char *dest,
+static int place_from_store(struct stage0_images *im, const char *image, bool is_path, const char *dest,
                             struct image_manifest **ret_im, struct pod_err *err)
 {
         char hex[DIGEST_HEX_LEN + 1];
@@ -115,7 +115,7 @@ static int place_from_store(struct stage0_images *im, const char *image, const c
 
         if ((r = open_store(im, err)) < 0)
                 return r;
-        if (image_path_importable(image)) {
+        if (is_path) {
                 struct image_import_opts o = { .progress = !im->quiet && isatty(STDERR_FILENO) };
                 if ((r = image_import(&im->store, image, &o, hex, err)) < 0)
                         return r;
@@ -123,7 +123,7 @@ static int place_from_store(struct stage0_images *im, const char *image, const c
         /* Resolve and lock under the store lock, so `image rm` cannot slip in between. */
         if ((r = image_store_lock(&im->store, LOCK_SH, err)) < 0)
                 return r;
-        if (!image_path_importable(image) && (r = image_resolve(&im->store, image, hex, err)) < 0)
+        if (!is_path && (r = image_resolve(&im->store, image, hex, err)) < 0)
                 goto out;
         if ((r = image_lock_shared(&im->store, hex, false, &lock, err)) < 0)
                 goto out;
@@ -179,11 +179,12 @@ int stage0_images_place(struct stage0_images *im, const char *podpath, const cha
         bool is_path = stat(image, &st) == 0;
 
         *ret_im = NULL;
+        /* A path is imported (an unpacked ACI directory is copied as it is); anything else is a store name. */
         if (!im || !im->store_path || (is_path && !image_path_importable(image)))
                 return image_unpack(image, dest, ret_im, err);
         if (!is_path && strchr(image, '/') && (image[0] == '/' || image[0] == '.'))
                 return pod_err_set(err, -ENOENT, "no such image %s", image);
-        return place_from_store(im, image, dest, ret_im, err);
+        return place_from_store(im, image, is_path, dest, ret_im, err);
 }
 
 int stage0_images_note_store(struct stage0_images *im, int podfd, bool always, struct pod_err *err)
