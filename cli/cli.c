@@ -68,6 +68,12 @@ static const struct verb_text {
         { "reopen-log", "reopen log files after an outside rename",
           "usage: podctl reopen-log [--app=NAME] POD\n" },
         { "gc", "remove exited pods", "usage: podctl gc\nRemoves every pod that is not running.\n" },
+        { "net", "CNI networks: what --net can name; check a pod's",
+          "usage: podctl net list [--json] [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR]]\n"
+          "       podctl net check POD\n"
+          "list: every network a pod can join (built in, and from the config directory), its plugins\n"
+          "and what is wrong with them (a missing binary, a cniVersion it does not speak): exit 1 if any.\n"
+          "check: CNI CHECK of each network of a running pod: exit 1 if one fails (docs/networking.md).\n" },
         { "image", "the image store: import, list, inspect, rm, gc",
           "usage: podctl image import PATH[:REF] [--name=NAME] [--platform=OS/ARCH[/VARIANT]]\n"
           "                          [--max-entries=N] [--max-size=BYTES]\n"
@@ -92,7 +98,10 @@ static const struct verb_text {
 static void run_usage(FILE *f)
 {
         fprintf(f,
-                "usage: podctl run [-d] [--net=none|host] [--hostname=NAME] [--stop-timeout=DURATION]\n"
+                "usage: podctl run [-d] [--net=LIST] [--hostname=NAME] [--stop-timeout=DURATION]\n"
+                "                  [--port=[HOSTIP:]HOSTPORT:PODPORT[/PROTO]|NAME:[HOSTIP:]HOSTPORT]...\n"
+                "                  [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR]] [--net-timeout=DURATION]\n"
+                "                  [--dns=IP|host|none]... [--dns-search=D]... [--dns-opt=O]... [--dns-domain=D]\n"
                 "                  [--uuid-file-save=FILE] [--pod-manifest=FILE] [--interactive]\n"
                 "                  [--console-format=raw|rkt|none] [--no-overlay]\n"
                 "                  [--volume=NAME,kind=host,source=PATH[,readOnly=true][,recursive=false]]...\n"
@@ -118,6 +127,9 @@ static void run_usage(FILE *f)
                 "                      and that stops the pod (not restarted, essential)\n"
                 "  --start-grace=DURATION  with -d: how long an app must stay up (default 300ms; 0: no wait)\n"
                 "  --no-overlay        copy store images into the pod instead of mounting overlays\n"
+                "  --net=LIST          default (the default: ptp on 172.16.28.0/24, masqueraded),\n"
+                "                      default-restricted, none (only lo), host, all, or NAME[:K=V;...],...\n"
+                "                      from --net-config-dir (default /etc/podinit/net.d); docs/networking.md\n"
                 "  --memory=QUANTITY   memory limit: bytes with a suffix, 256Mi, 1G\n"
                 "  --cpu=CPUS          CPU limit in CPUs, Kubernetes style: 500m is half a CPU, 2 is two CPUs\n"
                 "                      (500 means 500 CPUs)\n"

@@ -3,8 +3,10 @@
  * whose preparation died).  A pod is taken only while we hold its lock, so a
  * pod that starts or runs concurrently is never touched; it is renamed to
  * exited-garbage first so an interrupted gc resumes cleanly next time.
- * The pod's cgroups (its $pod/subcgroup) go first: rkt's stage1 leaves them
- * for gc so the pod's counters outlive it.
+ * The pod's networks go first (CNI DEL of what its launcher could not tear
+ * down, killed or crashed: net/podnet.h), then its cgroups (its
+ * $pod/subcgroup): rkt's stage1 leaves them for gc so the pod's counters
+ * outlive it.
  */
 #include "cli/cli.h"
 #include "cli/poddir.h"
@@ -13,6 +15,8 @@
 #include "common/cgroup.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "net/netns.h"
+#include "net/podnet.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -53,6 +57,14 @@ int cmd_gc(int argc, char **argv)
                         log_error("gc: moving pod %s to %s: %s", pods[i].uuid, garbage, strerror(errno));
                         rc = 1;
                         continue;
+                }
+                if (net_pod_teardown(dst, &err) < 0) {
+                        /* Reported, and the pod goes anyway: a DEL that keeps failing must not keep it forever. */
+                        _cleanup_free_ char *ns = xasprintf("%s/%s", dst, NET_NETNS_FILE);
+                        log_error("gc: pod %s: tearing down its networks: %s (what that plugin set up on the host "
+                                  "is left behind)", pods[i].uuid, err.msg);
+                        (void)netns_remove(ns);
+                        rc = 1;
                 }
                 if (cg_pod_remove_recorded(dst, pods[i].uuid, &err) < 0) {
                         log_error("gc: pod %s: %s", pods[i].uuid, err.msg);

@@ -1,7 +1,8 @@
 /*
  * podctl list [--json]: every pod under --dir, oldest first.  Each running
  * pod is asked with a 1 s timeout; one that does not answer is listed from
- * disk as "unresponsive" (JSON: "unresponsive": true).
+ * disk as "unresponsive" (JSON: "unresponsive": true).  NETWORKS: each CNI
+ * network the pod joined and its address there.
  */
 #include "cli/cli.h"
 #include "cli/poddir.h"
@@ -21,6 +22,25 @@ static void app_summary(json_t *st, char *buf, size_t len)
                 if (n < 0 || (size_t)n >= len - off)
                         break;
                 off += (size_t)n;
+        }
+        if (!buf[0])
+                snprintf(buf, len, "-");
+}
+
+/* "default:172.16.28.2,backend:10.1.0.7" (rkt's NETWORKS column), or "-". */
+static void net_summary(json_t *st, char *buf, size_t len)
+{
+        size_t i, off = 0;
+        json_t *n;
+
+        buf[0] = '\0';
+        json_array_foreach(json_object_get(st, "networks"), i, n) {
+                int k = snprintf(buf + off, len - off, "%s%s:%s", i ? "," : "",
+                                 json_string_value(json_object_get(n, "name")) ?: "?",
+                                 json_string_value(json_object_get(n, "ip")) ?: "-");
+                if (k < 0 || (size_t)k >= len - off)
+                        break;
+                off += (size_t)k;
         }
         if (!buf[0])
                 snprintf(buf, len, "-");
@@ -49,10 +69,10 @@ int cmd_list(int argc, char **argv)
         }
         out = json_array();
         if (!json)
-                printf("%-36s  %-12s  %-4s  %-24s  %s\n", "UUID", "STATE", "EXIT", "STARTED", "APPS");
+                printf("%-36s  %-12s  %-4s  %-24s  %-22s  %s\n", "UUID", "STATE", "EXIT", "STARTED", "NETWORKS", "APPS");
         for (size_t i = 0; i < n; i++) {
                 json_t *st = NULL;
-                char apps[256], exitc[16];
+                char apps[256], exitc[16], nets[256];
                 const char *state = pod_dir_state_name(pods[i].state);
 
                 if (pod_status_load_timeout(&pods[i], POD_LIST_TIMEOUT_MS, &st, &err) < 0)
@@ -74,8 +94,9 @@ int cmd_list(int argc, char **argv)
                                          (long long)json_integer_value(json_object_get(st, "exitCode")));
                         else
                                 snprintf(exitc, sizeof(exitc), "-");
-                        printf("%-36s  %-12s  %-4s  %-24.24s  %s\n", pods[i].uuid, state, exitc,
-                               json_string_value(json_object_get(st, "startedAt")) ?: "-", apps);
+                        net_summary(st, nets, sizeof(nets));
+                        printf("%-36s  %-12s  %-4s  %-24.24s  %-22s  %s\n", pods[i].uuid, state, exitc,
+                               json_string_value(json_object_get(st, "startedAt")) ?: "-", nets, apps);
                 }
                 json_decref(st);
         }

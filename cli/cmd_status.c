@@ -54,6 +54,11 @@ int cmd_status(int argc, char **argv)
                         printf("exit     %lld\n", (long long)json_integer_value(json_object_get(st, "exitCode")));
                 if (json_object_get(st, "exitReason"))
                         printf("reason   %s\n", str(st, "exitReason"));
+                json_array_foreach(json_object_get(st, "networks"), i, a)
+                        printf("network  %s %s %s%s%s\n", str(a, "name"), str(a, "ifName"), str(a, "ip"),
+                               json_object_get(a, "gateway") ? " gateway " : "", json_string_value(json_object_get(a, "gateway")) ?: "");
+                if (json_object_get(st, "netns"))
+                        printf("netns    %s\n", str(st, "netns"));
                 printf("orphans  %lld reaped\n", (long long)json_integer_value(json_object_get(st, "orphansReaped")));
                 printf("\n%-20s  %-8s  %-7s  %-6s  %-8s  %s\n", "APP", "STATE", "PID", "EXIT", "RESTARTS", "DETAIL");
                 json_array_foreach(json_object_get(st, "apps"), i, a) {

@@ -30,6 +30,7 @@ static const struct verb {
         { "reopen-log", cmd_reopen_log },
         { "gc", cmd_gc },
         { "image", cmd_image },
+        { "net", cmd_net },
         { "help", cmd_help },
         { "version", cmd_version },
 };

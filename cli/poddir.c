@@ -1,6 +1,8 @@
 /* Pods on disk: listing, lookup by UUID prefix, and the status document. */
 #include "cli/cli.h"
 #include "cli/poddir.h"
+#include "net/netns.h"
+#include "net/podnet.h"
 #include "common/client.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
@@ -177,7 +179,44 @@ int pod_status_load(const struct pod_ref *p, json_t **ret, struct pod_err *err)
  * gone) is shown from disk, marked "unresponsive" with the reason, so one
  * stuck pod costs `podctl list` a second, not the 10 s of a request.
  */
+/*
+ * The pod's networks, from net-info.json (rkt's file: kept after the pod
+ * exits, when its addresses may already be another pod's), and the path of
+ * its network namespace while that is bound (nsenter --net=PATH).
+ */
+static int status_load(const struct pod_ref *p, unsigned timeout_ms, json_t **ret, struct pod_err *err);
+
+static void add_networks(const char *pod_path, json_t *st)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", pod_path, NET_INFO_FILE), *data = NULL;
+        _cleanup_free_ char *ns = xasprintf("%s/%s", pod_path, NET_NETNS_FILE);
+        json_t *info, *nets, *e;
+        size_t len, i;
+
+        if (read_file_at(AT_FDCWD, path, 1u << 20, &data, &len) < 0 || !(info = json_loadb(data, len, 0, NULL)))
+                return;
+        nets = json_array();
+        json_array_foreach(info, i, e)
+                json_array_append_new(nets, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "name", json_object_get(e, "netName"),
+                                                      "ifName", json_object_get(e, "ifName"), "ip", json_object_get(e, "ip"),
+                                                      "mask", json_object_get(e, "mask"), "gateway",
+                                                      json_object_get(e, "gateway"), "ips", json_object_get(e, "ips")));
+        json_object_set_new(st, "networks", nets);
+        if (netns_is_bound(ns) > 0)
+                json_object_set_new(st, "netns", json_string(ns));
+        json_decref(info);
+}
+
 int pod_status_load_timeout(const struct pod_ref *p, unsigned timeout_ms, json_t **ret, struct pod_err *err)
+{
+        int r = status_load(p, timeout_ms, ret, err);
+
+        if (r == 0)
+                add_networks(p->path, *ret);
+        return r;
+}
+
+static int status_load(const struct pod_ref *p, unsigned timeout_ms, json_t **ret, struct pod_err *err)
 {
         struct pod_err cerr = { 0 };
         struct ctl_conn *c;

@@ -192,6 +192,12 @@ void run_args_done(struct run_args *ra)
 {
         strv_free(ra->volumes);
         json_decref(ra->volumes_json);
+        strv_free(ra->ports);
+        json_decref(ra->ports_json);
+        strv_free(ra->dns);
+        strv_free(ra->dns_search);
+        strv_free(ra->dns_opt);
+        free(ra->resolv_conf);
         for (size_t i = 0; i < ra->n_apps; i++) {
                 strv_free(ra->apps[i].mounts);
                 strv_free(ra->apps[i].rlimits);
@@ -234,6 +240,14 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
                 { "mutable", OPT_BOOL, &ra->mutable_pod },
                 { "start-grace", OPT_STR, &ra->start_grace },
                 { "no-overlay", OPT_BOOL, &ra->no_overlay },
+                { "port", OPT_STRV, &ra->ports },
+                { "net-config-dir", OPT_STR, &ra->net_config_dir },
+                { "net-plugin-dir", OPT_STR, &ra->net_plugin_dir },
+                { "net-timeout", OPT_STR, &ra->net_timeout },
+                { "dns", OPT_STRV, &ra->dns },
+                { "dns-search", OPT_STRV, &ra->dns_search },
+                { "dns-opt", OPT_STRV, &ra->dns_opt },
+                { "dns-domain", OPT_STR, &ra->dns_domain },
         };
         struct args_rest rest = { 0 };
         int i = 1, r;
@@ -333,9 +347,8 @@ int check_run_args(struct run_args *ra, struct pod_err *err)
         if (ra->n_apps == 0 && !ra->pod_manifest)
                 ra->grace_ms = 0;
 
-        if (ra->net && strcmp(ra->net, "none") && strcmp(ra->net, "host")) {
-                return pod_err_set(err, -EINVAL, "--net=%s: only none and host are available (CNI networks are not implemented yet)", ra->net);
-        }
+        if (check_net_args(ra, err) < 0)
+                return err->code;
         for (size_t i = 0; i < ra->n_apps; i++)
                 for (int k = 0; k < IO_STREAMS; k++) {
                         enum io_mode m;
@@ -585,6 +598,8 @@ int run_args_to_pod(const struct run_args *ra, struct stage0_pod *ret, struct po
                 .manifest_path = xstrdup_or_null(ra->pod_manifest),
                 .mutable_pod = ra->mutable_pod,
                 .volumes = json_incref(ra->volumes_json),
+                .ports = json_incref(ra->ports_json),
+                .resolv_conf = xstrdup_or_null(ra->resolv_conf),
                 .stop_timeout = xstrdup_or_null(ra->stop_timeout),
                 .exit_policy = xstrdup_or_null(ra->exit_policy),
         };

@@ -43,6 +43,14 @@ struct run_args {
         const char *uuid_file, *net, *hostname, *stop_timeout, *pod_manifest, *console_format, *exit_policy;
         char **volumes;         /* --volume=NAME,kind=...,... */
         json_t *volumes_json;   /* the same, as the manifest's "volumes" */
+        /* Networking (cli/run_net.c): --port, --net-*, --dns* */
+        char **ports;           /* --port=... */
+        json_t *ports_json;     /* the same, as the manifest's "ports" */
+        const char *net_config_dir, *net_plugin_dir, *net_timeout;
+        char **dns, **dns_search, **dns_opt;
+        const char *dns_domain;
+        char *resolv_conf;      /* from the --dns* flags, or NULL */
+        const char *dns_mode;   /* podinit's --dns-conf-mode, or NULL */
         struct app_args *apps;
         size_t n_apps;
 };
@@ -51,6 +59,8 @@ struct run_args {
 int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *err);
 /* Every flag that can be checked before the pod exists (exit 2 in podctl run and app add). */
 int check_run_args(struct run_args *ra, struct pod_err *err);
+/* The networking flags (part of check_run_args). */
+int check_net_args(struct run_args *ra, struct pod_err *err);
 /* Does the app have flags of its own (which --pod-manifest does not take)? */
 bool app_args_any(const struct app_args *a);
 void run_args_done(struct run_args *ra);

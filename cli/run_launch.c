@@ -268,8 +268,24 @@ int run_launch(const struct run_launch *l)
         if (l->debug)
                 strv_push(&largv, "--debug");
         {
-                _cleanup_free_ char *net = xasprintf("--net=%s", l->net ? l->net : "none");
+                /* rkt's default: the pod joins the "default" CNI network. */
+                _cleanup_free_ char *net = xasprintf("--net=%s", l->net ? l->net : "default");
+                _cleanup_free_ char *dir = xasprintf("--net-config-dir=%s", l->net_config_dir ? l->net_config_dir
+                                                                                              : PODCTL_NET_CONFIG_DIR);
                 strv_push(&largv, net);
+                strv_push(&largv, dir);
+        }
+        if (l->net_plugin_dir) {
+                _cleanup_free_ char *a = xasprintf("--net-plugin-dir=%s", l->net_plugin_dir);
+                strv_push(&largv, a);
+        }
+        if (l->net_timeout) {
+                _cleanup_free_ char *a = xasprintf("--net-timeout=%s", l->net_timeout);
+                strv_push(&largv, a);
+        }
+        if (l->dns_mode) {
+                _cleanup_free_ char *a = xasprintf("--dns-conf-mode=%s", l->dns_mode);
+                strv_push(&largv, a);
         }
         if (l->hostname) {
                 _cleanup_free_ char *h = xasprintf("--hostname=%s", l->hostname);

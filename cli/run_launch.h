@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#define PODCTL_NET_CONFIG_DIR "/etc/podinit/net.d"
+
 struct run_launch {
         const char *podinit;            /* the stage1 binary */
         const char *pod_path;           /* the pod directory, in pods/run */
@@ -15,6 +17,7 @@ struct run_launch {
         int lock_fd;                    /* the pod's lock, handed to podinit (RKT_LOCK_FD) */
         bool debug, detach;
         const char *net, *hostname, *console_format;    /* NULL: podinit's defaults (for -d, no console) */
+        const char *net_config_dir, *net_plugin_dir, *net_timeout, *dns_mode;  /* NULL: defaults */
         unsigned grace_ms;              /* -d: how long an app must stay up (0: no wait) */
 };
 

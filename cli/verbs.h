@@ -13,6 +13,7 @@ int cmd_status(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_reopen_log(int argc, char **argv);
 int cmd_events(int argc, char **argv);

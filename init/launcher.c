@@ -10,6 +10,9 @@
 #include "common/log.h"
 #include "common/podstate.h"
 #include "net/loopback.h"
+#include "net/cni.h"
+#include "net/podnet.h"
+#include "common/ports.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -35,33 +38,101 @@ struct launch {
         enum hosts_mode hosts_mode;
         enum resolv_mode resolv_mode;
         const char *ready_fd, *max_clients, *max_message, *console_format, *cgroup_parent;
+        const char *net_config_dir, *net_plugin_dir, *net_timeout;
         const char *uuid;
         int clone_flags;
         bool new_net;
+        struct net_list nets;
+        struct net_pod netp;            /* a CNI pod's namespace and what its networks said */
+        bool net_up;                    /* CNI networks were set up: torn down at exit */
+        char host_name[HOST_NAME_MAX + 1];
 };
 
 static void usage(void)
 {
         fprintf(stderr,
-                "usage: podinit [--debug] --net=none|host [--hostname=NAME] [--mutable] [--ipc=auto|private|parent]\n"
-                "               [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD] [--cgroup-parent=PATH] UUID\n"
+                "usage: podinit [--debug] [--net=none|host|all|NAME[:ARGS][,...]] [--hostname=NAME] [--mutable]\n"
+                "               [--ipc=auto|private|parent] [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR...]]\n"
+                "               [--net-timeout=DURATION] [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD]\n"
+                "               [--cgroup-parent=PATH] UUID\n"
                 "Runs the pod whose directory is the current directory (rkt's stage1 `run` convention).\n"
                 "Normally started by `podctl run` or by rkt; see podinit(8).\n");
 }
 
+/* --net: none and CNI networks get a new namespace (for CNI, made before PID 1: net/podnet.h). */
 static int parse_net(struct launch *l, struct pod_err *err)
 {
-        if (!l->net || !strcmp(l->net, "none")) {
-                l->new_net = true;
+        int r = net_list_parse(l->net, &l->nets, err);
+
+        if (r < 0)
+                return pod_err_prefix(err, "failed to setup network");
+        l->new_net = l->nets.kind == NET_NONE;
+        return 0;
+}
+
+/*
+ * The pod's CNI networks, joined before PID 1 exists.  Config directories:
+ * --net-config-dir (podctl passes one), else rkt's <local-config>/net.d.
+ * Ports are forwarded only here: a pod on none or host has no address of
+ * its own to forward to.
+ */
+static int setup_networks(struct launch *l, struct pod_err *err)
+{
+        _cleanup_free_ char *data = NULL, *dir = NULL;
+        _cleanup_free_ struct pod_port *ports = NULL;
+        _cleanup_free_ char *pod_path = NULL;
+        char *dirs[2] = { NULL, NULL };
+        json_t *pod;
+        size_t n_ports = 0, len;
+        uint64_t timeout = CNI_DEFAULT_TIMEOUT_MS;
+        int r;
+
+        r = read_file_at(AT_FDCWD, "pod", POD_MANIFEST_MAX_BYTES, &data, &len);
+        pod = r == 0 ? json_loadb(data, len, 0, NULL) : NULL;
+        r = pod ? pod_ports_resolve(AT_FDCWD, pod, &ports, &n_ports, err) : 0;
+        json_decref(pod);
+        if (r < 0)
+                return r;
+        if (n_ports && l->nets.kind != NET_CNI)
+                return pod_err_set(err, -EINVAL, "ports are forwarded only on a CNI network, not with --net=%s",
+                                   l->nets.kind == NET_HOST ? "host" : "none");
+        if (l->nets.kind != NET_CNI)
                 return 0;
-        }
-        if (!strcmp(l->net, "host")) {
-                l->new_net = false;
-                return 0;
-        }
-        return pod_err_set(err, -EOPNOTSUPP,
-                           "failed to setup network: --net=%s: CNI networks are not implemented yet; "
-                           "run the pod with --net=none (loopback only) or --net=host", l->net);
+        if (l->net_timeout && (parse_duration_ms(l->net_timeout, &timeout) < 0 || timeout == 0 || timeout > 3600000))
+                return pod_err_set(err, -EINVAL, "--net-timeout=%s: expected a duration from 1ms to 1h such as 30s", l->net_timeout);
+        dir = l->net_config_dir ? xstrdup(l->net_config_dir)
+                                : xasprintf("%s/net.d", l->local_config && *l->local_config ? l->local_config : "/etc/rkt");
+        dirs[0] = dir;
+        pod_path = getcwd(NULL, 0);
+        if (!pod_path)
+                return pod_err_set(err, -errno, "getcwd: %s", strerror(errno));
+        struct net_options o = {
+                .uuid = l->uuid, .list = &l->nets, .conf_dirs = dirs, .plugin_path = l->net_plugin_dir,
+                .timeout_ms = timeout, .ports = ports, .n_ports = n_ports,
+        };
+        if ((r = net_pod_setup(pod_path, &o, &l->netp, err)) < 0)
+                return r;
+        l->net_up = true;
+        /* rkt: with resolv=default, the first network that has DNS servers writes the pod's resolv.conf. */
+        if (l->resolv_mode == RESOLV_DEFAULT && l->netp.resolv_conf &&
+            (r = write_file_atomic(AT_FDCWD, POD_S1 "/etc/rkt-resolv.conf", l->netp.resolv_conf,
+                                   strlen(l->netp.resolv_conf), 0644, 0)) < 0)
+                return pod_err_set(err, r, "writing %s/etc/rkt-resolv.conf: %s", POD_S1, strerror(-r));
+        return 0;
+}
+
+/* DEL of the pod's networks once PID 1 is gone; what fails is left to gc. */
+static void teardown_networks(struct launch *l)
+{
+        struct pod_err err = { 0 };
+        _cleanup_free_ char *pod_path = getcwd(NULL, 0);
+
+        if (!l->net_up)
+                return;
+        net_pod_done(&l->netp);
+        if (net_pod_teardown(pod_path ? pod_path : ".", &err) < 0)
+                log_warn("tearing down the pod's networks: %s (`podctl gc` tries again)", err.msg);
+        l->net_up = false;
 }
 
 static int get_lock(int *ret_fd, const char *uuid, struct pod_err *err)
@@ -152,7 +223,7 @@ static void write_runtime_config(const struct launch *l)
                               "MDSToken", l->mds_token ?: "", "Hostname", l->hostname ?: "",
                               "Debug", l->debug, "Mutable", l->mutable_pod,
                               "ResolvConfMode", resolv_names[l->resolv_mode], "EtcHostsMode", hosts_names[l->hosts_mode],
-                              "NetList", l->net ?: "none", "Interactive", l->interactive,
+                              "NetList", l->net ?: "default", "Interactive", l->interactive,
                               "InsecureOptions", "DisablePaths", l->disable_paths,
                               "DisableCapabilities", l->disable_caps, "DisableSeccomp", l->disable_seccomp,
                               "IPCMode", l->ipc ?: "");
@@ -267,6 +338,11 @@ static int setup_cgroup(const struct launch *l, const struct pod_manifest *m, st
         return 0;
 }
 
+static void net_list_donep(struct net_list **l)
+{
+        net_list_done(*l);
+}
+
 static void cg_pod_closep(struct cg_pod **p)
 {
         cg_pod_close(*p);
@@ -281,7 +357,7 @@ static void pod_manifest_freep(struct pod_manifest **m)
 static __attribute__((noreturn)) void pod_child(const struct launch *l, struct pod_manifest *m,
                                                 struct pod_options *opt, int sync_fd, const char *console)
 {
-        char hostname[HOST_NAME_MAX + 1];
+        const char *hostname = l->host_name;
         struct pod_err err = { 0 };
         int r;
 
@@ -297,20 +373,22 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
          * a new pid namespace drops a signal it has no handler for, so a
          * SIGTERM forwarded now, unblocked, would be lost.  Blocked, it waits. */
 
-        if (l->hostname && *l->hostname)
-                snprintf(hostname, sizeof(hostname), "%s", l->hostname);
-        else
-                snprintf(hostname, sizeof(hostname), "rkt-%s", l->uuid);
+        if (l->netp.netns_fd >= 0 && setns(l->netp.netns_fd, CLONE_NEWNET) < 0) {
+                log_error("failed to setup network: joining the pod's network namespace: %s", strerror(errno));
+                _exit(EXIT_SETUP);
+        }
+        if (l->netp.netns_fd >= 0)
+                close(l->netp.netns_fd);
         if (sethostname(hostname, strlen(hostname)) < 0) {
                 log_error("setting the hostname to %s: %s", hostname, strerror(errno));
                 _exit(EXIT_SETUP);
         }
-        if (l->new_net && (r = net_loopback_up()) < 0) {
+        if ((l->new_net || l->net_up) && (r = net_loopback_up()) < 0) {
                 log_error("failed to setup network: bringing up lo: %s", strerror(-r));
                 _exit(EXIT_SETUP);
         }
         write_file_atomic(AT_FDCWD, POD_S1 "/etc/hostname", hostname, strlen(hostname), 0644, 0);
-        if (mounts_etc_files(POD_S1, hostname, l->hosts_mode, l->resolv_mode, &err) < 0) {
+        if (mounts_etc_files(POD_S1, hostname, l->netp.addrs, l->hosts_mode, l->resolv_mode, &err) < 0) {
                 log_error("preparing /etc/hosts and /etc/resolv.conf: %s", err.msg);
                 _exit(EXIT_SETUP);
         }
@@ -426,7 +504,8 @@ static int wait_pod(pid_t child, int ready_rd, int user_ready)
 
 int launcher_main(int argc, char **argv)
 {
-        struct launch l = { 0 };
+        struct launch l = { .netp = { .netns_fd = -1 } };
+        _cleanup_(net_list_donep) struct net_list *nets_owned = &l.nets;      /* freed on every return */
         struct pod_err err = { 0 };
         _cleanup_(pod_manifest_freep) struct pod_manifest *m = NULL;  /* freed on every return */
         struct pod_options opt = { 0 };
@@ -457,6 +536,9 @@ int launcher_main(int argc, char **argv)
                 { "max-message", OPT_STR, &l.max_message },
                 { "console-format", OPT_STR, &l.console_format },
                 { "cgroup-parent", OPT_STR, &l.cgroup_parent },
+                { "net-config-dir", OPT_STR, &l.net_config_dir },
+                { "net-plugin-dir", OPT_STR, &l.net_plugin_dir },
+                { "net-timeout", OPT_STR, &l.net_timeout },
         };
 
         /* Started by rkt's stage0 (which always sets RKT_SELINUX_CONTEXT, if only empty), speak as
@@ -529,6 +611,10 @@ int launcher_main(int argc, char **argv)
                           strlen(l.hostname), HOST_NAME_MAX);
                 return EXIT_SETUP;
         }
+        if (l.hostname && *l.hostname)
+                snprintf(l.host_name, sizeof(l.host_name), "%s", l.hostname);
+        else
+                snprintf(l.host_name, sizeof(l.host_name), "rkt-%s", l.uuid);
         if (dns_conf_mode_parse(l.dns_mode, &l.hosts_mode, &l.resolv_mode, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
@@ -597,22 +683,30 @@ int launcher_main(int argc, char **argv)
         if (isatty(STDIN_FILENO))
                 console = ttyname(STDIN_FILENO);
 
-        /* Block the signals we wait for before the child exists, so none is lost. */
+        /* Block the signals we wait for before the networks and the child
+         * exist, so none is lost: a SIGTERM during the CNI setup stops the
+         * pod as soon as it runs, and the networks are torn down after it. */
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
         sigprocmask(SIG_BLOCK, &set, NULL);
+        if (setup_networks(&l, &err) < 0) {
+                log_error("failed to setup network: %s", err.msg);
+                teardown_networks(&l);
+                return EXIT_SETUP;
+        }
+        r = EXIT_SETUP;
         if (pipe2(sync, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));
-                return EXIT_SETUP;
+                goto out;
         }
         if (getenv("NOTIFY_SOCKET")) {
                 /* PID 1 reports readiness to us; we tell the service manager (and --ready-fd). */
                 if (pipe2(ready, O_CLOEXEC) < 0) {
                         log_error("pipe: %s", strerror(errno));
-                        return EXIT_SETUP;
+                        goto out;
                 }
                 user_ready = opt.ready_fd;
                 opt.ready_fd = ready[1];
@@ -621,7 +715,7 @@ int launcher_main(int argc, char **argv)
         child = (pid_t)syscall(SYS_clone, (unsigned long)l.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (child < 0) {
                 log_error("creating the pod's namespaces (clone): %s", strerror(errno));
-                return EXIT_SETUP;
+                goto out;
         }
         if (child == 0) {
                 close(sync[0]);
@@ -638,6 +732,8 @@ int launcher_main(int argc, char **argv)
         }
         close(sync[0]);
         r = wait_pod(child, ready[0], user_ready);
+out:
+        teardown_networks(&l);
         (void)lock_fd;          /* held until we exit, after every status file is on disk */
         return r;
 }

@@ -31,12 +31,12 @@ rm -rf "$work/bundle"
 podctl image import "$work/oci:latest" --name=busybox-oci
 podctl image list
 
-say "A one-shot pod in the foreground: podctl run busybox.aci --exec=/bin/sh -- -c '...'"
-podctl run "$work/busybox.aci" --name=hello --exec=/bin/sh -- \
+say "A one-shot pod in the foreground, with no network (--net=none): podctl run --net=none busybox.aci --exec=/bin/sh -- -c '...'"
+podctl run --net=none "$work/busybox.aci" --name=hello --exec=/bin/sh -- \
   -c 'echo "hello from $AC_APP_NAME, pid $$ in pod $(hostname)"; exit 3' || echo "(pod exit code: $?)"
 
-say "A three-app pod, detached: a web server (the ACI), a ticker started after it (the OCI image, on an overlay), and a flaky job restarted on failure"
-uuid=$(podctl run -d --hostname=demo "$work/busybox.aci" --name=web --exec=/bin/httpd -- -f -p 8080 -h /etc \
+say "A three-app pod, detached, on the default CNI network with host port 127.0.0.1:18080 forwarded to its port 8080: a web server (the ACI), a ticker started after it (the OCI image, on an overlay), and a flaky job restarted on failure"
+uuid=$(podctl run -d --hostname=demo --port=127.0.0.1:18080:8080 "$work/busybox.aci" --name=web --exec=/bin/httpd -- -f -p 8080 -h /etc \
        --- busybox-oci --name=ticker --after=web -- -c \
        'while true; do echo "tick $(date +%T) as $(id -un), in $(pwd)"; sleep 1; done' \
        --- "$work/busybox.aci" --name=flaky --restart=on-failure --restart-backoff=200ms --restart-max=3 \
@@ -57,7 +57,13 @@ podctl events --no-follow "${uuid:0:8}" | grep flaky || true
 say "A command in the web app's context: podctl exec --app=web ${uuid:0:8} -- wget -qO- http://127.0.0.1:8080/passwd"
 podctl exec --app=web "${uuid:0:8}" -- wget -qO- http://127.0.0.1:8080/passwd || echo "(exec exit code: $?)"
 
-say "podctl stop ${uuid:0:8}"
+ip=$(podctl status --json "$uuid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["ip"])')
+say "The pod serves on its own IP ($ip, from the ptp plugin): curl http://$ip:8080/passwd"
+curl -sS --max-time 5 "http://$ip:8080/passwd" | head -n 2
+say "And through the forwarded host port (the portmap plugin): curl http://127.0.0.1:18080/passwd"
+curl -sS --max-time 5 "http://127.0.0.1:18080/passwd" | head -n 2
+
+say "podctl stop ${uuid:0:8} (the launcher then runs CNI DEL: the veth, the address and the iptables rules go)"
 time podctl stop "${uuid:0:8}"
 podctl status "$uuid"
 say "rkt-compatible status files"

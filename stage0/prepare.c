@@ -5,6 +5,8 @@
  * refused here, with the images and flags still at hand for the message.
  */
 #include "stage0/prepare.h"
+#include "common/ports.h"
+#include "common/podstate.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
 #include "common/resolve.h"
@@ -20,6 +22,8 @@ void stage0_pod_done(struct stage0_pod *p)
         free(p->apps);
         free(p->manifest_path);
         json_decref(p->volumes);
+        json_decref(p->ports);
+        free(p->resolv_conf);
         free(p->stop_timeout);
         free(p->exit_policy);
         *p = (struct stage0_pod){ 0 };
@@ -106,6 +110,8 @@ static int manifest_from_apps(int podfd, const char *podpath, const struct stage
         }
         if (pod->volumes)
                 json_object_set(*ret_pod, "volumes", pod->volumes);
+        if (pod->ports)
+                json_object_set(*ret_pod, "ports", pod->ports);
         ann = json_object_get(*ret_pod, "annotations");
         if (pod->stop_timeout)
                 json_array_append_new(ann, json_pack("{s:s,s:s}", "name", ANN_STOP_TIMEOUT, "value", pod->stop_timeout));
@@ -132,9 +138,17 @@ int stage0_prepare(int podfd, const char *podpath, const struct stage0_pod *pod,
                 r = manifest_from_file(podfd, podpath, pod, &json, &m, err);
         else
                 r = manifest_from_apps(podfd, podpath, pod, &json, &m, err);
-        /* A mount of a volume that is not there is found now, not by podinit. */
+        /* A mount of a volume that is not there is found now, not by podinit; so is a port no app declares. */
         if (r == 0 && m)
                 r = volumes_resolve(m, err);
+        if (r == 0) {
+                struct pod_port *ports = NULL;
+                size_t n_ports = 0;
+                r = pod_ports_resolve(podfd, json, &ports, &n_ports, err);
+                free(ports);
+        }
+        if (r == 0 && pod->resolv_conf)
+                r = stage0_write_text(podfd, POD_S1 "/etc/rkt-resolv.conf", pod->resolv_conf, 0644, err);
         /* The store for PID 1, if an app uses it or may later (a mutable pod's app add). */
         if (r == 0)
                 r = stage0_images_note_store(pod->images, podfd, pod->mutable_pod, err);

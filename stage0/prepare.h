@@ -35,6 +35,8 @@ struct stage0_pod {
         char *manifest_path;
         bool mutable_pod;       /* apps are added and removed later (rkt's mutable pods) */
         json_t *volumes;        /* the manifest's "volumes" list (appc's schema), or NULL */
+        json_t *ports;          /* the manifest's "ports" list (appc's ExposedPort), or NULL */
+        char *resolv_conf;      /* the pod's resolv.conf (rkt's --dns), or NULL */
         char *stop_timeout;     /* a duration: how long apps get to stop (the pod's default) */
         char *exit_policy;      /* first-failure, highest or app:NAME (docs/lifecycle.md) */
         struct stage0_images *images;   /* where images come from (NULL: paths only); the caller's */

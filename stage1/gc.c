@@ -1,10 +1,10 @@
 /*
  * coreos.com/rkt/stage1/gc: `gc [--debug] [--local-config DIR] UUID`, cwd =
  * the pod (in exited-garbage/), stdout discarded.  Removes what the pod
- * leaves on the host after it exits: its cgroups (named in `subcgroup`, on
- * cgroup v1 and v2 alike).  The pod's network namespace is anonymous
- * (--net=none) or the host's, so there is no netns to destroy yet.
- * Idempotent: a pod that never started, or whose files are gone, is fine.
+ * leaves on the host after it exits: its CNI networks (DEL of each recorded
+ * one, then the namespace bound at $pod/netns: net/podnet.h), which the
+ * launcher tears down itself unless it was killed, and its cgroups (named in
+ * `subcgroup`, on cgroup v1 and v2 alike).  Idempotent: a pod that never started, or whose files are gone, is fine.
  * stage0 holds the pod's lock meanwhile, and unmounts and deletes the pod
  * directory itself afterwards.
  */
@@ -13,13 +13,15 @@
 #include "common/cgroup.h"
 #include "common/log.h"
 #include "common/uuid.h"
+#include "net/netns.h"
+#include "net/podnet.h"
 
 int s1_gc(int argc, char **argv)
 {
         const char *local_config = NULL;
         struct pod_err err = { 0 };
         bool debug = false;
-        int idx = 1;
+        int idx = 1, rc = 0;
         const struct opt opts[] = {
                 { "debug", OPT_BOOL, &debug },
                 { "local-config", OPT_STR, &local_config },
@@ -33,10 +35,16 @@ int s1_gc(int argc, char **argv)
                 return S1_EXIT_USAGE;
         }
         log_init("stage1 gc", debug);
+        _cleanup_free_ char *pod_path = getcwd(NULL, 0);
+        if (net_pod_teardown(pod_path ? pod_path : ".", &err) < 0) {
+                log_error("tearing down the pod's networks: %s", err.msg);
+                (void)netns_remove(NET_NETNS_FILE);
+                rc = S1_EXIT_ERROR;
+        }
         if (cg_pod_remove_recorded(".", argv[idx], &err) < 0) {
                 log_error("removing the pod's cgroups: %s", err.msg);
                 return S1_EXIT_ERROR;
         }
         log_debug("pod %s collected", argv[idx]);
-        return 0;
+        return rc;
 }

@@ -134,7 +134,7 @@ int dns_conf_mode_parse(const char *s, enum hosts_mode *ret_hosts, enum resolv_m
 }
 
 /* Add hostname to the 127.0.0.1 line of the hosts file at path (created from the fallback text if missing). */
-static int hosts_add_name(const char *path, const char *hostname, struct pod_err *err)
+static int hosts_add_name(const char *path, const char *hostname, char *const *addrs, struct pod_err *err)
 {
         static const char fallback[] = "127.0.0.1 localhost localhost.domain localhost4 localhost4.localdomain4\n"
                                        "::1 ip6-localhost ip6-loopback localhost6 localhost6.localdomain6\n";
@@ -150,6 +150,8 @@ static int hosts_add_name(const char *path, const char *hostname, struct pod_err
         } else if (r < 0)
                 return pod_err_set(err, r, "reading %s: %s", path, strerror(-r));
         cap = len + strlen(hostname) + 64;
+        for (size_t i = 0; addrs && addrs[i]; i++)
+                cap += strlen(addrs[i]) + strlen(hostname) + 2;
         out = xmalloc(cap);
         for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 bool add = !done && str_startswith(line, "127.0.0.1") && (line[9] == ' ' || line[9] == '\t');
@@ -158,6 +160,9 @@ static int hosts_add_name(const char *path, const char *hostname, struct pod_err
         }
         if (!done)
                 n += (size_t)snprintf(out + n, cap - n, "127.0.0.1 localhost %s\n", hostname);
+        /* The pod's own addresses (its CNI networks') name it too. */
+        for (size_t i = 0; addrs && addrs[i]; i++)
+                n += (size_t)snprintf(out + n, cap - n, "%s %s\n", addrs[i], hostname);
         if ((r = write_file_atomic(AT_FDCWD, path, out, n, 0644, 0)) < 0)
                 return pod_err_set(err, r, "writing %s: %s", path, strerror(-r));
         return 0;
@@ -174,8 +179,8 @@ static int bind_host_file(const char *src, const char *dst, struct pod_err *err)
         return 0;
 }
 
-int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts, enum resolv_mode resolv,
-                     struct pod_err *err)
+int mounts_etc_files(const char *s1, const char *hostname, char *const *addrs, enum hosts_mode hosts,
+                     enum resolv_mode resolv, struct pod_err *err)
 {
         char p[4096];
         int r;
@@ -185,11 +190,11 @@ int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts
         switch (hosts) {
         case HOSTS_DEFAULT:
                 snprintf(p, sizeof(p), "%s/etc/hosts-fallback", s1);
-                r = hosts_add_name(p, hostname, err);
+                r = hosts_add_name(p, hostname, addrs, err);
                 break;
         case HOSTS_STAGE0:
                 snprintf(p, sizeof(p), "%s/etc/rkt-hosts", s1);
-                r = hosts_add_name(p, hostname, err);
+                r = hosts_add_name(p, hostname, addrs, err);
                 break;
         case HOSTS_HOST:
                 snprintf(p, sizeof(p), "%s/etc/rkt-hosts", s1);

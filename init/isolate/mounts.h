@@ -26,9 +26,11 @@ int dns_conf_mode_parse(const char *s, enum hosts_mode *ret_hosts, enum resolv_m
  * 127.0.0.1 line of etc/hosts-fallback; stage0: of etc/rkt-hosts; host: the
  * host's /etc/hosts bound read-only on etc/rkt-hosts.  resolv host: the
  * host's /etc/resolv.conf bound read-only on etc/rkt-resolv.conf.
+ * addrs (NULL-terminated, may be NULL): the pod's addresses on its CNI
+ * networks, each a line "ADDR hostname" in the default and stage0 files.
  */
-int mounts_etc_files(const char *s1, const char *hostname, enum hosts_mode hosts, enum resolv_mode resolv,
-                     struct pod_err *err);
+int mounts_etc_files(const char *s1, const char *hostname, char *const *addrs, enum hosts_mode hosts,
+                     enum resolv_mode resolv, struct pod_err *err);
 /* Prepare $s1 (path relative to cwd or absolute) and switch root to it.
  * Its /sys/fs/cgroup shows the pod's cgroup cg (NULL or CG_NONE: none),
  * read-only, at its host path (docs/stage1-abi.md "cgroups"). */

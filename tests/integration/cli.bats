@@ -210,7 +210,7 @@ teardown() {
     mount -t tmpfs -o size=1m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
     # An ACI file is imported into the store first: the message names the store's path, and the
     # import leaves nothing in the store.
-    run "$PODCTL" --dir="$SMALL" run -d "$ACI" --exec=/probe -- exit 0
+    run "$PODCTL" --dir="$SMALL" run -d --net=none "$ACI" --exec=/probe -- exit 0
     assert_failure
     assert_output_contains "No space left on device"
     assert_output_contains "$SMALL/images/tmp/"
@@ -218,7 +218,7 @@ teardown() {
     [ -z "$(find "$SMALL/images/tmp" "$SMALL/images/trees" "$SMALL/images/images" -mindepth 1)" ] ||
         fail "the failed import left files in the store"
     # An unpacked ACI directory is copied into the pod: the message names the pod's path.
-    run "$PODCTL" --dir="$SMALL" run -d "$IMG" --exec=/probe -- exit 0
+    run "$PODCTL" --dir="$SMALL" run -d --net=none "$IMG" --exec=/probe -- exit 0
     assert_failure
     assert_output_contains "No space left on device"
     assert_output_contains "$SMALL/pods/prepare/"
@@ -268,7 +268,7 @@ teardown() {
     assert_no_pod_dirs
     # The pod directory is entered before exec: its removal must not depend on podctl's cwd.
     cd "$(dirname "$D")"
-    PODINIT=$bad run "$PODCTL" --dir="$(basename "$D")" run "$IMG" --exec=/probe -- exit 0
+    PODINIT=$bad run "$PODCTL" --dir="$(basename "$D")" run --net=none "$IMG" --exec=/probe -- exit 0
     assert_status 254
     assert_no_pod_dirs
 }

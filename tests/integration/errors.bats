@@ -223,9 +223,9 @@ EOF
 }
 
 @test "run: bad --net, bad --stop-timeout and a missing IMAGE are usage errors" {
-    run pc run --net=bridge "$IMG"
+    run pc run --net=bri/dge "$IMG"
     assert_status 2
-    assert_output_contains "bridge"
+    assert_output_contains "bri/dge"
     run pc run --stop-timeout=soon "$IMG"
     assert_status 2
     assert_output_contains "soon"

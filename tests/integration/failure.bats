@@ -204,7 +204,7 @@ EOF
     cd "$BATS_TEST_TMPDIR"
     D=$BATS_TEST_TMPDIR/relstate
     local err=$BATS_TEST_TMPDIR/err rc=0
-    "$PODCTL" --dir=relstate run -d "$IMG" --exec=/nope >/dev/null 2>"$err" || rc=$?
+    "$PODCTL" --dir=relstate run -d --net=none "$IMG" --exec=/nope >/dev/null 2>"$err" || rc=$?
     [ "$rc" -ne 0 ] || fail "run -d succeeded although the app cannot exec"
     assert_contains "$(cat "$err")" "/nope" "stderr of run -d"
     assert_contains "$(cat "$err")" "No such file or directory" "stderr of run -d"

@@ -173,8 +173,25 @@ pod_setup() {
     export D
 }
 
-# podctl with this test's state dir.
-pc() { "$PODCTL" --dir="$D" "$@"; }
+# podctl with this test's state dir.  A pod a test starts without --net is
+# on --net=none, not on podctl's default CNI network: only net.bats is about
+# networking, and a CNI setup would cost every other pod ~0.2 s.
+pc() {
+    if [ "${1-}" = run ] && ! _has_net_flag "${@:2}"; then
+        "$PODCTL" --dir="$D" run --net=none "${@:2}"
+    elif [ "${1-}" = app ] && [ "${2-}" = sandbox ] && ! _has_net_flag "${@:3}"; then
+        "$PODCTL" --dir="$D" app sandbox --net=none "${@:3}"
+    else
+        "$PODCTL" --dir="$D" "$@"
+    fi
+}
+_has_net_flag() {
+    local a
+    for a in "$@"; do
+        case $a in --net=*|--net) return 0 ;; --) return 1 ;; esac
+    done
+    return 1
+}
 
 # UUIDs of every pod in $D that is running, one per line.
 running_pods() {

@@ -224,7 +224,7 @@ img_run() {
     # assert_ran checks the mode too; an unpacked ACI directory is always copied.
     IMG_MODE=$mode
     [ -f "$ref/manifest" ] && [ -d "$ref/rootfs" ] && IMG_MODE=
-    run --separate-stderr "$PODCTL" --dir="$D" run "${pod_flags[@]}" "$ref" --name=web "$@"
+    run --separate-stderr "$PODCTL" --dir="$D" run --net=none "${pod_flags[@]}" "$ref" --name=web "$@"
 }
 
 _dump_sep() {

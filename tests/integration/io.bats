@@ -20,7 +20,7 @@ fg() {
     local t0
     t0=$(now_ms)
     status=0
-    "$PODCTL" --dir="$D" run "$@" >"$OUT" 2>"$ERR" </dev/null || status=$?
+    "$PODCTL" --dir="$D" run --net=none "$@" >"$OUT" 2>"$ERR" </dev/null || status=$?
     ELAPSED=$(( $(now_ms) - t0 ))
 }
 
@@ -217,7 +217,7 @@ EOF
 
 @test "log mode loses nothing when the console is slow (20 MB through a stalled pipe)" {
     local rc=0
-    "$PODCTL" --dir="$D" run "$IMG" --exec=/bin/sh -- -c '/probe flood 20000000; /probe flood 3000000 >&2' \
+    "$PODCTL" --dir="$D" run --net=none "$IMG" --exec=/bin/sh -- -c '/probe flood 20000000; /probe flood 3000000 >&2' \
         2>&1 </dev/null | { sleep 2; cat; } >"$OUT"
     rc=${PIPESTATUS[0]}
     assert_eq "$rc" 0 "podctl run status"

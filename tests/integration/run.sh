@@ -37,6 +37,12 @@ fi
 for t in umoci skopeo zstd; do
     command -v "$t" >/dev/null 2>&1 || die "$t is not installed (images.bats builds OCI and docker images with it); apt-get install umoci skopeo zstd"
 done
+for p in ptp host-local portmap bridge loopback; do
+    [ -x "/usr/lib/cni/$p" ] || die "the CNI plugin /usr/lib/cni/$p is missing (net.bats runs pods on real CNI networks); apt-get install containernetworking-plugins"
+done
+for t in iptables-save curl ip; do
+    command -v "$t" >/dev/null 2>&1 || die "$t is not installed (net.bats checks the host's rules and reaches pods with it); apt-get install iptables curl iproute2"
+done
 for f in podctl podinit; do
     [ -x "$PODINIT_BIN_DIR/$f" ] || die "$PODINIT_BIN_DIR/$f not found; build first (cmake --build) or set PODINIT_BIN_DIR"
 done

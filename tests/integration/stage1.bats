@@ -787,7 +787,7 @@ for a in json.load(open(sys.argv[1]))["annotations"]:
     done <<<"$names"
 }
 
-@test "errors: a missing exec fails the app (203); an unknown user, --ipc=bogus and --net=default exit 254" {
+@test "errors: a missing exec fails the app (203); an unknown user, --ipc=bogus and an unknown --net exit 254" {
     run s0 run --stage1="$STAGE1_ACI" --net=none --image="$ACI" --app=a --exec=/nosuch
     assert_status 203
     assert_output_contains "/nosuch"
@@ -805,11 +805,40 @@ for a in json.load(open(sys.argv[1]))["annotations"]:
     assert_output_contains '"nosuchgroup" group not found'
     run s0 run --stage1="$STAGE1_ACI" --net=none --ipc=bogus --image="$ACI" --app=a --exec=/probe -- exit 0
     assert_status 254
-    run s0 run --stage1="$STAGE1_ACI" --image="$ACI" --app=a --exec=/probe -- exit 0
+    # TestRktEnsureErrors: an unknown network.
+    run s0 run --stage1="$STAGE1_ACI" --net=nosuchnet --image="$ACI" --app=a --exec=/probe -- exit 0
     assert_status 254
     assert_output_contains "stage1: failed to setup network"
+    assert_output_contains 'network "nosuchnet" is not configured'
     run s0 gc --grace-period=0
     assert_status 0
+}
+
+@test "TestNetDefault, TestNetDefaultPortFwd: the default network (rkt's --net default), status networks=, a forwarded port; stop and gc leave no rule" {
+    local ip
+    start_pod run --port=http:tcp:8080:127.0.0.1:18181 --image="$ACI" --app=web --exec=/bin/httpd -- -f -p 8080 -h /etc
+    run s0 status "$UUID"
+    assert_status 0
+    [[ $output =~ networks=default:ip4=(172\.16\.28\.[0-9]+) ]] || { _dump_run; fail "no default network in rkt status"; }
+    ip=${BASH_REMATCH[1]}
+    assert_eq "$(jget 0.netName <"$POD/net-info.json")" default "net-info.json netName"
+    run curl -sS --max-time 5 "http://$ip:8080/passwd"
+    assert_status 0
+    assert_output_contains "root:"
+    run curl -sS --max-time 5 "http://127.0.0.1:18181/passwd"
+    assert_status 0
+    assert_output_contains "root:"
+    # ptp's masquerade and portmap's forwarding rules name the pod (its UUID is the CNI container id).
+    [ "$(iptables-save -t nat | grep -c -- "$UUID")" -ge 2 ] || fail "no nat rule names the pod while it runs"
+    run s0 stop "$UUID"
+    assert_status 0
+    wait_until 15 bg_done "$POD_PID" || fail "the pod did not stop"
+    # The launcher tore the network down when the pod exited; gc finds nothing left to do.
+    [ ! -e "$POD/netns" ] || fail "$POD/netns is still there after the pod exited"
+    run s0 gc --grace-period=0
+    assert_status 0
+    assert_eq "$(iptables-save | grep -c -- "$UUID")" 0 "rules naming the pod after stop and gc"
+    [ ! -e "/var/lib/cni/networks/default/$ip" ] || fail "the lease of $ip is still there"
 }
 
 # ------------------------------------------------- hostname, hosts, resolv

@@ -44,10 +44,12 @@ apps or entered commands is caught.  It also behaves like a systemd host whose
 directory onto itself and makes it rshared (once), so that the overlay stage0
 mounts for `app add` in the host namespace propagate into a running pod.
 
-Left out: networking (stage0 only passes --net on; no net-info.json is
-written), image discovery, fetching by name, signatures and the image store
+Networking is stage1's: stage0 passes --net on (default "default") and writes
+--port=NAME:PROTO:PODPORT:HOSTIP:HOSTPORT into the pod manifest's ports, as rkt
+does; status reads net-info.json.
+Left out: image discovery, fetching by name, signatures and the image store
 proper (images are ACI files unpacked into a tree store), the metadata service
-(--mds-register), volumes, mounts and ports, isolator flags, --pod-manifest,
+(--mds-register), volumes and mounts, isolator flags, --pod-manifest,
 SELinux labels, `rkt list`, `api-service`, `export`.  --private-users is only
 sketched (marker file, flag, shifted ownership of the copied trees).
 
@@ -109,7 +111,8 @@ DIR is rkt's data directory (default /var/lib/rkt-sim).  Flags are Go-style:
 POD FLAGS: --stage1=ACI (required) --no-overlay --private-users --mutable (prepare)
            --inherit-env --set-env=K=V (before the first app: for every app)
            --annotation=K=V (before the first app: a pod annotation)
-RUN FLAGS: --net=LIST (default "default") --interactive --hostname=H --ipc=MODE
+RUN FLAGS: --net=LIST (default "default") --port=NAME:PROTO:PODPORT:HOSTIP:HOSTPORT
+           --interactive --hostname=H --ipc=MODE
            --dns=IP|host|none --dns-search=D --dns-opt=O --dns-domain=D
            --hosts-entry=IP=HOST|host --dns-conf-mode=resolv=X,hosts=Y
            --uuid-file-save=FILE (run, app-sandbox)
@@ -996,7 +999,8 @@ POD_SPEC = {"stage1": (STR, None), "no-overlay": (BOOL, False), "private-users":
             "annotation": (LIST, []), "uuid-file-save": (STR, None)}
 RUN_SPEC = {"net": (LIST, []), "interactive": (BOOL, False), "hostname": (STR, ""),
             "ipc": (STR, ""), "dns": (LIST, []), "dns-search": (LIST, []), "dns-opt": (LIST, []),
-            "dns-domain": (STR, ""), "hosts-entry": (LIST, []), "dns-conf-mode": (STR, None)}
+            "dns-domain": (STR, ""), "hosts-entry": (LIST, []), "dns-conf-mode": (STR, None),
+            "port": (LIST, [])}
 APP_FLAGS = {"exec", "user", "group", "supplementary-gids", "working-dir", "environment",
              "stdin", "stdout", "stderr", "readonly-rootfs"}
 APP_OR_POD_FLAGS = {"set-env", "annotation"}
@@ -1221,6 +1225,15 @@ def new_pod(ctx):
     return Pod(ctx.datadir, u, fd=fd, dirstate="prepare")
 
 
+def port_flag(s):
+    """rkt's --port=NAME:PROTO:PODPORT:HOSTIP:HOSTPORT, an ExposedPort with an inline podPort."""
+    f = s.split(":")
+    if len(f) != 5 or not f[2].isdigit() or not f[4].isdigit():
+        raise UsageError("--port: expected NAME:PROTO:PODPORT:HOSTIP:HOSTPORT, got %r" % s)
+    return {"name": f[0], "hostPort": int(f[4]), "hostIP": f[3] or "0.0.0.0",
+            "podPort": {"name": f[0], "protocol": f[1], "port": int(f[2]), "count": 1, "socketActivated": False}}
+
+
 def prepare_pod(ctx, vals, apps, mutable, pod_annotations):
     """rkt's NewPod + stage0.Prepare.  Returns the Pod, locked, in prepare/."""
     if not vals["stage1"]:
@@ -1278,7 +1291,7 @@ def prepare_pod(ctx, vals, apps, mutable, pod_annotations):
         if ann_get(anns, k) is None:
             anns.append({"name": k, "value": v})
     pm["annotations"] = anns
-    pm["ports"] = []
+    pm["ports"] = [port_flag(s) for s in vals.get("port", [])]
     write_file(os.path.join(d, "pod.lck"), b"", 0o600)
     write_file(os.path.join(d, "pod"), json_compact(pm))
     write_file(os.path.join(d, "pod-created"), b"")
