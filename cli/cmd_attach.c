@@ -52,6 +52,36 @@ static int make_raw(void)
         return 0;
 }
 
+/*
+ * The terminal went away (SIGHUP, or stdin or stdout is a tty that hung up):
+ * detach, leaving the app running as the detach keys do (an exec's command
+ * is killed when the connection closes), and die of SIGHUP as a terminal
+ * program without a handler would.  Never return to an ordinary exit(): when
+ * the session leader of a hung-up terminal exits, the kernel sends SIGHUP and
+ * SIGCONT to the terminal's last foreground process group, which is ours, at
+ * a moment we cannot know.  Exit-time code that stops this process meanwhile
+ * is then stuck: LeakSanitizer's leak check (sanitizer builds) ptrace-attaches
+ * with a SIGSTOP, the SIGCONT cancels that SIGSTOP, and its tracer waits
+ * forever while this process spins at 100% CPU waiting for the tracer.
+ */
+static _Noreturn void die_of_hangup(const char *app, bool is_exec)
+{
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t m;
+
+        restore_terminal();
+        if (is_exec)
+                fprintf(stderr, "\npodctl: exec: the terminal went away; the command is killed\n");
+        else
+                fprintf(stderr, "\npodctl: detached (the terminal went away); app %s keeps running\n", app);
+        sigaction(SIGHUP, &sa, NULL);           /* even if started with SIGHUP ignored (nohup) */
+        sigemptyset(&m);
+        sigaddset(&m, SIGHUP);
+        raise(SIGHUP);                          /* pending while blocked ... */
+        sigprocmask(SIG_UNBLOCK, &m, NULL);     /* ... and fatal here */
+        _exit(128 + SIGHUP);
+}
+
 /* "ctrl-p,ctrl-q" -> bytes; "" disables detaching. */
 static int parse_detach_keys(const char *spec, unsigned char *keys, size_t *n)
 {
@@ -172,15 +202,20 @@ static void print_list(json_t *status)
  * The attach stream (docs/protocol.md), after a successful attach or exec
  * response: output to stdout/stderr, stdin (with the detach keys, if any)
  * to the pod, window size on SIGWINCH.  Returns the exit code to use: the
- * app's or command's shell code from its EXIT frame, 0 after a detach.
+ * app's or command's shell code from its EXIT frame, 0 after a detach,
+ * 128+SIGPIPE once the reader of stdout or stderr is gone.  When the terminal
+ * goes away it does not return (die_of_hangup()).
  */
 int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned char *keys, size_t n_keys,
                   const char *app, bool is_exec)
 {
         bool stdin_eof = false, have_exit = false;
+        /* Noted now: once a terminal hangs up, isatty() on it fails (EIO). */
+        bool in_tty = in_on && isatty(STDIN_FILENO), out_tty = isatty(STDOUT_FILENO),
+             err_tty = isatty(STDERR_FILENO);
         size_t matched = 0;
         int code = 1, sfd = -1;
-        sigset_t mask;
+        sigset_t mask, old_mask;
 
         ctl_no_timeout(c);
 
@@ -190,27 +225,44 @@ int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned 
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGPIPE);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (tty_mode && in_on && isatty(STDIN_FILENO) && make_raw() < 0)
+        sigprocmask(SIG_BLOCK, &mask, &old_mask);
+        /* Non-blocking: a readiness that is gone by the time we read must not block the relay. */
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                /* With these signals blocked and nothing reading them, neither
+                 * ^C, SIGTERM nor a hangup could end this process. */
+                log_error("%s: signalfd: %s", is_exec ? "exec" : "attach", strerror(errno));
+                sigprocmask(SIG_SETMASK, &old_mask, NULL);
+                return 1;
+        }
+        if (tty_mode && in_tty && make_raw() < 0)
                 log_warn("attach: cannot put the terminal in raw mode: %s", strerror(errno));
 
         for (;;) {
-                struct pollfd pf[3];
+                struct pollfd pf[4];
                 uint8_t type;
                 const uint8_t *pl;
                 size_t len;
-                int r, np = 0;
+                int r, np = 0, in_i = -1, out_i = -1;
 
                 /* Everything already buffered first. */
                 while ((r = ctl_buffered_frame(c, &type, &pl, &len)) == 1) {
                         switch (type) {
                         case FRAME_STDOUT:
-                                write_all(STDOUT_FILENO, pl, len);
+                        case FRAME_STDERR: {
+                                bool to_err = type == FRAME_STDERR;
+                                r = write_all(to_err ? STDERR_FILENO : STDOUT_FILENO, pl, len);
+                                /* Nobody can read the output any more: staying
+                                 * attached would relay it to nowhere for as long
+                                 * as the app runs. */
+                                if (r == -EIO && (to_err ? err_tty : out_tty))
+                                        die_of_hangup(app, is_exec);
+                                if (r == -EPIPE) {
+                                        code = 128 + SIGPIPE;
+                                        goto out;
+                                }
                                 break;
-                        case FRAME_STDERR:
-                                write_all(STDERR_FILENO, pl, len);
-                                break;
+                        }
                         case FRAME_DROPPED: {
                                 json_t *d = json_loadb((const char *)pl, len, 0, NULL);
                                 fprintf(stderr, "\r\npodctl: %lld bytes of %s were dropped: this client fell behind\r\n",
@@ -264,8 +316,16 @@ int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned 
                 }
                 pf[np++] = (struct pollfd){ .fd = ctl_fd(c), .events = POLLIN };
                 pf[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-                if (in_on && !stdin_eof)
+                if (in_on && !stdin_eof) {
+                        in_i = np;
                         pf[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+                }
+                /* No events: a terminal on stdout reports only its hangup
+                 * (POLLHUP), so a watch-only client notices it too. */
+                if (out_tty) {
+                        out_i = np;
+                        pf[np++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = 0 };
+                }
                 if (poll(pf, (nfds_t)np, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -293,6 +353,8 @@ int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned 
                         if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                                 if (si.ssi_signo == SIGWINCH) {
                                         send_winsize(c);
+                                } else if (si.ssi_signo == SIGHUP) {
+                                        die_of_hangup(app, is_exec);
                                 } else if (si.ssi_signo != SIGPIPE) {
                                         restore_terminal();
                                         if (is_exec)
@@ -306,11 +368,25 @@ int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned 
                                 }
                         }
                 }
-                if (np > 2 && pf[2].revents) {
+                if (out_i >= 0 && (pf[out_i].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                        die_of_hangup(app, is_exec);
+                if (in_i >= 0 && pf[in_i].revents) {
                         unsigned char buf[32768], outb[32768 + 8];
                         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
                         size_t o = 0;
 
+                        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;       /* nothing after all: poll again */
+                        /*
+                         * A terminal that hung up reads as EIO (its other side
+                         * closed) or as end-of-file with POLLHUP.  That is not
+                         * the user ending the input (^D reads as 0 without
+                         * POLLHUP): closing the app's stdin would end a shell
+                         * whose user merely lost their terminal.
+                         */
+                        if (in_tty && ((n < 0 && errno == EIO) ||
+                                       (n == 0 && (pf[in_i].revents & (POLLHUP | POLLERR)))))
+                                die_of_hangup(app, is_exec);
                         if (n <= 0) {
                                 stdin_eof = true;
                                 ctl_send_frame(c, FRAME_CLOSE_STDIN, NULL, 0);

@@ -10,7 +10,11 @@
 
 #include "common/client.h"
 
-/* Relay an attach or exec stream until its EXIT (or a detach); the exit code to use. */
+/*
+ * Relay an attach or exec stream until its EXIT (or a detach); the exit code
+ * to use.  Does not return when the terminal goes away (SIGHUP, a hung-up tty
+ * on stdin or stdout): the process then dies of SIGHUP.
+ */
 int attach_stream(struct ctl_conn *c, bool tty_mode, bool in_on, const unsigned char *keys, size_t n_keys,
                   const char *app, bool is_exec);
 

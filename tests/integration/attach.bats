@@ -10,11 +10,62 @@ setup_file() { build_images; }
 setup() {
     pod_setup
     T=$BATS_TEST_TMPDIR
+    ATTACH_PIDS=()
 }
 
 teardown() {
+    tmux_end_jobs
     tmux_teardown
+    end_attach_pids
     pod_teardown
+}
+
+# pid_alive PID: PID is a process that has not exited (a zombie has).
+pid_alive() {
+    local st
+    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+# tmux_end_jobs: end what the test left running in its tmux pane (a podctl
+# attach still attached) and wait for it, before tmux_teardown hangs up the
+# terminal under it: nothing a test starts may outlive the test.
+tmux_end_jobs() {
+    [ -n "${TMUX_SOCK-}" ] || return 0
+    local shell p
+    shell=$(tm display-message -p -t main '#{pane_pid}' 2>/dev/null) || return 0
+    [ -n "$shell" ] || return 0
+    for p in $(ps -o pid= --ppid "$shell" 2>/dev/null); do
+        kill -TERM "$p" 2>/dev/null || true
+        wait_until 10 eval "! pid_alive $p" || kill -KILL "$p" 2>/dev/null || true
+    done
+}
+
+# end_attach_pids: kill what is left of the podctl processes in ATTACH_PIDS
+# (each leads its own process group, which holds any helper it forked).
+end_attach_pids() {
+    local p
+    for p in "${ATTACH_PIDS[@]}"; do
+        pid_alive "$p" || continue
+        kill -KILL -- "-$p" "$p" 2>/dev/null || true
+    done
+    ATTACH_PIDS=()
+}
+
+# start_attach_in_tmux PIDFILE CMD: type CMD into the tmux shell, where CMD
+# execs podctl from `sh -c` after writing its pid ($$) to PIDFILE; wait for
+# PIDFILE and add the pid to ATTACH_PIDS.
+start_attach_in_tmux() {
+    tm send-keys -t main -l "$2"
+    tm send-keys -t main Enter
+    wait_until 10 test -s "$1" || fail "podctl attach did not start:" "$(tmux_screen)" || return 1
+    ATTACH_PIDS+=("$(cat "$1")")
+}
+
+# wait_exited PID WHAT: PID must exit within 10 s; shows it if not.
+wait_exited() {
+    wait_until 10 eval "! pid_alive $1" && return 0
+    fail "$2 (pid $1) is still running: $(ps -o pid=,stat=,etime=,pcpu=,args= --pid "$1" --ppid "$1")"
 }
 
 # summary_of FILE KEY: the value of "KEY ..." in an attach_client.py summary.
@@ -317,6 +368,15 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     assert_eq "$(summary_of "$T/sum" exit)" '{"app": "busybox", "code": 0, "exitCode": 0, "shellCode": 0}' "EXIT"
 }
 
+@test "stream: attach ends once the reader of its output is gone (attach | head -n 1)" {
+    run_detached "$IMG" --stdout=stream --exec=/bin/sh -- -c 'while true; do echo line; sleep 0.1; done'
+    # Before, podctl relayed to the closed pipe (EPIPE, SIGPIPE blocked) as long as the app ran.
+    run timeout 10 sh -c '"$1" --dir="$2" attach --no-stdin "$3" | head -n 1' sh "$PODCTL" "$D" "$UUID"
+    assert_status 0
+    assert_output_is line
+    wait_attached 0 0
+}
+
 @test "CLOSE_STDIN ends cat's input (stream and tty): it exits 0 and the client gets EXIT" {
     run_detached "$IMG" --stdin=stream --stdout=stream --exec=/bin/cat
     run attach_py 'send:hello\n' 'expect:hello\n' close
@@ -405,6 +465,67 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     tm send-keys -t main -l 'echo again$((40+3))'
     tm send-keys -t main Enter
     tmux_wait "again43"
+}
+
+# The terminal of an attached client goes away.  Its shell gets SIGHUP and
+# passes it on; when that shell exits, the kernel sends SIGHUP and SIGCONT to
+# podctl's process group.  podctl must detach at once and be gone: a sanitizer
+# build that ran its exit-time leak check here used to be left spinning at
+# 100% CPU (the SIGCONT cancels the SIGSTOP LeakSanitizer's tracer waits for).
+@test "tty: a terminal that goes away detaches attach: podctl is gone, the app keeps running" {
+    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
+    tmux_shell
+    start_attach_in_tmux "$T/attach.pid" \
+        "sh -c 'echo \$\$ >$T/attach.pid; exec \"$PODCTL\" --dir=\"$D\" attach $UUID'" || return 1
+    local pid=${ATTACH_PIDS[0]}
+    wait_attached 0 1
+    tm send-keys -t main -l 'echo up$((40+2))'
+    tm send-keys -t main Enter
+    tmux_wait "up42"
+    tmux_teardown
+    wait_exited "$pid" "podctl attach after its terminal went away"
+    wait_attached 0 0
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state after the hangup"
+    # Its stdin was not closed: the shell still reads and answers.
+    run attach_py --replay 0 'send:echo still$((40+3))\n' 'expect:still43' detach
+    assert_status 0
+}
+
+# The same terminal, held by a podctl in a session of its own (setsid): the
+# hangup sends it no signal; it must notice the terminal go on its stdin (a
+# hung-up tty reads EIO or end-of-file with POLLHUP), detach and leave the
+# app's stdin open, not relay that end-of-file to the app as ^D.
+@test "tty: attach in another session notices its terminal hang up on stdin; the app keeps running" {
+    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
+    tmux_shell
+    start_attach_in_tmux "$T/attach.pid" \
+        "setsid -w sh -c 'echo \$\$ >$T/attach.pid; exec \"$PODCTL\" --dir=\"$D\" attach $UUID'" || return 1
+    local pid=${ATTACH_PIDS[0]}
+    wait_attached 0 1
+    tm send-keys -t main -l 'echo up$((40+2))'
+    tm send-keys -t main Enter
+    tmux_wait "up42"
+    tmux_teardown
+    wait_exited "$pid" "podctl attach after its terminal went away"
+    wait_attached 0 0
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state after the hangup"
+    run attach_py --replay 0 'send:echo still$((40+3))\n' 'expect:still43' detach
+    assert_status 0
+}
+
+# A watch-only client (--no-stdin) in a session of its own, on a quiet app:
+# no signal, no input, no output; it must notice the hangup on its stdout.
+@test "tty: attach --no-stdin notices its terminal hang up on stdout" {
+    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
+    tmux_shell
+    start_attach_in_tmux "$T/watch.pid" \
+        "setsid -f sh -c 'echo \$\$ >$T/watch.pid; exec \"$PODCTL\" --dir=\"$D\" attach --no-stdin $UUID'" || return 1
+    local pid=${ATTACH_PIDS[0]}
+    wait_attached 0 1
+    tmux_teardown
+    wait_exited "$pid" "podctl attach --no-stdin after its terminal went away"
+    wait_attached 0 0
+    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state after the hangup"
 }
 
 @test "tty: size follows the client, TERM is set, ^C interrupts, exit code and terminal restored" {

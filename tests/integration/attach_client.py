@@ -28,7 +28,8 @@ Output options:
   --timeout S             overall deadline in seconds (default 30)
   --expect-timeout S      deadline of each expect: action (default 5)
 Stuck client:
-  --no-read               never read until --hold-until exists (or forever)
+  --no-read               never read until --hold-until exists, the pod closes
+                          the connection or --timeout passes ("end timeout")
   --hold-until FILE       with --no-read: once FILE exists, read the rest
 Actions:
   send:TEXT       a STDIN frame with TEXT (Python escapes: \\n, \\t, \\xHH, ...)
@@ -61,6 +62,7 @@ creates the --ready FILE, then either writes --send TEXT and closes
 """
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -359,8 +361,17 @@ def main(argv):
         # Fill nothing, read nothing: the pod must cope with us.
         for act in actions:
             run_action(c, act, expect_timeout)
+        # Hold without reading, but not past the deadline nor once the pod
+        # has closed the connection: a client left holding forever would
+        # outlive its test (teardown kills the shell function, not python).
+        held = select.poll()
+        held.register(sock, 0)      # reports only POLLHUP / POLLERR
         while hold_until is None or not os.path.exists(hold_until):
-            time.sleep(0.05)
+            if time.monotonic() >= deadline:
+                c.summary("timeout")
+                return 3
+            if held.poll(50):
+                break
         deadline = time.monotonic() + timeout
     t = threading.Thread(target=c.reader, daemon=True)
     t.start()
