@@ -15,7 +15,6 @@
 #include "common/cgroup.h"
 #include "common/fdutil.h"
 #include "common/log.h"
-#include "net/netns.h"
 #include "net/podnet.h"
 
 #include <fcntl.h>
@@ -58,12 +57,10 @@ int cmd_gc(int argc, char **argv)
                         rc = 1;
                         continue;
                 }
-                if (net_pod_teardown(dst, &err) < 0) {
-                        /* Reported, and the pod goes anyway: a DEL that keeps failing must not keep it forever. */
-                        _cleanup_free_ char *ns = xasprintf("%s/%s", dst, NET_NETNS_FILE);
+                /* Forced: a DEL that keeps failing must not keep the pod forever; it is reported. */
+                if (net_pod_teardown(dst, NET_TEARDOWN_FORCE, &err) < 0) {
                         log_error("gc: pod %s: tearing down its networks: %s (what that plugin set up on the host "
                                   "is left behind)", pods[i].uuid, err.msg);
-                        (void)netns_remove(ns);
                         rc = 1;
                 }
                 if (cg_pod_remove_recorded(dst, pods[i].uuid, &err) < 0) {

@@ -130,7 +130,7 @@ static void teardown_networks(struct launch *l)
         if (!l->net_up)
                 return;
         net_pod_done(&l->netp);
-        if (net_pod_teardown(pod_path ? pod_path : ".", &err) < 0)
+        if (net_pod_teardown(pod_path ? pod_path : ".", 0, &err) < 0)
                 log_warn("tearing down the pod's networks: %s (`podctl gc` tries again)", err.msg);
         l->net_up = false;
 }
@@ -660,32 +660,11 @@ int launcher_main(int argc, char **argv)
                 log_error("%s", err.msg);
                 return EXIT_SETUP;
         }
-        for (int h = 0; h < CG_NHIER; h++)
-                opt.cg.dirfd[h] = -1;
-        _cleanup_(cg_pod_closep) struct cg_pod *cg_owned = &opt.cg;     /* PID 1 has its own copy */
-        if (setup_cgroup(&l, m, &opt.cg, &err) < 0) {
-                log_error("%s", err.msg);
-                return EXIT_SETUP;
-        }
-        /* Volumes are cloned now, while host paths are visible and a bad
-         * source is still a clean setup error (init/isolate/volumes.h).  A host
-         * source that cannot be found exits 1, as rkt's stage1 did. */
-        if ((r = volumes_prepare(m, &err)) < 0) {
-                log_error("%s", err.msg);
-                return r == -ENOENT ? 1 : EXIT_SETUP;
-        }
-        opt.caps_unrestricted = l.disable_caps;
-        opt.paths_unrestricted = l.disable_paths;
-        opt.seccomp_disabled = l.disable_seccomp;
-        opt.stop_timeout_ms = m->stop_timeout_ms;
-        opt.mutable_pod = l.mutable_pod || m->mutable_pod;
-        write_runtime_config(&l);
-        if (isatty(STDIN_FILENO))
-                console = ttyname(STDIN_FILENO);
-
         /* Block the signals we wait for before the networks and the child
          * exist, so none is lost: a SIGTERM during the CNI setup stops the
-         * pod as soon as it runs, and the networks are torn down after it. */
+         * pod as soon as it runs, and the networks are torn down after it.
+         * The networks come before the pod's cgroup: the plugins must run in
+         * ours, not be counted against (or left in) the pod's. */
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
         sigaddset(&set, SIGTERM);
@@ -697,6 +676,31 @@ int launcher_main(int argc, char **argv)
                 teardown_networks(&l);
                 return EXIT_SETUP;
         }
+        for (int h = 0; h < CG_NHIER; h++)
+                opt.cg.dirfd[h] = -1;
+        _cleanup_(cg_pod_closep) struct cg_pod *cg_owned = &opt.cg;     /* PID 1 has its own copy */
+        if (setup_cgroup(&l, m, &opt.cg, &err) < 0) {
+                log_error("%s", err.msg);
+                teardown_networks(&l);
+                return EXIT_SETUP;
+        }
+        /* Volumes are cloned now, while host paths are visible and a bad
+         * source is still a clean setup error (init/isolate/volumes.h).  A host
+         * source that cannot be found exits 1, as rkt's stage1 did. */
+        if ((r = volumes_prepare(m, &err)) < 0) {
+                log_error("%s", err.msg);
+                teardown_networks(&l);
+                return r == -ENOENT ? 1 : EXIT_SETUP;
+        }
+        opt.caps_unrestricted = l.disable_caps;
+        opt.paths_unrestricted = l.disable_paths;
+        opt.seccomp_disabled = l.disable_seccomp;
+        opt.stop_timeout_ms = m->stop_timeout_ms;
+        opt.mutable_pod = l.mutable_pod || m->mutable_pod;
+        write_runtime_config(&l);
+        if (isatty(STDIN_FILENO))
+                console = ttyname(STDIN_FILENO);
+
         r = EXIT_SETUP;
         if (pipe2(sync, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));

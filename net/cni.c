@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -155,6 +156,7 @@ int cni_exec(const char *type, const struct cni_call *c, const json_t *conf, jso
         int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, st = 0, r;
         char errtail[512] = "";
         struct sigaction old_pipe;
+        pid_t parent;
         size_t olen = 0;
         pid_t pid;
 
@@ -170,6 +172,7 @@ int cni_exec(const char *type, const struct cni_call *c, const json_t *conf, jso
         }
         /* A plugin that exits before reading its config must not kill us with SIGPIPE. */
         sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
+        parent = getpid();
         pid = fork();
         if (pid < 0) {
                 r = pod_err_set(err, -errno, "fork: %s", strerror(errno));
@@ -181,6 +184,10 @@ int cni_exec(const char *type, const struct cni_call *c, const json_t *conf, jso
                 char *argv[] = { bin, NULL };
 
                 setpgid(0, 0);
+                /* Dies with its caller: a launcher killed during ADD leaves the
+                 * undoing to gc, which must not race a plugin still adding. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(127);
                 signal(SIGPIPE, SIG_DFL);
                 sigemptyset(&all);
                 sigprocmask(SIG_SETMASK, &all, NULL);

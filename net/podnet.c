@@ -60,7 +60,12 @@ static int write_json(const char *path, const json_t *j, struct pod_err *err)
         return 0;
 }
 
-/* ADD of each plugin in order; the record gets the last result. */
+/*
+ * ADD of each plugin in order; the record gets the last result.  On failure
+ * the record says how many plugins ran ("attempted": a plugin that could not
+ * even be found did not), so that the DEL that undoes it calls only those:
+ * a missing binary would fail that DEL too, and keep the pod's namespace.
+ */
 static int add_network(const char *rec_path, json_t *rec, const char *netns, struct pod_err *err)
 {
         const json_t *conf = json_object_get(rec, "conf"), *p;
@@ -79,7 +84,10 @@ static int add_network(const char *rec_path, json_t *rec, const char *netns, str
                 if (r == 0 && !res)
                         r = pod_err_set(err, -EPROTO, "plugin \"%s\" ADD printed no result", type);
                 if (r < 0) {
+                        struct pod_err ignored;
                         json_decref(prev);
+                        json_object_set_new(rec, "attempted", json_integer((json_int_t)(r == -ENOENT ? i : i + 1)));
+                        (void)write_json(rec_path, rec, &ignored);
                         return pod_err_prefix(err, "network \"%s\"", name);
                 }
                 json_decref(prev);
@@ -97,9 +105,13 @@ static int del_network(const json_t *rec, const char *netns, struct pod_err *err
         const char *name = json_string_value(json_object_get(conf, "name"));
         bool with_prev = json_is_object(result) && version_at_least(json_string_value(json_object_get(conf, "cniVersion")), 0, 4);
         struct cni_call c = call_of(rec, "DEL", netns);
+        const json_t *attempted = json_object_get(rec, "attempted");
+        size_t n = json_array_size(plugins);
         int ret = 0;
 
-        for (size_t i = json_array_size(plugins); i-- > 0;) {
+        if (json_is_integer(attempted) && (size_t)json_integer_value(attempted) < n)
+                n = (size_t)json_integer_value(attempted);
+        for (size_t i = n; i-- > 0;) {
                 const json_t *p = json_array_get(plugins, i);
                 const char *type = json_string_value(json_object_get(p, "type"));
                 json_t *in = plugin_stdin(rec, p, with_prev ? result : NULL), *res = NULL;
@@ -131,7 +143,7 @@ static int record_index(const char *name)
         return parse_long(num, 0, NET_MAX_NETWORKS, &v) < 0 ? -1 : (int)v;
 }
 
-int net_pod_teardown(const char *pod_path, struct pod_err *err)
+int net_pod_teardown(const char *pod_path, unsigned flags, struct pod_err *err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/%s", pod_path, NET_RECORD_DIR);
         _cleanup_free_ char *ns = xasprintf("%s/%s", pod_path, NET_NETNS_FILE);
@@ -165,18 +177,20 @@ int net_pod_teardown(const char *pod_path, struct pod_err *err)
                 } else if ((r = del_network(rec, bound > 0 ? ns : "", err)) < 0) {
                         if (ret == 0)
                                 ret = r;
+                        if (flags & NET_TEARDOWN_FORCE)
+                                unlink(recs[i]);
                 } else {
                         unlink(recs[i]);
                 }
                 json_decref(rec);
                 free(recs[i]);
         }
-        if (ret < 0)
+        if (ret < 0 && !(flags & NET_TEARDOWN_FORCE))
                 return ret;
-        if ((r = netns_remove(ns)) < 0)
-                return pod_err_set(err, r, "removing the pod's network namespace %s: %s", ns, strerror(-r));
+        if ((r = netns_remove(ns)) < 0 && ret == 0)
+                ret = pod_err_set(err, r, "removing the pod's network namespace %s: %s", ns, strerror(-r));
         (void)rmdir(dir);
-        return 0;
+        return ret;
 }
 
 void net_pod_done(struct net_pod *p)
@@ -263,7 +277,7 @@ static int plan(const struct net_options *o, const struct net_confs *confs, json
 }
 
 /* rkt's net-info.json entry for one network, from its record and result. */
-static json_t *info_entry(const json_t *rec, const char *rec_path, const struct net_result *res)
+static json_t *info_entry(const json_t *rec, const char *conf_path, const struct net_result *res)
 {
         const json_t *conf = json_object_get(rec, "conf");
         const json_t *first = json_array_get(json_object_get(conf, "plugins"), 0);
@@ -279,7 +293,7 @@ static json_t *info_entry(const json_t *rec, const char *rec_path, const struct 
         if (a)
                 net_prefix_mask(a->family, a->prefix, mask, sizeof(mask));
         e = json_pack("{s:O,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:o}", "netName", json_object_get(conf, "name"),
-                      "netConf", rec_path, "pluginPath", bin ? bin : "", "ifName", json_object_get(rec, "ifName"),
+                      "netConf", conf_path, "pluginPath", bin ? bin : "", "ifName", json_object_get(rec, "ifName"),
                       "ip", a ? a->ip : "", "args", json_string_value(json_object_get(rec, "args")) ?: "",
                       "mask", mask, "hostIP", a ? a->gateway : "", "gateway", a ? a->gateway : "", "ips", ips);
         if (res->nameservers)
@@ -352,7 +366,12 @@ int net_pod_setup(const char *pod_path, const struct net_options *o, struct net_
                                                           json_string_value(json_object_get(rec, "name")));
                 struct net_result res;
 
-                if ((r = write_json(rec_path, rec, err)) < 0 || (r = add_network(rec_path, rec, ns, err)) < 0)
+                _cleanup_free_ char *conf_path = xasprintf("%s/%zu-%s.conf", dir, i,
+                                                           json_string_value(json_object_get(rec, "name")));
+
+                /* The config as run stays with the pod (rkt's netConf); the record goes at teardown. */
+                if ((r = write_json(conf_path, json_object_get(rec, "conf"), err)) < 0 ||
+                    (r = write_json(rec_path, rec, err)) < 0 || (r = add_network(rec_path, rec, ns, err)) < 0)
                         goto fail;
                 if ((r = net_result_parse(json_object_get(rec, "result"), &res, err)) < 0) {
                         pod_err_prefix(err, "network \"%s\"", json_string_value(json_object_get(rec, "name")));
@@ -361,7 +380,7 @@ int net_pod_setup(const char *pod_path, const struct net_options *o, struct net_
                 for (size_t k = 0; k < res.n_addrs; k++)
                         strv_push(&p.addrs, res.addrs[k].ip);
                 add_resolv(&p, json_string_value(json_object_get(rec, "name")), &res);
-                json_array_append_new(info, info_entry(rec, rec_path, &res));
+                json_array_append_new(info, info_entry(rec, conf_path, &res));
                 net_result_done(&res);
         }
         if ((r = write_json(info_path, info, err)) < 0)
@@ -373,9 +392,12 @@ int net_pod_setup(const char *pod_path, const struct net_options *o, struct net_
         return 0;
 fail:
         {
+                /* Forced: a plugin whose DEL fails now (it hangs, it is gone) would fail
+                 * it at gc too; the pod never ran, so nothing more is left to undo. */
                 struct pod_err e2 = { 0 };
-                if (net_pod_teardown(pod_path, &e2) < 0)
-                        log_warn("undoing the network setup: %s (`podctl gc` tries again)", e2.msg);
+                if (net_pod_teardown(pod_path, NET_TEARDOWN_FORCE, &e2) < 0)
+                        log_warn("undoing the network setup: %s (what that plugin set up on the host is left behind)",
+                                 e2.msg);
         }
 fail_early:
         unlink(info_path);

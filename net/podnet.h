@@ -9,6 +9,7 @@
  *                          arguments and, once ADD succeeded, its result.
  *                          Written *before* ADD, so that a launcher killed
  *                          half-way leaves what gc needs to undo it.
+ *   net/<i>-<name>.conf    the config as run (net-info.json's netConf), kept
  *   net-info.json          rkt's summary (netName, ip, mask, ...), kept after the teardown
  */
 #ifndef POD_NET_PODNET_H
@@ -42,8 +43,11 @@ struct net_pod {
 int net_pod_setup(const char *pod_path, const struct net_options *o, struct net_pod *ret, struct pod_err *err);
 void net_pod_done(struct net_pod *p);
 /* DEL of every recorded network, then the namespace; a pod with none is fine.
- * A network whose DEL failed keeps its record (and the namespace stays) for a later try. */
-int net_pod_teardown(const char *pod_path, struct pod_err *err);
+ * A network whose DEL failed keeps its record (and the namespace stays) for a
+ * later try, unless NET_TEARDOWN_FORCE: then both go anyway (the error is
+ * still returned), for a DEL that cannot succeed later either. */
+#define NET_TEARDOWN_FORCE 1u
+int net_pod_teardown(const char *pod_path, unsigned flags, struct pod_err *err);
 
 /*
  * CNI CHECK of each recorded network (plugins in order, with the recorded

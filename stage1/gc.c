@@ -13,7 +13,6 @@
 #include "common/cgroup.h"
 #include "common/log.h"
 #include "common/uuid.h"
-#include "net/netns.h"
 #include "net/podnet.h"
 
 int s1_gc(int argc, char **argv)
@@ -36,9 +35,8 @@ int s1_gc(int argc, char **argv)
         }
         log_init("stage1 gc", debug);
         _cleanup_free_ char *pod_path = getcwd(NULL, 0);
-        if (net_pod_teardown(pod_path ? pod_path : ".", &err) < 0) {
+        if (net_pod_teardown(pod_path ? pod_path : ".", NET_TEARDOWN_FORCE, &err) < 0) {
                 log_error("tearing down the pod's networks: %s", err.msg);
-                (void)netns_remove(NET_NETNS_FILE);
                 rc = S1_EXIT_ERROR;
         }
         if (cg_pod_remove_recorded(".", argv[idx], &err) < 0) {
