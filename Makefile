@@ -69,6 +69,7 @@ bench:
 	bench/supervise.sh $(BUILD)
 	bench/stage1.sh $(BUILD)
 	bench/images.sh $(BUILD)
+	bench/net.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -171,11 +171,11 @@ done
 for s in small big; do
     q "${crun_g[@]}" run -b "$work/bundle-$s" -f "$work/bundle-$s/cfg-true.json" sanity-$s
     "${crun_g[@]}" delete -f sanity-$s >/dev/null 2>&1 || true
-    q pc "$st" run "bench-$s" --name=app
-    q pc "$st" run --no-overlay "bench-$s" --name=app
-    q pc "$st_aci" run "$work/aci-$s" --name=app
+    q pc "$st" run --net=none "bench-$s" --name=app
+    q pc "$st" run --net=none --no-overlay "bench-$s" --name=app
+    q pc "$st_aci" run --net=none "$work/aci-$s" --name=app
 done
-q pc "$st" run bench-layered --name=app
+q pc "$st" run --net=none bench-layered --name=app
 pc "$st" gc >/dev/null; pc "$st_aci" gc >/dev/null
 
 # ------------------------------------------------ 1. start latency
@@ -205,7 +205,7 @@ podctl_variant() {
     pc "$d" gc >/dev/null
     sync
     t0=$(now_us)
-    "$podctl" --dir="$d" run "$@" --name=app --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
+    "$podctl" --dir="$d" run --net=none "$@" --name=app --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
     t1=$(now_us)
     [ $rc -eq 0 ] || fail_run "podctl run ($v)" $rc
     u=$(only_pod "$d")
@@ -270,7 +270,7 @@ many_apps() {
     pc "$st_many" gc >/dev/null
     sync
     t0=$(now_us)
-    u=$(pc "$st_many" run -d "$@" "${args[@]}" 2>>"$log") || fail_run "podctl run -d ($napps apps, $v)" $?
+    u=$(pc "$st_many" run -d --net=none "$@" "${args[@]}" 2>>"$log") || fail_run "podctl run -d ($napps apps, $v)" $?
     t1=$(now_us)
     deadline=$(( $(date +%s) + 200 ))
     while :; do

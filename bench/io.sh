@@ -113,14 +113,14 @@ start_pod() {
     fg=""
     case $how in
         -d)
-            uuid=$("$podctl" --dir="$st" run -d "${args[@]}" 2>>"$log") || fail_run "podctl run -d" $?
+            uuid=$("$podctl" --dir="$st" run -d --net=none "${args[@]}" 2>>"$log") || fail_run "podctl run -d" $?
             ;;
         file|pipe)
             rm -f "$work/uuid" "$outfile"
             if [ "$how" = file ]; then
-                "$podctl" --dir="$st" run --uuid-file-save="$work/uuid" "${args[@]}" >"$outfile" 2>>"$log" &
+                "$podctl" --dir="$st" run --net=none --uuid-file-save="$work/uuid" "${args[@]}" >"$outfile" 2>>"$log" &
             else
-                "$podctl" --dir="$st" run --uuid-file-save="$work/uuid" "${args[@]}" 2>>"$log" | cat >/dev/null &
+                "$podctl" --dir="$st" run --net=none --uuid-file-save="$work/uuid" "${args[@]}" 2>>"$log" | cat >/dev/null &
             fi
             fg=$!
             bg_pids+=("$fg")
@@ -244,7 +244,7 @@ v_whole() {
     rm -f "$outfile"
     sync
     t0=$(now_us)
-    "$podctl" --dir="$st" run "$img" --exec=/probe -- flood "$bytes" >"$outfile" 2>>"$log" || rc=$?
+    "$podctl" --dir="$st" run --net=none "$img" --exec=/probe -- flood "$bytes" >"$outfile" 2>>"$log" || rc=$?
     t1=$(now_us)
     [ $rc -eq 0 ] || fail_run "podctl run > file" $rc
     [ "$(stat -c %s "$outfile")" -eq "$bytes" ] || { say "podctl run > file: not $bytes bytes"; exit 1; }
@@ -290,7 +290,7 @@ v_conmon() {
 e_unix() { er=$("$client" unix-echo "$iters" 2>>"$log") || fail_run "echo_rtt unix-echo" 1; }
 e_pipe() { er=$("$client" pipe-echo "$iters" "$floor_root/bin/cat" 2>>"$log") || fail_run "echo_rtt pipe-echo" 1; }
 e_attach() {
-    uuid=$("$podctl" --dir="$st" run -d "$img" --name=cat --stdin=stream --stdout=stream --exec=/bin/cat 2>>"$log") ||
+    uuid=$("$podctl" --dir="$st" run -d --net=none "$img" --name=cat --stdin=stream --stdout=stream --exec=/bin/cat 2>>"$log") ||
         fail_run "podctl run -d (cat)" $?
     er=$("$client" attach-echo "$st/pods/run/$uuid" cat "$iters" 2>>"$log") || fail_run "echo_rtt attach-echo" 1
     "$podctl" --dir="$st" gc >/dev/null 2>>"$log"
@@ -308,7 +308,7 @@ echo_round() {
 # ------------------------------------------------------------------- runs
 # Sanity: each path once on a small flood before anything is timed.
 say "sanity checks"
-"$podctl" --dir="$st" run "$img" --exec=/probe -- flood 1000 >"$outfile" 2>>"$log" || fail_run "podctl run (sanity)" $?
+"$podctl" --dir="$st" run --net=none "$img" --exec=/probe -- flood 1000 >"$outfile" 2>>"$log" || fail_run "podctl run (sanity)" $?
 [ "$(stat -c %s "$outfile")" -eq 1000 ] || die "podctl run (sanity): expected 1000 bytes of output"
 "$podctl" --dir="$st" gc >/dev/null
 rm -f "$outfile"

@@ -345,7 +345,7 @@ c_podinit() {
     mapfile -t a <<<"${wl_argv[$wl]}"
     rm -f "$work/uuid"
     sync
-    "$podctl" --dir="$st" run --console-format=none --uuid-file-save="$work/uuid" \
+    "$podctl" --dir="$st" run --net=none --console-format=none --uuid-file-save="$work/uuid" \
         "$img" --name=app --log-max-size=0 --exec="${a[0]}" -- "${a[@]:1}" \
         --- "$img" --name=idle --exec=/probe -- sleep 3600 >>"$log" 2>&1 &
     fg=$!

@@ -150,7 +150,7 @@ mkdir -p "$st_tmp"
 "${crun_g[@]}" run -b "$bundle" -f "$bundle/cfg-true.json" bench-sanity >>"$log" 2>&1 ||
     fail_run "crun run (sanity check)" $?
 "${crun_g[@]}" delete -f bench-sanity >/dev/null 2>&1 || true
-"$podctl" --dir="$st_dir" run "$img" >>"$log" 2>&1 || fail_run "podctl run (sanity check)" $?
+"$podctl" --dir="$st_dir" run --net=none "$img" >>"$log" 2>&1 || fail_run "podctl run (sanity check)" $?
 "$podctl" --dir="$st_dir" gc >/dev/null
 
 # ------------------------------------------------ 1. start latency (own loop)
@@ -204,7 +204,7 @@ alone_variant() {
     "$podctl" --dir="$st_alone" gc >/dev/null
     sync
     t0=$(now_us)
-    PODINIT=/bin/true "$podctl" --dir="$st_alone" run "$img" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
+    PODINIT=/bin/true "$podctl" --dir="$st_alone" run --net=none "$img" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
     t1=$(now_us)
     [ $rc -eq 0 ] || fail_run "podctl run with PODINIT=/bin/true" $rc
     record prepare total $((t1 - t0))
@@ -230,7 +230,7 @@ podctl_variant() {
     "$podctl" --dir="$d" gc >/dev/null
     sync
     t0=$(now_us)
-    "$podctl" --dir="$d" run "$image" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
+    "$podctl" --dir="$d" run --net=none "$image" --exec=/probe -- write-now /t >>"$log" 2>&1 || rc=$?
     t1=$(now_us)
     [ $rc -eq 0 ] || fail_run "podctl run ($v)" $rc
     u=$(only_pod "$d")
@@ -265,9 +265,9 @@ crun_q="crun --cgroup-manager=cgroupfs --root=$(q "$crun_root")"
 hf floor "sync" "unshare --fork --pid --mount --uts --ipc chroot $(q "$floor_root") /probe exit 0"
 hf crun "for c in \$($crun_q list -q); do $crun_q delete -f \"\$c\"; done; sync" \
     "exec $crun_q run -b $(q "$bundle") -f $(q "$bundle/cfg-true.json") \"hf-\${EPOCHREALTIME/./-}\""
-hf alone "$(q "$podctl") --dir=$(q "$st_alone") gc >/dev/null && PODINIT=/bin/true $(q "$podctl") --dir=$(q "$st_alone") run $(q "$img") && sync" \
+hf alone "$(q "$podctl") --dir=$(q "$st_alone") gc >/dev/null && PODINIT=/bin/true $(q "$podctl") --dir=$(q "$st_alone") run --net=none $(q "$img") && sync" \
     "p=($(q "$st_alone")/pods/run/*); cd \"\$p\" && exec $(q "$podinit") --net=none \"\${p##*/}\""
-hf podctl "$(q "$podctl") --dir=$(q "$st_dir") gc >/dev/null && sync" "exec $(q "$podctl") --dir=$(q "$st_dir") run $(q "$img")"
+hf podctl "$(q "$podctl") --dir=$(q "$st_dir") gc >/dev/null && sync" "exec $(q "$podctl") --dir=$(q "$st_dir") run --net=none $(q "$img")"
 for d in "$st_dir" "$st_alone"; do "$podctl" --dir="$d" gc >/dev/null; done
 for c in $("${crun_g[@]}" list -q); do "${crun_g[@]}" delete -f "$c" >/dev/null 2>&1 || true; done
 
@@ -285,7 +285,7 @@ mem_pod() {
         args+=("$img" --name="app$i" --exec=/probe -- sleep 3600)
         if [ "$i" -lt "$n" ]; then args+=(---); fi
     done
-    u=$("$podctl" --dir="$st_mem" run -d "${args[@]}" </dev/null 2>>"$log") || fail_run "podctl run -d ($n apps)" $?
+    u=$("$podctl" --dir="$st_mem" run -d --net=none "${args[@]}" </dev/null 2>>"$log") || fail_run "podctl run -d ($n apps)" $?
     pid1=$(cat "$st_mem/pods/run/$u/pid")
     launcher=$(awk '{ print $4 }' "/proc/$pid1/stat")
     sleep "$settle"

@@ -63,7 +63,7 @@ loop_script() {         # loop_script STAMPDIR PROBE: the service, for sh
     printf '%s now >>%s/starts; echo >&3; sleep 1.1; %s now >>%s/exits; exit 1' "$2" "$1" "$2" "$1"
 }
 # podinit: the stamps go to the app's /tmp.
-uuid=$(pc run -d "$work/img" --name=loop --ready=fd:3 --restart=always --restart-backoff=0 --restart-reset-after=1s \
+uuid=$(pc run -d --net=none "$work/img" --name=loop --ready=fd:3 --restart=always --restart-backoff=0 --restart-reset-after=1s \
     --exec=/bin/sh -- -c "$(loop_script /tmp /probe)")
 root=$state/pods/run/$uuid/stage1/rootfs/opt/stage2/loop/rootfs
 deadline=$(( $(date +%s) + restarts * 2 + 10 ))
@@ -97,7 +97,7 @@ read -r r_s r_s90 < <(stats "$work/restart.s6")
 
 # ------------------------------------------------------ 2. app add+start
 say "app add + start: $runs apps"
-sandbox=$(pc app sandbox -d)
+sandbox=$(pc app sandbox -d --net=none)
 sroot=$state/pods/run/$sandbox/stage1/rootfs/opt/stage2
 : >"$work/add.total"; : >"$work/add.add"; : >"$work/add.start"
 for i in $(seq 1 "$runs"); do
