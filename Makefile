@@ -70,6 +70,7 @@ bench:
 	bench/stage1.sh $(BUILD)
 	bench/images.sh $(BUILD)
 	bench/net.sh $(BUILD)
+	bench/signal.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -584,7 +584,10 @@ void app_stop(struct app *a, bool force)
         }
         if (a->reaped)
                 return;
-        app_signal(a, force ? SIGKILL : a->pol->stop_signal);
+        /* The pod's stop sent it already (pod_request_stop: signals first). */
+        if (a->stop_signal_sent != (force ? SIGKILL : a->pol->stop_signal))
+                app_signal(a, force ? SIGKILL : a->pol->stop_signal);
+        a->stop_signal_sent = 0;
         if (!force) {
                 uv_update_time(&a->pod->loop);
                 uv_timer_start(&a->stop_timer, on_app_stop_timeout, a->pol->stop_timeout_ms ?: a->pod->opt.stop_timeout_ms, 0);

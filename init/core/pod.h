@@ -96,6 +96,7 @@ struct app {
         bool keep_child_fds;            /* restartable: PID 1 keeps the child's stream ends for the next run */
         bool give_up;                   /* this exit reached the restart limit */
         bool stop_requested;            /* stopped by request (app stop, pod stop, a required app) */
+        int stop_signal_sent;           /* the pod's stop signalled it before writing anything: app_stop must not again */
         unsigned restarts;              /* restarts so far */
         unsigned crash_streak;          /* restarts in a row without a run of pol->reset_ms */
         uint64_t last_backoff_ms;

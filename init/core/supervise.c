@@ -23,6 +23,7 @@
 #include "init/core/supervise.h"
 #include "init/core/pod.h"
 #include "init/core/app.h"
+#include "init/core/appproc.h"
 #include "init/core/persist.h"
 #include "init/core/ready.h"
 #include "common/log.h"
@@ -137,16 +138,44 @@ static bool has_running_dependents(const struct pod *pod, const struct app *a)
 }
 
 /* Stop every app whose dependents are gone (all of them if force). */
+/* The apps this stop ends now: not final, not already stopping (unless forced), no running dependents. */
+static bool stops_now(struct pod *pod, const struct app *a, bool force)
+{
+        if (app_state_final(a->state) || (a->state == APP_STOPPING && !force))
+                return false;
+        return force || !has_running_dependents(pod, a);
+}
+
 static void pod_stop_next(struct pod *pod, bool force)
 {
         for (size_t i = 0; i < pod->n_apps && pod->state == POD_STOPPING; i++) {
                 struct app *a = pod->apps[i];
-                if (app_state_final(a->state) || (a->state == APP_STOPPING && !force))
-                        continue;
-                if (!force && has_running_dependents(pod, a))
+                if (!stops_now(pod, a, force))
                         continue;
                 a->exited_by_pod = true;
                 app_stop(a, force);
+        }
+}
+
+/*
+ * Signals first: a SIGTERM to the pod reaches the apps before anything is
+ * written (the pod's event and status file, then each app's, about 1 ms
+ * each): an app's handler no longer waits for PID 1's writes (bench/signal.sh).
+ * The bookkeeping follows in the same callback, in the same order as
+ * before (pod "stopping", then each app's "stop"), and app_stop does not
+ * signal again.
+ */
+static void pod_signal_first(struct pod *pod, bool force)
+{
+        for (size_t i = 0; i < pod->n_apps; i++) {
+                struct app *a = pod->apps[i];
+                int sig = force ? SIGKILL : a->pol->stop_signal;
+                if (!stops_now(pod, a, force) || a->reaped || a->pid <= 0 ||
+                    (a->state != APP_STARTING && a->state != APP_RUNNING && a->state != APP_READY &&
+                     a->state != APP_STOPPING))
+                        continue;
+                app_signal(a, sig);
+                a->stop_signal_sent = sig;
         }
 }
 
@@ -163,6 +192,7 @@ void pod_request_stop(struct pod *pod, bool force, const char *why)
                 snprintf(pod->exit_reason, sizeof(pod->exit_reason), "%s", why);
         }
         pod->stop_forced |= force;
+        pod_signal_first(pod, force);
         if (pod->state != POD_STOPPING) {
                 pod->state = POD_STOPPING;
                 unlink(SUPERVISOR_STATUS);
@@ -170,6 +200,8 @@ void pod_request_stop(struct pod *pod, bool force, const char *why)
                 pod_write_status(pod);
         }
         pod_stop_next(pod, force);
+        for (size_t i = 0; i < pod->n_apps; i++)
+                pod->apps[i]->stop_signal_sent = 0;
         check_done(pod);
 }
 

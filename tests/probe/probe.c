@@ -50,7 +50,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: %s CMD [ARGS...]\n"
 		"  exit N | kill-self SIG | sleep SECONDS | ignore-term [SECONDS]\n"
-		"  term-exit N | orphans N [LINGER_MS] | zombies | print TEXT...\n"
+		"  term-exit N | term-stamp FILE | orphans N [LINGER_MS] | zombies | print TEXT...\n"
 		"  env | id | now | write-now FILE | pid | hostname | isatty | cwd\n"
 		"  setsid-child SECONDS | flood BYTES | lines COUNT SIZE [out|err]\n"
 		"  alloc MIB | forks N | notify VAR=VALUE... (sd_notify to $NOTIFY_SOCKET)\n"
@@ -193,6 +193,49 @@ static _Noreturn void cmd_term_exit(int code)
 		die_sys("sigaction");
 	puts("ready");
 	flush_out();
+	for (;;)
+		pause();
+}
+
+static int stamp_fd = -1;
+
+/* Async-signal-safe: CLOCK_MONOTONIC in ns, in decimal, then exit 0. */
+static void on_term_stamp(int sig)
+{
+	struct timespec ts;
+	char buf[32], *p = buf + sizeof(buf);
+	unsigned long long ns;
+
+	(void)sig;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+	*--p = '\n';
+	do
+		*--p = (char)('0' + ns % 10);
+	while ((ns /= 10) && p > buf);
+	if (write(stamp_fd, p, (size_t)(buf + sizeof(buf) - p)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* term-stamp FILE: FILE is created empty once the handler is in place; SIGTERM writes the
+ * monotonic time it arrived (the same clock as the host's: no time namespace) and exits 0. */
+static _Noreturn void cmd_term_stamp(const char *file)
+{
+	struct sigaction sa;
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	stamp_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (stamp_fd < 0)
+		die_sys("open");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term_stamp;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0)
+		die_sys("sigaction");
+	if (rename(tmp, file) != 0)
+		die_sys("rename");
 	for (;;)
 		pause();
 }
@@ -627,6 +670,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "ignore-term")) {
 		need_args(argc, 0, 1);
 		rc = cmd_ignore_term(argc ? parse_seconds(argv[0]) : 3600.0);
+	} else if (!strcmp(cmd, "term-stamp")) {
+		need_args(argc, 1, 1);
+		cmd_term_stamp(argv[0]);
 	} else if (!strcmp(cmd, "term-exit")) {
 		need_args(argc, 1, 1);
 		cmd_term_exit((int)parse_int(argv[0], 0, 255, "bad exit code"));
