@@ -10,37 +10,24 @@
 #include "common/args.h"
 #include "common/log.h"
 
-static void app_summary(json_t *st, char *buf, size_t len)
+/*
+ * One column from an array of st: each element's name (and ":" and its addr
+ * field, if addr), joined with ",", or "-".  APPS: "web,db"; NETWORKS
+ * (rkt's column): "default:172.16.28.2,backend:10.1.0.7".
+ */
+static void summary(json_t *st, const char *array, const char *name, const char *addr, char *buf, size_t len)
 {
         size_t i, off = 0;
-        json_t *a;
+        json_t *e;
 
         buf[0] = '\0';
-        json_array_foreach(json_object_get(st, "apps"), i, a) {
-                int n = snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-                                 json_string_value(json_object_get(a, "name")) ?: "?");
+        json_array_foreach(json_object_get(st, array), i, e) {
+                const char *a = addr ? json_string_value(json_object_get(e, addr)) ?: "-" : NULL;
+                int n = snprintf(buf + off, len - off, "%s%s%s%s", i ? "," : "",
+                                 json_string_value(json_object_get(e, name)) ?: "?", a ? ":" : "", a ? a : "");
                 if (n < 0 || (size_t)n >= len - off)
                         break;
                 off += (size_t)n;
-        }
-        if (!buf[0])
-                snprintf(buf, len, "-");
-}
-
-/* "default:172.16.28.2,backend:10.1.0.7" (rkt's NETWORKS column), or "-". */
-static void net_summary(json_t *st, char *buf, size_t len)
-{
-        size_t i, off = 0;
-        json_t *n;
-
-        buf[0] = '\0';
-        json_array_foreach(json_object_get(st, "networks"), i, n) {
-                int k = snprintf(buf + off, len - off, "%s%s:%s", i ? "," : "",
-                                 json_string_value(json_object_get(n, "name")) ?: "?",
-                                 json_string_value(json_object_get(n, "ip")) ?: "-");
-                if (k < 0 || (size_t)k >= len - off)
-                        break;
-                off += (size_t)k;
         }
         if (!buf[0])
                 snprintf(buf, len, "-");
@@ -88,13 +75,13 @@ int cmd_list(int argc, char **argv)
                 if (json) {
                         json_array_append(out, st);
                 } else {
-                        app_summary(st, apps, sizeof(apps));
+                        summary(st, "apps", "name", NULL, apps, sizeof(apps));
                         if (json_is_integer(json_object_get(st, "exitCode")))
                                 snprintf(exitc, sizeof(exitc), "%lld",
                                          (long long)json_integer_value(json_object_get(st, "exitCode")));
                         else
                                 snprintf(exitc, sizeof(exitc), "-");
-                        net_summary(st, nets, sizeof(nets));
+                        summary(st, "networks", "name", "ip", nets, sizeof(nets));
                         printf("%-36s  %-12s  %-4s  %-24.24s  %-22s  %s\n", pods[i].uuid, state, exitc,
                                json_string_value(json_object_get(st, "startedAt")) ?: "-", nets, apps);
                 }

@@ -467,16 +467,14 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     tmux_wait "again43"
 }
 
-# The terminal of an attached client goes away.  Its shell gets SIGHUP and
-# passes it on; when that shell exits, the kernel sends SIGHUP and SIGCONT to
-# podctl's process group.  podctl must detach at once and be gone: a sanitizer
-# build that ran its exit-time leak check here used to be left spinning at
-# 100% CPU (the SIGCONT cancels the SIGSTOP LeakSanitizer's tracer waits for).
-@test "tty: a terminal that goes away detaches attach: podctl is gone, the app keeps running" {
+# hangup_detaches PREFIX: attach (started as PREFIX sh -c '... exec podctl attach')
+# in a tmux pane to a tty shell app, type a line, tear the terminal down:
+# podctl must detach and be gone, and the app keep running with its stdin open.
+hangup_detaches() {
     run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
     tmux_shell
     start_attach_in_tmux "$T/attach.pid" \
-        "sh -c 'echo \$\$ >$T/attach.pid; exec \"$PODCTL\" --dir=\"$D\" attach $UUID'" || return 1
+        "$1${1:+ }sh -c 'echo \$\$ >$T/attach.pid; exec \"$PODCTL\" --dir=\"$D\" attach $UUID'" || return 1
     local pid=${ATTACH_PIDS[0]}
     wait_attached 0 1
     tm send-keys -t main -l 'echo up$((40+2))'
@@ -491,26 +489,21 @@ if open(sys.argv[1], "rb").read() != (bytes(range(256)) * (n // 256 + 1))[:n]:
     assert_status 0
 }
 
+# The terminal of an attached client goes away.  Its shell gets SIGHUP and
+# passes it on; when that shell exits, the kernel sends SIGHUP and SIGCONT to
+# podctl's process group.  podctl must detach at once and be gone: a sanitizer
+# build that ran its exit-time leak check here used to be left spinning at
+# 100% CPU (the SIGCONT cancels the SIGSTOP LeakSanitizer's tracer waits for).
+@test "tty: a terminal that goes away detaches attach: podctl is gone, the app keeps running" {
+    hangup_detaches ""
+}
+
 # The same terminal, held by a podctl in a session of its own (setsid): the
 # hangup sends it no signal; it must notice the terminal go on its stdin (a
 # hung-up tty reads EIO or end-of-file with POLLHUP), detach and leave the
 # app's stdin open, not relay that end-of-file to the app as ^D.
 @test "tty: attach in another session notices its terminal hang up on stdin; the app keeps running" {
-    run_detached "$IMG" --stdin=tty --stdout=tty --stderr=tty --exec=/bin/sh
-    tmux_shell
-    start_attach_in_tmux "$T/attach.pid" \
-        "setsid -w sh -c 'echo \$\$ >$T/attach.pid; exec \"$PODCTL\" --dir=\"$D\" attach $UUID'" || return 1
-    local pid=${ATTACH_PIDS[0]}
-    wait_attached 0 1
-    tm send-keys -t main -l 'echo up$((40+2))'
-    tm send-keys -t main Enter
-    tmux_wait "up42"
-    tmux_teardown
-    wait_exited "$pid" "podctl attach after its terminal went away"
-    wait_attached 0 0
-    assert_eq "$(pod_field "$UUID" apps.0.state)" ready "app state after the hangup"
-    run attach_py --replay 0 'send:echo still$((40+3))\n' 'expect:still43' detach
-    assert_status 0
+    hangup_detaches "setsid -w"
 }
 
 # A watch-only client (--no-stdin) in a session of its own, on a quiet app:
