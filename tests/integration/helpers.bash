@@ -288,7 +288,7 @@ assert_no_pod_dirs() {
 bg_run() {
     BG_OUT=$BATS_TEST_TMPDIR/bg.out
     BG_ERR=$BATS_TEST_TMPDIR/bg.err
-    "$PODCTL" --dir="$D" run "$@" >"$BG_OUT" 2>"$BG_ERR" </dev/null 3>&- &
+    "$PODCTL" --dir="$D" run --net=none "$@" >"$BG_OUT" 2>"$BG_ERR" </dev/null 3>&- &
     BG_PID=$!
     BG_PIDS+=("$BG_PID")
 }

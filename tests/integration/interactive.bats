@@ -22,7 +22,7 @@ teardown() {
 # until the pod is ready and the app's shell prompts; sets UUID and POD.
 start_interactive() {
     tmux_shell
-    tm send-keys -t main -l "echo \"host-term=[\$TERM]\"; \"$PODCTL\" --dir=\"$D\" run --interactive \"$IMG\" --exec=/bin/sh; echo \"run-rc:\$?\"; sh $T/sttycheck"
+    tm send-keys -t main -l "echo \"host-term=[\$TERM]\"; \"$PODCTL\" --dir=\"$D\" run --net=none --interactive \"$IMG\" --exec=/bin/sh; echo \"run-rc:\$?\"; sh $T/sttycheck"
     tm send-keys -t main Enter
     wait_until 10 _one_ready_pod || fail "no pod became ready:" "$(tmux_screen)" || return 1
     only_pod

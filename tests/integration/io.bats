@@ -235,7 +235,7 @@ EOF
 
     # To a pipe whose reader is slow: PID 1 must queue and flush at exit.
     local rc=0
-    "$PODCTL" --dir="$D" run "$IMG" --exec=/bin/sh -- -c 'seq 1 10000 | sed "s/\$/ line of the final burst/"' \
+    "$PODCTL" --dir="$D" run --net=none "$IMG" --exec=/bin/sh -- -c 'seq 1 10000 | sed "s/\$/ line of the final burst/"' \
         2>"$ERR" </dev/null | { sleep 1; cat; } >"$OUT"
     rc=${PIPESTATUS[0]}
     assert_eq "$rc" 0 "podctl run status"

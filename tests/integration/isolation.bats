@@ -80,7 +80,7 @@ manifest_with() {
 
 @test "caps: a retained capability the host lacks is dropped with a warning naming it; the app runs" {
     # podinit started without CAP_SYS_MODULE in its bounding set (a host or container that lacks it).
-    run setpriv --bounding-set=-sys_module "$PODCTL" --dir="$D" run "$IMG" --caps-retain=CAP_SYS_MODULE,CAP_NET_ADMIN \
+    run setpriv --bounding-set=-sys_module "$PODCTL" --dir="$D" run --net=none "$IMG" --caps-retain=CAP_SYS_MODULE,CAP_NET_ADMIN \
         --exec=/bin/sh -- -c 'grep -E "^Cap(Bnd|Eff)" /proc/self/status'
     assert_status 0
     assert_output_contains "app busybox: os/linux/capabilities-retain-set: CAP_SYS_MODULE is not available (not in the bounding set podinit was started with); the app runs without it"

@@ -38,7 +38,7 @@ fg() {
     uf=$(mktemp "$T/uuid.XXXXXX")
     t0=$(now_ms)
     status=0
-    "$PODCTL" --dir="$D" run --uuid-file-save="$uf" "$@" >"$OUT" 2>"$ERR" </dev/null || status=$?
+    "$PODCTL" --dir="$D" run --net=none --uuid-file-save="$uf" "$@" >"$OUT" 2>"$ERR" </dev/null || status=$?
     ELAPSED=$(( $(now_ms) - t0 ))
     UUID=$(cat "$uf")
     POD=$D/pods/run/$UUID

@@ -61,7 +61,7 @@ teardown() { pod_teardown; }
     cp -a "$IMG" "$img"
     rm -f "$img/rootfs/etc/passwd"
     mkfifo "$img/rootfs/etc/passwd"
-    run timeout 20 "$PODCTL" --dir="$D" run "$img" --user=0 --exec=/probe -- exit 0
+    run timeout 20 "$PODCTL" --dir="$D" run --net=none "$img" --user=0 --exec=/probe -- exit 0
     assert_failure
     [ "$status" -ne 124 ] || fail "podctl run hung on a FIFO at /etc/passwd"
     assert_output_contains "/etc/passwd is not a regular file"
@@ -72,7 +72,7 @@ teardown() { pod_teardown; }
     cp -a "$IMG" "$img"
     rm -f "$img/rootfs/etc/group"
     mkfifo "$img/rootfs/etc/group"
-    run timeout 20 "$PODCTL" --dir="$D" run "$img" --user=0 --group=users --exec=/probe -- exit 0
+    run timeout 20 "$PODCTL" --dir="$D" run --net=none "$img" --user=0 --group=users --exec=/probe -- exit 0
     assert_failure
     [ "$status" -ne 124 ] || fail "podctl run hung on a device at /etc/group"
     assert_output_contains "/etc/group is not a regular file"

@@ -268,11 +268,11 @@ launcher_pid() {
 
 @test "a relative --dir works for run, run -d, status and stop" {
     cd "$BATS_TEST_TMPDIR"
-    run "$PODCTL" --dir=relstate run "$IMG" --exec=/probe -- print rel
+    run "$PODCTL" --dir=relstate run --net=none "$IMG" --exec=/probe -- print rel
     assert_status 0
     assert_output_is "rel"
     local u
-    u=$("$PODCTL" --dir=relstate run -d "$IMG" --exec=/probe -- sleep 60) || fail "run -d failed"
+    u=$("$PODCTL" --dir=relstate run -d --net=none "$IMG" --exec=/probe -- sleep 60) || fail "run -d failed"
     D=$BATS_TEST_TMPDIR/relstate
     run "$PODCTL" --dir=relstate status --json "$u"
     assert_status 0
