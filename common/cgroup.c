@@ -276,24 +276,47 @@ void cg_pod_close(struct cg_pod *pod)
 }
 
 /* A limit file: set when v is non-NULL; missing controller for a set limit is an error. */
-static int set_limit(const struct cg_app *app, int h, const char *ctrl, const char *file, const char *v,
+/* An app's cgroup directories, opened for the moment (struct cg_app holds no fds). */
+struct cg_dirs {
+        int fd[CG_NHIER];       /* -1: hierarchy not used, or the directory is gone */
+};
+
+static void dirs_open(const struct cg_app *app, struct cg_dirs *d)
+{
+        _cleanup_free_ char *rel = app->procs ? xasprintf("%.*s", (int)app->rel_len, app->procs) : NULL;
+
+        for (int h = 0; h < CG_NHIER; h++)
+                d->fd[h] = rel && app->pod_fd[h] >= 0
+                        ? openat(app->pod_fd[h], rel, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : -1;
+}
+
+static void dirs_close(struct cg_dirs *d)
+{
+        for (int h = 0; h < CG_NHIER; h++)
+                if (d->fd[h] >= 0)
+                        close(d->fd[h]);
+}
+
+#define _cleanup_dirs_ __attribute__((cleanup(dirs_close)))
+
+static int set_limit(const struct cg_dirs *app, int h, const char *ctrl, const char *file, const char *v,
                      bool required, struct pod_err *err)
 {
         int r;
 
-        if (app->dirfd[h] < 0) {
+        if (app->fd[h] < 0) {
                 if (required)
                         return pod_err_set(err, -EOPNOTSUPP, "its limit needs the %s cgroup controller, which this host does not have",
                                            ctrl);
                 return 0;
         }
-        r = write_at(app->dirfd[h], file, v);
+        r = write_at(app->fd[h], file, v);
         if (r < 0 && (required || r != -ENOENT))
                 return pod_err_set(err, r, "writing %s to %s: %s", v, file, strerror(-r));
         return 0;
 }
 
-static int write_limits(const struct cg_app *app, bool v2, const struct cg_limits *lim, struct pod_err *err)
+static int write_limits(const struct cg_dirs *app, bool v2, const struct cg_limits *lim, struct pod_err *err)
 {
         char v[64];
         int r;
@@ -348,67 +371,68 @@ static void format_rule(const struct cg_device *d, char *buf, size_t len)
                 snprintf(buf, len, "%c %s:%s %s", d->type, maj, min, d->access);
 }
 
-static int write_devices(const struct cg_app *app, enum cg_layout layout, const struct cg_device *devs, size_t n,
+static int write_devices(const struct cg_dirs *app, enum cg_layout layout, const struct cg_device *devs, size_t n,
                          struct pod_err *err)
 {
         char rule[64];
         int r;
 
-        if (layout == CG_V1 && app->dirfd[CG_H_DEVICES] >= 0) {
-                if ((r = write_at(app->dirfd[CG_H_DEVICES], "devices.deny", "a")) < 0)
+        if (layout == CG_V1 && app->fd[CG_H_DEVICES] >= 0) {
+                if ((r = write_at(app->fd[CG_H_DEVICES], "devices.deny", "a")) < 0)
                         return pod_err_set(err, r, "closing device access (devices.deny): %s", strerror(-r));
                 for (size_t i = 0; i < n; i++) {
                         format_rule(&devs[i], rule, sizeof(rule));
-                        if ((r = write_at(app->dirfd[CG_H_DEVICES], "devices.allow", rule)) < 0)
+                        if ((r = write_at(app->fd[CG_H_DEVICES], "devices.allow", rule)) < 0)
                                 return pod_err_set(err, r, "allowing device \"%s\" (devices.allow): %s", rule, strerror(-r));
                 }
                 return 0;
         }
-        if (app->dirfd[CG_H_UNIFIED] >= 0)
-                return devfilter_attach(app->dirfd[CG_H_UNIFIED], devs, n, err);
+        if (app->fd[CG_H_UNIFIED] >= 0)
+                return devfilter_attach(app->fd[CG_H_UNIFIED], devs, n, err);
         return 0;       /* nothing to enforce it with: the launcher has warned */
 }
 
 int cg_app_create(const struct cg_pod *pod, const char *app, const struct cg_limits *lim, bool devices_closed,
                   const struct cg_device *devs, size_t n_devs, struct cg_app *ret, struct pod_err *err)
 {
-        _cleanup_free_ char *rel = xasprintf("system.slice/%s.service", app);
-        struct cg_app a;
+        _cleanup_dirs_ struct cg_dirs d = { 0 };
+        struct cg_app a = { .procs = xasprintf("system.slice/%s.service/cgroup.procs", app) };
         int r;
 
+        a.rel_len = strlen(a.procs) - strlen("/cgroup.procs");
         for (int h = 0; h < CG_NHIER; h++)
-                a.dirfd[h] = a.procs_fd[h] = -1;
-        a.oom_kills_at_start = 0;
-        if (strchr(app, '/') || !strcmp(app, "..") || !strcmp(app, "."))
-                return pod_err_set(err, -EINVAL, "bad app name for a cgroup: %s", app);
+                a.pod_fd[h] = d.fd[h] = -1;
+        if (strchr(app, '/') || !strcmp(app, "..") || !strcmp(app, ".")) {
+                r = pod_err_set(err, -EINVAL, "bad app name for a cgroup: %s", app);
+                goto fail;
+        }
         for (int h = 0; h < CG_NHIER; h++) {
                 if (pod->dirfd[h] < 0)
                         continue;
-                if (mkdirat(pod->dirfd[h], rel, 0755) < 0 && errno != EEXIST) {
-                        r = pod_err_set(err, -errno, "creating its cgroup %s/%s: %s", pod->path, rel, strerror(errno));
+                a.procs[a.rel_len] = '\0';
+                if (mkdirat(pod->dirfd[h], a.procs, 0755) < 0 && errno != EEXIST)
+                        r = pod_err_set(err, -errno, "creating its cgroup %s/%s: %s", pod->path, a.procs, strerror(errno));
+                else if ((d.fd[h] = openat(pod->dirfd[h], a.procs, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+                        r = pod_err_set(err, -errno, "opening its cgroup %s/%s: %s", pod->path, a.procs, strerror(errno));
+                else
+                        r = 0;
+                a.procs[a.rel_len] = '/';
+                if (r < 0)
                         goto fail;
-                }
-                a.dirfd[h] = openat(pod->dirfd[h], rel, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (a.dirfd[h] < 0) {
-                        r = pod_err_set(err, -errno, "opening its cgroup %s/%s: %s", pod->path, rel, strerror(errno));
-                        goto fail;
-                }
+                a.pod_fd[h] = pod->dirfd[h];
         }
-        if ((r = write_limits(&a, pod->layout == CG_V2, lim, err)) < 0)
+        if ((r = write_limits(&d, pod->layout == CG_V2, lim, err)) < 0)
                 goto fail;
-        if (devices_closed && (r = write_devices(&a, pod->layout, devs, n_devs, err)) < 0)
+        if (devices_closed && (r = write_devices(&d, pod->layout, devs, n_devs, err)) < 0)
                 goto fail;
-        for (int h = 0; h < CG_NHIER; h++) {
-                if (a.dirfd[h] < 0)
-                        continue;
-                a.procs_fd[h] = openat(a.dirfd[h], "cgroup.procs", O_WRONLY | O_CLOEXEC);
-                if (a.procs_fd[h] < 0) {
-                        r = pod_err_set(err, -errno, "opening %s/%s/cgroup.procs: %s", pod->path, rel, strerror(errno));
+        /* Checked now, so that the child's join can fail only for reasons the kernel gives it. */
+        for (int h = 0; h < CG_NHIER; h++)
+                if (d.fd[h] >= 0 && faccessat(d.fd[h], "cgroup.procs", W_OK, 0) < 0) {
+                        r = pod_err_set(err, -errno, "%s/%s: %s", pod->path, a.procs, strerror(errno));
                         goto fail;
                 }
-        }
-        (void)cg_app_oom_kills(&a, &a.oom_kills_at_start);
         *ret = a;
+        (void)cg_app_oom_kills(ret, &ret->oom_kills_at_start);
         return 0;
 fail:
         cg_app_close(&a);
@@ -417,9 +441,17 @@ fail:
 
 int cg_app_join_child(const struct cg_app *app)
 {
-        for (int h = 0; h < CG_NHIER; h++)
-                if (app->procs_fd[h] >= 0 && write(app->procs_fd[h], "0", 1) != 1)
+        for (int h = 0; h < CG_NHIER; h++) {
+                int fd, e;
+                if (app->pod_fd[h] < 0)
+                        continue;
+                if ((fd = openat(app->pod_fd[h], app->procs, O_WRONLY | O_CLOEXEC)) < 0)
                         return -errno;
+                e = write(fd, "0", 1) == 1 ? 0 : -errno;
+                close(fd);
+                if (e < 0)
+                        return e;
+        }
         return 0;
 }
 
@@ -442,34 +474,37 @@ static int read_key(int dirfd, const char *file, const char *key, uint64_t *ret)
 
 int cg_app_oom_kills(const struct cg_app *app, uint64_t *ret)
 {
-        if (app->dirfd[CG_H_MEMORY] >= 0)
-                return read_key(app->dirfd[CG_H_MEMORY], "memory.oom_control", "oom_kill", ret);
-        if (app->dirfd[CG_H_UNIFIED] >= 0)
-                return read_key(app->dirfd[CG_H_UNIFIED], "memory.events", "oom_kill", ret);
+        _cleanup_dirs_ struct cg_dirs d;
+
+        dirs_open(app, &d);
+        if (d.fd[CG_H_MEMORY] >= 0)
+                return read_key(d.fd[CG_H_MEMORY], "memory.oom_control", "oom_kill", ret);
+        if (d.fd[CG_H_UNIFIED] >= 0)
+                return read_key(d.fd[CG_H_UNIFIED], "memory.events", "oom_kill", ret);
         return -EOPNOTSUPP;
 }
 
 /* The hierarchy whose cgroup.procs lists the app's processes (any will do; one with a controller first). */
-static int procs_hier(const struct cg_app *app)
+static int procs_hier(const struct cg_dirs *d)
 {
         static const int order[] = { CG_H_PIDS, CG_H_MEMORY, CG_H_UNIFIED, CG_H_CPU, CG_H_DEVICES, CG_H_SYSTEMD, CG_H_CPUACCT };
         for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-                if (app->dirfd[order[i]] >= 0)
+                if (d->fd[order[i]] >= 0)
                         return order[i];
         return -1;
 }
 
 /* The pids in the app's cgroup, as this pid namespace numbers them. */
-static int read_pids(const struct cg_app *app, pid_t **ret, size_t *ret_n)
+static int read_pids(const struct cg_dirs *d, pid_t **ret, size_t *ret_n)
 {
         _cleanup_free_ char *s = NULL;
         pid_t *v = NULL;
         size_t len, n = 0;
-        int h = procs_hier(app), r;
+        int h = procs_hier(d), r;
 
         if (h < 0)
                 return -EOPNOTSUPP;
-        if ((r = read_file_at(app->dirfd[h], "cgroup.procs", 16u << 20, &s, &len)) < 0)
+        if ((r = read_file_at(d->fd[h], "cgroup.procs", 16u << 20, &s, &len)) < 0)
                 return r;
         for (char *q = s; q && *q;) {
                 char *end;
@@ -491,14 +526,16 @@ static int read_pids(const struct cg_app *app, pid_t **ret, size_t *ret_n)
 
 int cg_app_kill(const struct cg_app *app, int sig, unsigned *ret_count)
 {
+        _cleanup_dirs_ struct cg_dirs d;
         _cleanup_free_ pid_t *seen = NULL;
         size_t n_seen = 0;
 
+        dirs_open(app, &d);
         /* cgroup.kill (Linux 5.14) kills everything, forks in flight included. */
-        if (sig == SIGKILL && app->dirfd[CG_H_UNIFIED] >= 0) {
+        if (sig == SIGKILL && d.fd[CG_H_UNIFIED] >= 0) {
                 _cleanup_free_ pid_t *v = NULL;
                 size_t n = 0;
-                if (read_pids(app, &v, &n) == 0 && write_at(app->dirfd[CG_H_UNIFIED], "cgroup.kill", "1") == 0) {
+                if (read_pids(&d, &v, &n) == 0 && write_at(d.fd[CG_H_UNIFIED], "cgroup.kill", "1") == 0) {
                         *ret_count = (unsigned)n;
                         return 0;
                 }
@@ -508,7 +545,7 @@ int cg_app_kill(const struct cg_app *app, int sig, unsigned *ret_count)
         for (int pass = 0; pass < 100; pass++) {
                 _cleanup_free_ pid_t *v = NULL;
                 size_t n = 0, fresh = 0;
-                int r = read_pids(app, &v, &n);
+                int r = read_pids(&d, &v, &n);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < n; i++) {
@@ -531,39 +568,32 @@ int cg_app_kill(const struct cg_app *app, int sig, unsigned *ret_count)
 
 bool cg_app_populated(const struct cg_app *app)
 {
+        _cleanup_dirs_ struct cg_dirs d;
         _cleanup_free_ pid_t *v = NULL;
         uint64_t pop;
         size_t n = 0;
 
-        if (app->dirfd[CG_H_UNIFIED] >= 0 && read_key(app->dirfd[CG_H_UNIFIED], "cgroup.events", "populated", &pop) == 0)
+        dirs_open(app, &d);
+        if (d.fd[CG_H_UNIFIED] >= 0 && read_key(d.fd[CG_H_UNIFIED], "cgroup.events", "populated", &pop) == 0)
                 return pop != 0;
-        return read_pids(app, &v, &n) == 0 && n > 0;
+        return read_pids(&d, &v, &n) == 0 && n > 0;
 }
 
 void cg_app_close(struct cg_app *app)
 {
-        for (int h = 0; h < CG_NHIER; h++) {
-                if (app->procs_fd[h] >= 0)
-                        close(app->procs_fd[h]);
-                if (app->dirfd[h] >= 0)
-                        close(app->dirfd[h]);
-                app->procs_fd[h] = app->dirfd[h] = -1;
-        }
+        free(app->procs);
+        app->procs = NULL;
+        for (int h = 0; h < CG_NHIER; h++)
+                app->pod_fd[h] = -1;
 }
 
 void cg_app_destroy(struct cg_app *app)
 {
-        for (int h = 0; h < CG_NHIER; h++) {
-                char link[64], path[4096];
-                ssize_t l;
-                if (app->dirfd[h] < 0)
-                        continue;
-                snprintf(link, sizeof(link), "/proc/self/fd/%d", app->dirfd[h]);
-                l = readlink(link, path, sizeof(path) - 1);
-                if (l > 0) {
-                        path[l] = '\0';
-                        (void)rmdir(path);
-                }
+        if (app->procs) {
+                app->procs[app->rel_len] = '\0';
+                for (int h = 0; h < CG_NHIER; h++)
+                        if (app->pod_fd[h] >= 0)
+                                (void)unlinkat(app->pod_fd[h], app->procs, AT_REMOVEDIR);
         }
         cg_app_close(app);
 }

@@ -77,9 +77,16 @@ struct cg_pod {
         int dirfd[CG_NHIER];    /* the pod cgroup's directory in each hierarchy (O_PATH|O_DIRECTORY|O_CLOEXEC); -1: not used */
 };
 
+/*
+ * An app's cgroup holds no fd of its own: PID 1 would need ~14 per app (a
+ * directory and a cgroup.procs in each v1 hierarchy), 14,000 at 1,000 apps,
+ * each copied at every fork.  Its directories are opened from the pod's
+ * dirfds when needed, and the child opens cgroup.procs the same way.
+ */
 struct cg_app {
-        int dirfd[CG_NHIER];    /* the app's cgroup directory; -1: not used */
-        int procs_fd[CG_NHIER]; /* its cgroup.procs, O_WRONLY|O_CLOEXEC, for the child; -1: none */
+        int pod_fd[CG_NHIER];   /* the pod's dirfd of each hierarchy used (cg_pod.dirfd, not owned); -1: not used */
+        char *procs;            /* "system.slice/<app>.service/cgroup.procs", relative to pod_fd */
+        size_t rel_len;         /* the length of its directory part */
         uint64_t oom_kills_at_start;    /* memory OOM kill count when the app (re)started */
 };
 
@@ -108,14 +115,14 @@ void cg_pod_close(struct cg_pod *pod);  /* closes the fds, frees path; the cgrou
 
 /*
  * PID 1, before fork: create (or reuse) system.slice/<app>.service under the pod, write the
- * limits, the device rules (devices_closed: deny everything, then allow devs; v1 devices
- * controller, or a BPF_CGROUP_DEVICE program on v2), and open cgroup.procs for the child.
+ * limits and the device rules (devices_closed: deny everything, then allow devs; v1 devices
+ * controller, or a BPF_CGROUP_DEVICE program on v2).  The pod's fds must outlive ret.
  * A limit whose controller is missing is an error naming the controller.
  */
 int cg_app_create(const struct cg_pod *pod, const char *app, const struct cg_limits *lim,
                   bool devices_closed, const struct cg_device *devs, size_t n_devs,
                   struct cg_app *ret, struct pod_err *err);
-/* In the child between fork and exec: write "0" to every procs_fd.  Async-signal-safe. */
+/* In the child between fork and exec: write "0" to the app's cgroup.procs in every hierarchy.  Async-signal-safe. */
 int cg_app_join_child(const struct cg_app *app);
 /* The app cgroup's memory OOM kill count (v1 memory.oom_control "oom_kill", v2 memory.events "oom_kill"). */
 int cg_app_oom_kills(const struct cg_app *app, uint64_t *ret);
@@ -128,9 +135,9 @@ int cg_app_oom_kills(const struct cg_app *app, uint64_t *ret);
 int cg_app_kill(const struct cg_app *app, int sig, unsigned *ret_count);
 /* Does the app's cgroup still have processes? */
 bool cg_app_populated(const struct cg_app *app);
-/* Close the fds; the cgroup stays (removed with the pod's by gc). */
+/* Forget the app; the cgroup stays (removed with the pod's by gc). */
 void cg_app_close(struct cg_app *app);
-/* Close the fds and remove the app's cgroup directories (EBUSY if processes remain is ignored). */
+/* Remove the app's cgroup directories (EBUSY if processes remain is ignored) and forget it. */
 void cg_app_destroy(struct cg_app *app);
 
 /* gc: remove <mnt>/<hier>/<path> in every hierarchy, deepest first.  Missing is not an error. */

@@ -1,4 +1,5 @@
 #include "init/launcher.h"
+#include "init/isolate/appns.h"
 #include "init/isolate/mounts.h"
 #include "init/isolate/overlay.h"
 #include "init/isolate/volumes.h"
@@ -363,6 +364,16 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
 
         /* If the launcher dies (SIGKILL from `stop --force`), the pod dies. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Up to 1,000 apps with their streams, logs and clients: PID 1 takes
+         * the hard limit of open files.  Each app gets the limits podinit was
+         * started with back (init/core/prepare.c): programs that use select()
+         * break on fds above 1023. */
+        if (getrlimit(RLIMIT_NOFILE, &opt->nofile) == 0 && opt->nofile.rlim_cur < opt->nofile.rlim_max) {
+                struct rlimit raised = { opt->nofile.rlim_max, opt->nofile.rlim_max };
+                if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
+                        log_warn("raising the open-files limit to %llu: %s", (unsigned long long)raised.rlim_max,
+                                 strerror(errno));
+        }
         /* PID 1 leaves the terminal's session, so ^C and hangups reach only
          * the launcher, unless an app is interactive: that app must share
          * the terminal's session to take its foreground. */
@@ -397,6 +408,10 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
                 _exit(EXIT_SETUP);
         }
         if (mounts_setup_pod(POD_S1, console, &opt->cg, &err) < 0) {
+                log_error("preparing the pod filesystem: %s", err.msg);
+                _exit(EXIT_SETUP);
+        }
+        if ((opt->base_mnt_ns_fd = appns_base_create(&err)) < 0) {
                 log_error("preparing the pod filesystem: %s", err.msg);
                 _exit(EXIT_SETUP);
         }
@@ -562,6 +577,7 @@ int launcher_main(int argc, char **argv)
 
         opt.uuid = l.uuid;
         opt.ready_fd = -1;
+        opt.base_mnt_ns_fd = -1;
         opt.max_clients = 64;
         opt.max_frame = PROTO_DEFAULT_MAX_FRAME;
         if (l.ready_fd) {

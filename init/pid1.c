@@ -253,6 +253,8 @@ int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
         pod_free_all(pod);
         exec_free_all(pod);
         cg_pod_close(&pod->opt.cg);
+        if (pod->opt.base_mnt_ns_fd >= 0)
+                close(pod->opt.base_mnt_ns_fd);
         event_log_done(&pod->events);
         console_free(pod->console);
         free(pod->apps);

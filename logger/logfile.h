@@ -52,7 +52,8 @@ struct log_file_stats {
 };
 
 /* Open (create, append) the file name in dirfd (taken: closed by
- * log_file_free).  label names the file in messages ("app web"). */
+ * log_file_free; AT_FDCWD: name is a path, rotated files beside it).
+ * label names the file in messages ("app web"). */
 int log_file_open(uv_loop_t *loop, int dirfd, const char *name, const struct log_spec *spec, const char *label,
                   struct log_file **ret, struct pod_err *err);
 /* Queue one record (stream 1 stdout, 2 stderr); ts is a CRI timestamp. */

@@ -125,10 +125,13 @@ static int place_from_store(struct stage0_images *im, const char *image, bool is
                 return r;
         if (!is_path && (r = image_resolve(&im->store, image, hex, err)) < 0)
                 goto out;
-        if ((r = image_lock_shared(&im->store, hex, false, &lock, err)) < 0)
-                goto out;
-        im->locks = xrealloc(im->locks, (im->n_locks + 1) * sizeof(int));
-        im->locks[im->n_locks++] = lock;
+        if (!strv_contains(im->locked, hex)) {
+                if ((r = image_lock_shared(&im->store, hex, false, &lock, err)) < 0)
+                        goto out;
+                im->locks = xrealloc(im->locks, (im->n_locks + 1) * sizeof(int));
+                im->locks[im->n_locks++] = lock;
+                strv_push(&im->locked, hex);
+        }
         if ((r = image_record_load(&im->store, hex, &rec, err)) < 0)
                 goto out;
         if (mkdir(dest, 0755) < 0 || mkdir(rootfs, 0755) < 0) {
@@ -246,6 +249,8 @@ void stage0_images_done(struct stage0_images *im)
                 close(im->locks[i]);
         free(im->locks);
         im->locks = NULL;
+        strv_free(im->locked);
+        im->locked = NULL;
         im->n_locks = 0;
         if (im->opened)
                 image_store_close(&im->store);

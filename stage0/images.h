@@ -31,7 +31,8 @@ struct stage0_images {
         bool opened;
         struct image_store store;
         int overlay;            /* -1: not probed yet, 0: copies, 1: overlays */
-        int *locks;
+        int *locks;             /* one per image, however many apps use it */
+        char **locked;          /* their ids */
         size_t n_locks;
 };
 

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -146,6 +147,8 @@ struct pod_options {
         bool seccomp_disabled;          /* --disable-seccomp: no filter for any app */
         int *log_dirfds;                /* per app: its podinit.io/log-path directory, or -1 */
         struct cg_pod cg;               /* the pod's cgroup (layout CG_NONE: none) */
+        int base_mnt_ns_fd;             /* the apps' base mount namespace (init/isolate/appns.h); -1: none */
+        struct rlimit nofile;           /* RLIMIT_NOFILE podinit was started with, the apps' default (0: keep PID 1's) */
 };
 
 struct json_t;

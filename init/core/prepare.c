@@ -66,14 +66,12 @@ static int log_prepare(struct app *a, struct pod_err *err)
                         if ((r = mkdir_p_at(AT_FDCWD, LOG_DIR, 0755)) < 0)
                                 return pod_err_set(err, r, "app \"%s\": creating %s: %s", a->spec->name, LOG_DIR,
                                                    strerror(-r));
-                        dirfd = open(LOG_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        if (dirfd < 0)
-                                return pod_err_set(err, -errno, "app \"%s\": opening %s: %s", a->spec->name, LOG_DIR,
-                                                   strerror(errno));
+                        /* By path from PID 1's root, which never changes: no fd per app. */
+                        dirfd = AT_FDCWD;
                         name = NULL;
                 }
                 {
-                        _cleanup_free_ char *def = xasprintf("%s.log", a->spec->name);
+                        _cleanup_free_ char *def = xasprintf("%s/%s.log", LOG_DIR, a->spec->name);
                         r = log_file_open(&pod->loop, dirfd, name ? name : def, &a->spec->log, label, &file, err);
                 }
                 if (r < 0)
@@ -118,6 +116,11 @@ static int isolation_prepare(struct app *a, struct pod_err *err)
         p->has_oom = iso->has_oom;
         p->oom_score_adj = iso->oom_score_adj;
         p->rlimits = a->spec->rlimits;
+        /* PID 1 raised its own open-files limit (init/launcher.c); the app gets the one podinit was started with. */
+        if (!(p->rlimits.set & (1u << RLIMIT_NOFILE)) && a->pod->opt.nofile.rlim_cur) {
+                p->rlimits.set |= 1u << RLIMIT_NOFILE;
+                p->rlimits.lim[RLIMIT_NOFILE] = a->pod->opt.nofile;
+        }
 
         /* Seccomp (docs/manifest.md "Isolators"): compiled once per profile. */
         p->seccomp = NULL;
@@ -217,6 +220,7 @@ int app_prepare(struct app *a, struct pod_err *err)
         int r;
 
         p->rootfs = xasprintf("%s/%s/rootfs", S1_STAGE2, a->spec->name);
+        p->base_mnt_ns_fd = a->pod->opt.base_mnt_ns_fd;
         root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return pod_err_set(err, -errno, "app \"%s\": rootfs %s: %s", a->spec->name, p->rootfs,

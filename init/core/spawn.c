@@ -1,4 +1,5 @@
 #include "init/core/spawn.h"
+#include "init/isolate/appns.h"
 #include "common/cgroup.h"
 #include "common/status.h"
 #include "common/util.h"
@@ -29,7 +30,7 @@ void exec_plan_done(struct exec_plan *p)
                 cap_free(p->caps);
         memset(p, 0, sizeof(*p));
         p->stdin_fd = p->stdout_fd = p->stderr_fd = p->ctty_fd = -1;
-        p->ready_fd_src = p->join_mnt_ns_fd = -1;
+        p->ready_fd_src = p->join_mnt_ns_fd = p->base_mnt_ns_fd = -1;
         p->interactive = false;
 }
 
@@ -266,6 +267,13 @@ static __attribute__((noreturn)) void child_main(const struct exec_plan *p, int 
         if (p->join_mnt_ns_fd >= 0) {
                 if (setns(p->join_mnt_ns_fd, CLONE_NEWNS) < 0)
                         child_fail(fd, SETUP_NAMESPACE, "joining the app's mount namespace", NULL);
+        } else if (p->base_mnt_ns_fd >= 0) {
+                const char *what = NULL;
+                int e = appns_enter(p->base_mnt_ns_fd, p->rootfs, &what);
+                if (e < 0) {
+                        errno = -e;
+                        child_fail(fd, SETUP_NAMESPACE, what, p->rootfs);
+                }
         } else if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
                 child_fail(fd, SETUP_NAMESPACE, "creating the app's mount namespace", NULL);
         }

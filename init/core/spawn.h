@@ -50,6 +50,7 @@ struct exec_plan {
         int ready_fd_src;               /* fd:N readiness: dup'ed to ready_fd_target; -1 none */
         int ready_fd_target;
         int join_mnt_ns_fd;             /* >= 0: setns into this app's mount namespace (exec, probes); -1: a new one */
+        int base_mnt_ns_fd;             /* a new one: made from this base (init/isolate/appns.h); -1: a copy of PID 1's (not owned) */
         char **pre_start;               /* rkt's pre-start event handler, run first as root (not owned) */
 };
 

@@ -139,7 +139,8 @@ TEST(cgroup_v2_file_writes)
         expect(root, APP "/cpu.weight", "471");         /* 1 + (12345-2)*9999/262142 */
         expect(root, APP "/pids.max", "77");
         ASSERT_EQ(3, (long)app.oom_kills_at_start);
-        ASSERT(app.procs_fd[CG_H_UNIFIED] >= 0);
+        ASSERT(app.pod_fd[CG_H_UNIFIED] >= 0);
+        ASSERT_STREQ("system.slice/web.service/cgroup.procs", app.procs);
         ASSERT_EQ(0, cg_app_oom_kills(&app, &oom));
         ASSERT_EQ(3, (long)oom);
         cg_app_close(&app);
