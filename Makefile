@@ -71,6 +71,7 @@ bench:
 	bench/images.sh $(BUILD)
 	bench/net.sh $(BUILD)
 	bench/signal.sh $(BUILD)
+	bench/scale.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
