@@ -20,8 +20,54 @@
 #include "common/client.h"
 #include "common/log.h"
 #include "common/manifest.h"
+#include "common/owner.h"
+#include "common/podstate.h"
 #include "stage0/images.h"
 #include "stage0/prepare.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/*
+ * --owner: the owner must reach the pod's control socket, below directories
+ * only root may enter (0700: the state directory as podctl makes it, its
+ * pods/ and pods/run/, the pod's own).  Each gets one ACL entry for the
+ * owner alone (docs/security.md): search on the state directory, pods/ and
+ * pods/run/ -- not read: the other pods' UUIDs are none of the owner's
+ * business -- and read and search on the pod's directory, whose lock and
+ * status files podctl reads.  podinit does the same for the socket's
+ * directory (init/control/server.c).  The directories above the state
+ * directory are the host's.
+ *
+ * The way to the socket passes stage1/rootfs/, where the apps' root
+ * filesystems are, under opt/stage2/ (0755 as stage0 makes it): the owner
+ * could run their set-user-ID programs on the host, as root.  That
+ * directory becomes root's alone (nothing but PID 1 uses it by path).
+ * Called once the pod is prepared.
+ */
+static int grant_owner(const char *dir, const char *pod_path, uid_t owner, struct pod_err *err)
+{
+        _cleanup_free_ char *pods = xasprintf("%s/pods", dir), *run = xasprintf("%s/pods/run", dir);
+        _cleanup_free_ char *stage2 = xasprintf("%s/" POD_S1 S1_STAGE2, pod_path);
+        const struct {
+                const char *path;
+                unsigned perm;
+        } steps[] = {
+                { dir, OWNER_PERM_X }, { pods, OWNER_PERM_X }, { run, OWNER_PERM_X },
+                { pod_path, OWNER_PERM_R | OWNER_PERM_X },
+        };
+
+        if (chmod(stage2, 0700) < 0)
+                return pod_err_set(err, -errno, "--owner: closing %s to the owner: %s", stage2, strerror(errno));
+        for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+                _cleanup_close_ int fd = open(steps[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                int r = fd < 0 ? -errno : owner_grant_dir(fd, owner, steps[i].perm);
+                if (r < 0)
+                        return pod_err_set(err, r, "--owner: letting uid %u through %s: %s%s", (unsigned)owner, steps[i].path,
+                                           strerror(-r), r == -EOPNOTSUPP ? " (the filesystem has no POSIX ACLs)" : "");
+        }
+        return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -73,6 +119,7 @@ int cmd_run(int argc, char **argv)
         r = run_args_to_pod(&ra, &pod, &err);
         pod.images = &imgs;
         if (r < 0 || stage0_prepare(d.fd, d.prepare_path, &pod, &err) < 0 ||
+            (ra.owner_uid != POD_NO_OWNER && grant_owner(g.dir, d.prepare_path, ra.owner_uid, &err) < 0) ||
             stage0_dir_commit(&d, ra.uuid_file, &err) < 0) {
                 log_error("run: %s", err.msg);
                 r = stage0_dir_discard(&d);
@@ -96,6 +143,7 @@ int cmd_run(int argc, char **argv)
                         .hostname = ra.hostname,
                         .console_format = ra.console_format,
                         .grace_ms = ra.grace_ms,
+                        .owner = ra.owner_uid,
                 };
                 /* The images' in-use locks go with the exec (or the forked launcher) for the pod's life. */
                 r = run_launch(&l);
@@ -148,7 +196,7 @@ int cmd_app_add(int argc, char **argv)
                 return 2;
         }
         if (ra.n_apps != 1 || ra.detach || ra.volumes || ra.pod_manifest || ra.net || ra.hostname || ra.stop_timeout ||
-            ra.exit_policy || ra.interactive) {
+            ra.exit_policy || ra.interactive || ra.owner) {
                 log_error("app add: give exactly one IMAGE and app flags only (pod flags belong to `podctl app sandbox`)");
                 run_args_done(&ra);
                 return 2;

@@ -6,6 +6,8 @@
 #include "common/log.h"
 #include "common/status.h"
 
+#include <pwd.h>
+
 static const char *str(json_t *o, const char *k)
 {
         return json_string_value(json_object_get(o, k)) ?: "-";
@@ -48,6 +50,12 @@ int cmd_status(int argc, char **argv)
                                "         out of date; `podctl stop --force %.8s` kills the pod\n",
                                str(st, "unresponsiveReason"), p.uuid);
                 printf("started  %s\n", str(st, "startedAt"));
+                if (json_is_integer(json_object_get(st, "ownerUid"))) {
+                        /* Besides root, who may control it (docs/security.md); named from the host's users. */
+                        uid_t uid = (uid_t)json_integer_value(json_object_get(st, "ownerUid"));
+                        struct passwd *pw = getpwuid(uid);
+                        printf("owner    %s%suid %u%s\n", pw ? pw->pw_name : "", pw ? " (" : "", (unsigned)uid, pw ? ")" : "");
+                }
                 if (json_object_get(st, "exitedAt"))
                         printf("exited   %s\n", str(st, "exitedAt"));
                 if (json_is_integer(json_object_get(st, "exitCode")))

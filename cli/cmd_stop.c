@@ -95,7 +95,8 @@ int cmd_stop(int argc, char **argv)
         r = ctl_connect_timeout(p.path, force ? FORCE_ASK_MS : CTL_TIMEOUT_MS, &c, &err);
         if (r == 0)
                 r = ctl_call(c, json_pack("{s:s,s:b}", "op", "stop", "force", force), &resp, &err);
-        if (r < 0 && !force) {
+        /* Refused: a kill would be refused too (and must not be tried as a way around). */
+        if (r < 0 && (!force || r == -EACCES)) {
                 log_error("stop: pod %s: %s%s", p.uuid, err.msg,
                           r == -ETIMEDOUT || r == -ECONNREFUSED ? " (podctl stop --force kills it)" : "");
                 goto out;

@@ -6,6 +6,7 @@
 #include "common/client.h"
 #include "common/fdutil.h"
 #include "common/manifest.h"
+#include "common/owner.h"
 #include "common/podstate.h"
 #include "common/uuid.h"
 
@@ -77,6 +78,9 @@ int pods_list(struct pod_ref **ret, size_t *ret_n, struct pod_err *err)
                         if (errno == ENOENT)
                                 continue;
                         pods_free(v, n);
+                        if (errno == EACCES)
+                                return pod_err_set(err, -EACCES, "cannot list the pods in %s: permission denied (run as root; "
+                                                   "a pod's owner names the pod by its full UUID)", g.dir);
                         return pod_err_set(err, -errno, "reading %s: %s", sd, strerror(errno));
                 }
                 while ((de = readdir(d))) {
@@ -103,16 +107,50 @@ int pods_list(struct pod_ref **ret, size_t *ret_n, struct pod_err *err)
         return 0;
 }
 
+/*
+ * A pod named by its full UUID, where the pods cannot be listed: a pod's
+ * owner may search pods/run/ but not read it (docs/security.md).
+ */
+static int pod_find_uuid(const char *uuid, struct pod_ref *ret, struct pod_err *err)
+{
+        bool denied = false;
+
+        for (size_t i = 0; i < ARRAY_SIZE(state_dirs); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/pods/%s/%s", g.dir, state_dirs[i].dir, uuid);
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                int held;
+
+                if (fd < 0) {
+                        denied |= errno == EACCES || errno == EPERM;
+                        continue;
+                }
+                held = pod_lock_held(fd);
+                memset(ret, 0, sizeof(*ret));
+                snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid);
+                ret->path = TAKE_PTR(path);
+                ret->state = held > 0 ? state_dirs[i].locked : state_dirs[i].unlocked;
+                return 0;
+        }
+        if (denied)
+                return pod_err_set(err, -EACCES, "pod %s in %s: permission denied (" OWNER_HINT ")", uuid, g.dir);
+        return pod_err_set(err, -ENOENT, "no pod %s in %s (see `podctl list`)", uuid, g.dir);
+}
+
 int pod_find(const char *arg, struct pod_ref *ret, struct pod_err *err)
 {
+        struct pod_err lerr = { 0 };
         struct pod_ref *v;
         size_t n, found = 0, idx = 0;
         int r;
 
         if (!arg || !*arg)
                 return pod_err_set(err, -EINVAL, "no pod given (a UUID or a unique prefix of one)");
-        if ((r = pods_list(&v, &n, err)) < 0)
+        if ((r = pods_list(&v, &n, &lerr)) == -EACCES && uuid_valid(arg))
+                return pod_find_uuid(arg, ret, err);
+        if (r < 0) {
+                *err = lerr;
                 return r;
+        }
         for (size_t i = 0; i < n; i++)
                 if (str_startswith(v[i].uuid, arg)) {
                         found++;
@@ -235,6 +273,9 @@ static int status_load(const struct pod_ref *p, unsigned timeout_ms, json_t **re
                         return 0;
                 }
         }
+        /* Refused, not unresponsive: the files would be no answer either. */
+        if (r == -EACCES)
+                return pod_err_set(err, r, "%s", cerr.msg);
         if ((r = status_from_disk(p, &j, err)) < 0)
                 return r;
         json_object_set_new(j, "unresponsive", json_true());

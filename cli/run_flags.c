@@ -9,9 +9,11 @@
 #include "cli/run_flags.h"
 #include "common/args.h"
 #include "common/log.h"
+#include "common/owner.h"
 #include "common/seccomp_sets.h"
 
 #include <limits.h>
+#include <pwd.h>
 
 /* run -d: an app that ends badly this soon after the pod started fails the run (--start-grace). */
 #define RUN_START_GRACE_MS 300u
@@ -248,6 +250,7 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
                 { "dns-search", OPT_STRV, &ra->dns_search },
                 { "dns-opt", OPT_STRV, &ra->dns_opt },
                 { "dns-domain", OPT_STR, &ra->dns_domain },
+                { "owner", OPT_STR, &ra->owner },
         };
         struct args_rest rest = { 0 };
         int i = 1, r;
@@ -327,6 +330,29 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
         return 0;
 }
 
+/*
+ * --owner=USER|UID: a user of the host (podctl may ask the host's user
+ * database; podinit gets the number).  root is no owner: it needs none.
+ */
+static int owner_resolve(struct run_args *ra, struct pod_err *err)
+{
+        struct passwd *pw;
+
+        ra->owner_uid = POD_NO_OWNER;
+        if (!ra->owner)
+                return 0;
+        if (owner_uid_parse(ra->owner, &ra->owner_uid) == 0)
+                ;
+        else if (*ra->owner && (pw = getpwnam(ra->owner)))
+                ra->owner_uid = pw->pw_uid;
+        else
+                return pod_err_set(err, -EINVAL, "--owner=%s: no such user on this host (give a user name or a numeric uid)",
+                                   ra->owner);
+        if (ra->owner_uid == 0)
+                ra->owner_uid = POD_NO_OWNER;
+        return 0;
+}
+
 int check_run_args(struct run_args *ra, struct pod_err *err)
 {
         uint64_t ms;
@@ -335,6 +361,8 @@ int check_run_args(struct run_args *ra, struct pod_err *err)
         if (ra->n_apps > POD_MAX_APPS)
                 return pod_err_set(err, -E2BIG, "%zu apps given; a pod has at most %d", ra->n_apps, POD_MAX_APPS);
         ra->grace_ms = RUN_START_GRACE_MS;
+        if (owner_resolve(ra, err) < 0)
+                return err->code;
         if (ra->start_grace) {
                 if (parse_duration_ms(ra->start_grace, &ms) < 0 || ms > 60000)
                         return pod_err_set(err, -EINVAL, "--start-grace=%s: expected a duration up to 1m such as 300ms or 2s (0: none)",

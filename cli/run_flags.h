@@ -51,6 +51,8 @@ struct run_args {
         const char *dns_domain;
         char *resolv_conf;      /* from the --dns* flags, or NULL */
         const char *dns_mode;   /* podinit's --dns-conf-mode, or NULL */
+        const char *owner;      /* --owner=USER|UID: who besides root may control the pod (docs/security.md) */
+        uid_t owner_uid;        /* its uid on the host, or POD_NO_OWNER (set by check_run_args) */
         struct app_args *apps;
         size_t n_apps;
 };

@@ -10,6 +10,7 @@
 #include "common/client.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/owner.h"
 #include "common/podstate.h"
 #include "common/proto.h"
 
@@ -290,6 +291,10 @@ int run_launch(const struct run_launch *l)
         if (l->hostname) {
                 _cleanup_free_ char *h = xasprintf("--hostname=%s", l->hostname);
                 strv_push(&largv, h);
+        }
+        if (l->owner != 0 && l->owner != POD_NO_OWNER) {
+                _cleanup_free_ char *o = xasprintf("--owner-uid=%u", (unsigned)l->owner);
+                strv_push(&largv, o);
         }
         {
                 /* A detached pod's output is in its log files (podctl logs); a

@@ -7,6 +7,7 @@
 #define POD_CLI_RUN_LAUNCH_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define PODCTL_NET_CONFIG_DIR "/etc/podinit/net.d"
 
@@ -19,6 +20,7 @@ struct run_launch {
         const char *net, *hostname, *console_format;    /* NULL: podinit's defaults (for -d, no console) */
         const char *net_config_dir, *net_plugin_dir, *net_timeout, *dns_mode;  /* NULL: defaults */
         unsigned grace_ms;              /* -d: how long an app must stay up (0: no wait) */
+        uid_t owner;                    /* podinit's --owner-uid; 0 or POD_NO_OWNER: none */
 };
 
 /* podctl run's exit code; in the foreground, returns only if podinit could not be started. */

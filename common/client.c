@@ -4,9 +4,16 @@
  * user an error, not a hung terminal.  The socket is reached through an
  * O_PATH fd of its directory (/proc/self/fd/N/control.sock), so pod
  * directories deeper than sun_path's 108 bytes still work.
+ *
+ * A user podinit does not admit (docs/security.md) either cannot reach the
+ * socket (EACCES) or is told so in one error response before podinit
+ * closes the connection; both are -EACCES here, with a message that says
+ * who may.  Writes never raise SIGPIPE: a connection podinit already closed
+ * still has its last words to read.
  */
 #include "common/client.h"
 #include "common/fdutil.h"
+#include "common/owner.h"
 #include "common/podstate.h"
 #include "common/proto.h"
 
@@ -22,6 +29,34 @@ struct ctl_conn {
         unsigned timeout_ms;
 };
 
+/* write_all for the socket, without SIGPIPE: EPIPE instead. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* The directory or the socket is not ours to reach: say who may. */
+static int refused(const char *pod_path, struct pod_err *err)
+{
+        const char *name = strrchr(pod_path, '/') ? strrchr(pod_path, '/') + 1 : pod_path;
+
+        if (!*name || !strcmp(name, "."))
+                return pod_err_set(err, -EACCES, "cannot connect to this pod's control socket: permission denied (" OWNER_HINT ")");
+        return pod_err_set(err, -EACCES, "cannot connect to pod %s's control socket: permission denied (" OWNER_HINT ")", name);
+}
+
 int ctl_connect(const char *pod_path, struct ctl_conn **ret, struct pod_err *err)
 {
         return ctl_connect_timeout(pod_path, CTL_TIMEOUT_MS, ret, err);
@@ -36,10 +71,14 @@ int ctl_connect_timeout(const char *pod_path, unsigned timeout_ms, struct ctl_co
         struct ctl_conn *c;
         int fd;
 
+        if (dfd < 0 && (errno == EACCES || errno == EPERM))
+                return refused(pod_path, err);
         if (dfd < 0)
                 return pod_err_set(err, -errno, "pod control directory %s: %s", dir, strerror(errno));
         snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, PROTO_SOCKET_NAME);
-        if ((fd = unix_connect(path)) < 0)
+        if ((fd = unix_connect(path)) == -EACCES || fd == -EPERM)
+                return refused(pod_path, err);
+        if (fd < 0)
                 return pod_err_set(err, fd, "connecting to %s/%s: %s", dir, PROTO_SOCKET_NAME, strerror(-fd));
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -90,14 +129,15 @@ int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err)
         body = json_dumps(req, JSON_COMPACT);
         json_decref(req);
         frame_header(hdr, FRAME_REQUEST, strlen(body));
-        r = write_all(c->fd, hdr, sizeof(hdr));
+        r = send_all(c->fd, hdr, sizeof(hdr));
         if (r >= 0)
-                r = write_all(c->fd, body, strlen(body));
+                r = send_all(c->fd, body, strlen(body));
         free(body);
         if (r == -EAGAIN || r == -EWOULDBLOCK)
                 return pod_err_set(err, -ETIMEDOUT, "writing to the pod: it takes no request within %u.%u s",
                                    c->timeout_ms / 1000, c->timeout_ms % 1000 / 100);
-        if (r < 0)
+        /* Closed already (a refused peer): its one response may be waiting to be read. */
+        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
                 return pod_err_set(err, r, "writing to the pod: %s", strerror(-r));
         do {
                 if ((r = read_frame(c, &type, &payload, &len, err)) < 0)
@@ -112,7 +152,9 @@ int ctl_call(struct ctl_conn *c, json_t *req, json_t **ret, struct pod_err *err)
         if (!json_is_true(ok)) {
                 json_t *e = json_object_get(resp, "error");
                 const char *msg = json_string_value(json_object_get(e, "message"));
-                r = pod_err_set(err, -EPROTO, "%s", msg ? msg : "the pod refused the request");
+                const char *code = json_string_value(json_object_get(e, "code"));
+                r = pod_err_set(err, code && !strcmp(code, "permission-denied") ? -EACCES : -EPROTO, "%s",
+                                msg ? msg : "the pod refused the request");
                 json_decref(resp);
                 return r;
         }
@@ -155,9 +197,9 @@ int ctl_send_frame(struct ctl_conn *c, uint8_t type, const void *data, size_t le
         int r;
 
         frame_header(hdr, type, len);
-        r = write_all(c->fd, hdr, sizeof(hdr));
+        r = send_all(c->fd, hdr, sizeof(hdr));
         if (r >= 0 && len)
-                r = write_all(c->fd, data, len);
+                r = send_all(c->fd, data, len);
         return r;
 }
 

@@ -4,11 +4,13 @@
 #include "init/isolate/overlay.h"
 #include "init/isolate/volumes.h"
 #include "init/pid1.h"
+#include "init/control/control.h"
 #include "init/core/pod.h"
 #include "common/resolve.h"
 #include "common/args.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/owner.h"
 #include "common/podstate.h"
 #include "net/loopback.h"
 #include "net/cni.h"
@@ -41,6 +43,8 @@ struct launch {
         const char *ready_fd, *max_clients, *max_message, *console_format, *cgroup_parent;
         const char *net_config_dir, *net_plugin_dir, *net_timeout;
         const char *uuid;
+        const char *owner_uid;          /* --owner-uid: who besides root may use the control socket */
+        uid_t owner;                    /* its value, or POD_NO_OWNER */
         int clone_flags;
         bool new_net;
         struct net_list nets;
@@ -55,7 +59,7 @@ static void usage(void)
                 "usage: podinit [--debug] [--net=none|host|all|NAME[:ARGS][,...]] [--hostname=NAME] [--mutable]\n"
                 "               [--ipc=auto|private|parent] [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR...]]\n"
                 "               [--net-timeout=DURATION] [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD]\n"
-                "               [--cgroup-parent=PATH] UUID\n"
+                "               [--cgroup-parent=PATH] [--owner-uid=UID] UUID\n"
                 "Runs the pod whose directory is the current directory (rkt's stage1 `run` convention).\n"
                 "Normally started by `podctl run` or by rkt; see podinit(8).\n");
 }
@@ -418,7 +422,7 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
         /* Namespaces and root are final: the launcher may publish our pid. */
         (void)!write(sync_fd, "S", 1);
         close(sync_fd);
-        r = pid1_main(m, opt);
+        r = pid1_main(m, opt, &(struct control_options){ .owner = l->owner });
         pod_manifest_free(m);
         exit(r);
 }
@@ -554,6 +558,7 @@ int launcher_main(int argc, char **argv)
                 { "net-config-dir", OPT_STR, &l.net_config_dir },
                 { "net-plugin-dir", OPT_STR, &l.net_plugin_dir },
                 { "net-timeout", OPT_STR, &l.net_timeout },
+                { "owner-uid", OPT_STR, &l.owner_uid },
         };
 
         /* Started by rkt's stage0 (which always sets RKT_SELINUX_CONTEXT, if only empty), speak as
@@ -601,6 +606,11 @@ int launcher_main(int argc, char **argv)
                         return EXIT_SETUP;
                 }
                 opt.max_frame = (size_t)v;
+        }
+        l.owner = POD_NO_OWNER;
+        if (l.owner_uid && owner_uid_parse(l.owner_uid, &l.owner) < 0) {
+                log_error("--owner-uid=%s: expected a numeric uid from 0 to 4294967294", l.owner_uid);
+                return EXIT_SETUP;
         }
 
         opt.console_format = CONSOLE_RKT;

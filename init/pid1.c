@@ -39,6 +39,7 @@
 /* What PID 1 adds to the core: the services it started, and its own handles. */
 struct pid1 {
         struct pod pod;
+        struct control_options control_opt;
         struct control *control;
         struct pod_observer wiring;
 };
@@ -228,16 +229,17 @@ static int wire(struct pid1 *p, struct pod_err *err)
         p->wiring.notify = wiring_notify;
         pod_observe(pod, &p->wiring);
         iottymux_observe(pod);
-        return control_start(pod, S1_PODINIT_DIR "/" PROTO_SOCKET_NAME, &p->control, err);
+        return control_start(pod, S1_PODINIT_DIR "/" PROTO_SOCKET_NAME, &p->control_opt, &p->control, err);
 }
 
-int pid1_main(struct pod_manifest *m, const struct pod_options *opt)
+int pid1_main(struct pod_manifest *m, const struct pod_options *opt, const struct control_options *ctl)
 {
         struct pid1 *p = xcalloc(1, sizeof(*p));
         struct pod *pod = &p->pod;
         struct pod_err err = { 0 };
         int code;
 
+        p->control_opt = *ctl;
         signal(SIGPIPE, SIG_IGN);
         if (pod_init(pod, m, opt, &err) < 0 || wire(p, &err) < 0) {
                 log_error("%s", err.msg);

@@ -67,6 +67,7 @@ struct control {
         size_t attach_queued;   /* what they cost now (frame_cost of each queued frame) */
         unsigned n_attached;    /* attach streams open */
         void (*resume_input)(struct client *c);  /* server.c: read and dispatch again */
+        uid_t owner;            /* who besides root may connect (POD_NO_OWNER: nobody; docs/security.md) */
         char readbuf[64 * 1024];
 };
 

@@ -14,6 +14,7 @@
 #include "init/core/persist.h"
 #include "init/core/supervise.h"
 #include "common/log.h"
+#include "common/owner.h"
 
 #include <jansson.h>
 
@@ -32,8 +33,12 @@ json_t *op_hello(struct control *ctl, json_t *id, json_t *req)
 
 json_t *op_status(struct control *ctl, json_t *id, json_t *req)
 {
-        json_t *j = response(id, true);
-        json_object_set_new(j, "result", pod_status_json(ctl->pod));
+        json_t *j = response(id, true), *st = pod_status_json(ctl->pod);
+
+        /* The control service's own setting: the core's status document does not know it. */
+        if (ctl->owner != POD_NO_OWNER)
+                json_object_set_new(st, "ownerUid", json_integer((json_int_t)ctl->owner));
+        json_object_set_new(j, "result", st);
         return j;
 }
 

@@ -6,8 +6,11 @@
  *    answered with a "too-large" error and the client is disconnected;
  *  - an output limit: if responses pile up unread past CLIENT_MAX_QUEUED
  *    bytes, the client is disconnected instead of growing PID 1's memory;
- *  - a peer check: only root or PID 1's own user, and only from outside the pod
- *    (SO_PEERCRED: a peer inside the pod's pid namespace is refused).
+ *  - a peer check on every connection, whatever it is for (requests, attach,
+ *    events, exec): only root, PID 1's own user or the pod's owner, and only
+ *    from outside the pod (SO_PEERCRED: a peer inside the pod's pid namespace
+ *    is refused).  A refused peer gets one permission-denied error and is
+ *    disconnected; PID 1 logs the refusal once (docs/security.md).
  * Past max_clients, a new connection gets a "too-many-clients" error and is
  * closed.  A client that disconnects mid-request costs nothing.
  */
@@ -22,7 +25,9 @@
 #include "init/core/persist.h"
 #include "init/core/supervise.h"
 #include "common/log.h"
+#include "common/owner.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <jansson.h>
@@ -170,34 +175,47 @@ static void client_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 }
 
 /*
- * Who may drive the pod: root or PID 1's own user, and only from outside
- * the pod.  The kernel reports a peer's pid as seen from PID 1's pid
- * namespace, and 0 for a process it cannot see: every client on the host
- * (podctl, rkt's stage0, the stage1 entrypoints) is 0, while any process
- * inside the pod -- an app, its children, an exec session -- has a pid
- * here.  An app that somehow reached the socket (a volume, a leaked fd) is
- * still refused: app-add would otherwise hand it any capability.
- * Returns NULL if allowed, else why not.
+ * Who may drive the pod (docs/security.md): root, PID 1's own user (root
+ * too, as podinit runs) or the pod's owner (--owner-uid), and only from
+ * outside the pod.  The kernel reports the peer's uid in PID 1's user
+ * namespace (the host's) and its pid as seen from PID 1's pid namespace,
+ * 0 for a process it cannot see: every client on the host (podctl, rkt's
+ * stage0, the stage1 entrypoints) is 0, while any process inside the pod --
+ * an app, its children, an exec session -- has a pid here.  An app that
+ * somehow reached the socket (a volume, a leaked fd) is still refused:
+ * app-add would otherwise hand it any capability.
+ * Returns true if the peer is admitted; else why not in why, and the
+ * refusal is logged, once for the connection.
  */
-static const char *peer_refusal(uv_pipe_t *p)
+static bool peer_admitted(const struct control *ctl, uv_pipe_t *p, char *why, size_t size)
 {
         struct ucred cr;
         socklen_t len = sizeof(cr);
         uv_os_fd_t fd;
 
-        if (uv_fileno((uv_handle_t *)p, &fd) < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-                return "the peer's credentials are unknown";
-        if (cr.uid != 0 && cr.uid != geteuid())
-                return "only root or the pod's owner may use this socket";
-        if (cr.pid != 0)
-                return "processes inside the pod may not use this socket; use podctl from the host";
-        return NULL;
+        if (uv_fileno((uv_handle_t *)p, &fd) < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+                snprintf(why, size, "permission denied: the peer's credentials are unknown");
+                log_warn("control: refused a connection whose credentials are unknown");
+                return false;
+        }
+        if (!owner_admits(cr.uid, geteuid(), ctl->owner)) {
+                owner_refusal(why, size, cr.uid, ctl->owner);
+                log_warn("control: refused a connection from uid %u gid %u pid %d (%s the pod): not root or the pod's owner",
+                         (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid, cr.pid ? "inside" : "outside");
+                return false;
+        }
+        if (cr.pid != 0) {
+                snprintf(why, size, "permission denied: processes inside the pod may not use this socket; use podctl from the host");
+                log_warn("control: refused a connection from pid %d inside the pod (uid %u)", (int)cr.pid, (unsigned)cr.uid);
+                return false;
+        }
+        return true;
 }
 
 static void on_connection(uv_stream_t *server, int status)
 {
         struct control *ctl = container_of((uv_pipe_t *)server, struct control, server);
-        const char *why;
+        char why[256];
         struct client *c;
 
         if (status < 0)
@@ -217,7 +235,7 @@ static void on_connection(uv_stream_t *server, int status)
                 client_close(c);
                 return;
         }
-        if ((why = peer_refusal(&c->pipe))) {
+        if (!peer_admitted(ctl, &c->pipe, why, sizeof(why))) {
                 client_reject(c, error_response(NULL, "permission-denied", "%s", why));
                 return;
         }
@@ -255,13 +273,42 @@ static void control_notify(struct pod_observer *o, const struct pod_event *ev)
         }
 }
 
-int control_start(struct pod *pod, const char *path, struct control **ret, struct pod_err *err)
+/*
+ * The socket's directory: PID 1's (root's), mode 0700, whoever made it.
+ * With an owner, one ACL entry lets the owner alone search it: a mode such
+ * as 0711 would let every user through to whatever they can name in it
+ * (docs/security.md).  The mode is set before the entry is added: a chmod
+ * afterwards would narrow the ACL's mask and shut the owner out again.
+ */
+static int socket_dir_prepare(const char *path, uid_t owner, struct pod_err *err)
+{
+        _cleanup_free_ char *dir = strndup(path, (size_t)(strrchr(path, '/') - path));
+        _cleanup_close_ int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        struct stat st;
+        int r;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return pod_err_set(err, -errno, "the control socket's directory %s: %s", dir, strerror(errno));
+        if ((st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, geteuid(), getegid()) < 0)
+                return pod_err_set(err, -errno, "making %s PID 1's: %s", dir, strerror(errno));
+        if ((r = owner_dir_reset(fd, 0700)) < 0)
+                return pod_err_set(err, r, "setting the mode of %s: %s", dir, strerror(-r));
+        if (owner != POD_NO_OWNER && (r = owner_grant_dir(fd, owner, OWNER_PERM_X)) < 0)
+                return pod_err_set(err, r, "--owner-uid=%u: letting the owner through %s: %s%s", (unsigned)owner, dir,
+                                   strerror(-r), r == -EOPNOTSUPP ? " (the filesystem has no POSIX ACLs)" : "");
+        return 0;
+}
+
+int control_start(struct pod *pod, const char *path, const struct control_options *o, struct control **ret,
+                  struct pod_err *err)
 {
         struct control *ctl = xcalloc(1, sizeof(*ctl));
         mode_t old;
         int r;
 
         ctl->pod = pod;
+        /* Root needs no entry: an owner of 0 is no owner. */
+        ctl->owner = o && o->owner != 0 ? o->owner : POD_NO_OWNER;
         *ret = ctl;     /* closed by control_close, even when starting fails */
         ctl->resume_input = resume_input;
         ctl->obs.phase = POD_PHASE_PUBLISH;
@@ -279,12 +326,19 @@ int control_start(struct pod *pod, const char *path, struct control **ret, struc
         }
         uv_timer_init(&pod->loop, &ctl->linger);
         uv_pipe_init(&pod->loop, &ctl->server, 0);
+        if ((r = socket_dir_prepare(path, ctl->owner, err)) < 0)
+                return r;
         unlink(path);
-        old = umask(0077);
+        /* 0600 from birth: no moment in which another user could connect. */
+        old = umask(0177);
         r = uv_pipe_bind(&ctl->server, path);
         umask(old);
         if (r < 0)
                 return pod_err_set(err, r, "binding the control socket %s: %s", path, uv_strerror(r));
+        /* connect() needs write permission on the socket: the owner's, then. */
+        if (ctl->owner != POD_NO_OWNER && lchown(path, ctl->owner, (gid_t)-1) < 0)
+                return pod_err_set(err, -errno, "--owner-uid=%u: giving the owner %s: %s", (unsigned)ctl->owner, path,
+                                   strerror(errno));
         chmod(path, 0600);
         if ((r = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection)) < 0)
                 return pod_err_set(err, r, "listening on %s: %s", path, uv_strerror(r));
