@@ -234,7 +234,7 @@ int cmd_app_add(int argc, char **argv)
         json_array_append(json_object_get(pod, "apps"), entry);
         out = json_dumps(pod, JSON_INDENT(2));
         if (!out || pod_manifest_parse(out, strlen(out), &m, &err) < 0 ||
-            stage0_app_check_ids(podfd, &m->apps[m->n_apps - 1], &err) < 0) {
+            stage0_app_check_ids(podfd, &imgs, &m->apps[m->n_apps - 1], &err) < 0) {
                 log_error("app add: %s", out ? err.msg : "the pod manifest cannot be serialised");
                 goto undo;
         }

@@ -157,7 +157,7 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
         return 0;
 }
 
-int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err)
+int stage0_app_check_ids(int podfd, struct stage0_images *imgs, const struct pod_app *a, struct pod_err *err)
 {
         _cleanup_free_ char *root = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", a->name);
         _cleanup_close_ int rfd = -1;
@@ -165,7 +165,7 @@ int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err
         size_t n = 0, pi = 0, gi = 0;
         uid_t u;
         gid_t gid;
-        int r = stage0_images_app_layers(podfd, a->name, &layers, &n, err);
+        int r = stage0_images_app_layers(imgs, podfd, a->name, &layers, &n, err);
 
         if (r < 0 && r != -ENOENT)
                 return pod_err_prefix(err, "app \"%s\"", a->name);

@@ -64,7 +64,7 @@ int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const str
 int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const char *image, const char *want_name,
                         char **ret_name, struct image_manifest **ret_im, struct pod_err *err);
 /* The app's user and group, resolved in its unpacked rootfs, so a pod is never created with them wrong. */
-int stage0_app_check_ids(int podfd, const struct pod_app *a, struct pod_err *err);
+int stage0_app_check_ids(int podfd, struct stage0_images *imgs, const struct pod_app *a, struct pod_err *err);
 /* Remove an app's unpacked image (a failed `app add`). */
 int stage0_app_discard(int podfd, const char *name);
 

@@ -205,7 +205,8 @@ int stage0_images_note_store(struct stage0_images *im, int podfd, bool always, s
         return 0;
 }
 
-int stage0_images_app_layers(int podfd, const char *app, int **ret_fds, size_t *ret_n, struct pod_err *err)
+int stage0_images_app_layers(struct stage0_images *im, int podfd, const char *app, int **ret_fds, size_t *ret_n,
+                             struct pod_err *err)
 {
         _cleanup_free_ char *p = xasprintf("stage1/rootfs/opt/stage2/%s/%s", app, OVERLAY_LAYERS_FILE), *text = NULL,
                             *store = NULL;
@@ -217,9 +218,14 @@ int stage0_images_app_layers(int podfd, const char *app, int **ret_fds, size_t *
                 return r == -ENOENT ? -ENOENT : pod_err_set(err, r, "reading %s: %s", p, strerror(-r));
         if ((r = pod_overlay_parse(text, &o, err)) < 0)
                 return r;
-        if ((r = read_file_at(podfd, OVERLAY_STORE_FILE, 4096, &store, &len)) < 0) {
+        /* While podctl prepares the pod, the note is not written yet: the store is ours. */
+        if (im && im->opened) {
+                store = xstrdup(im->store.path);
+        } else if ((r = read_file_at(podfd, OVERLAY_STORE_FILE, 4096, &store, &len)) < 0) {
                 pod_overlay_done(&o);
-                return pod_err_set(err, r, "reading the pod's %s: %s", OVERLAY_STORE_FILE, strerror(-r));
+                /* Not -ENOENT: that would say "a copied root" and send the lookup to an empty directory. */
+                return pod_err_set(err, r == -ENOENT ? -EIO : r, "reading the pod's %s: %s", OVERLAY_STORE_FILE,
+                                   strerror(-r));
         }
         store[strcspn(store, "\n")] = '\0';
         fds = xcalloc(strv_length(o.lowers) + 1, sizeof(int));

@@ -50,8 +50,10 @@ int stage0_images_place(struct stage0_images *im, const char *podpath, const cha
  * it leaves the host's view) when an app uses the store, or always.
  */
 int stage0_images_note_store(struct stage0_images *im, int podfd, bool always, struct pod_err *err);
-/* The store's trees an overlay app stacks, top first, opened (for user lookups); -ENOENT: not an overlay app. */
-int stage0_images_app_layers(int podfd, const char *app, int **ret_fds, size_t *ret_n, struct pod_err *err);
+/* The store's trees an overlay app stacks, top first, opened (for user lookups); -ENOENT: not an overlay app.
+ * The store is im's if it has one open, else the one the pod notes (stage0_images_note_store). */
+int stage0_images_app_layers(struct stage0_images *im, int podfd, const char *app, int **ret_fds, size_t *ret_n,
+                             struct pod_err *err);
 /* Close the store and release the locks (after exec the launcher holds its copies). */
 void stage0_images_done(struct stage0_images *im);
 

@@ -60,7 +60,7 @@ static int unpack_for_manifest(int podfd, const char *podpath, const struct stag
                 if (r == 0)
                         r = pod_app_take_image_app(a, im, err);
                 if (r == 0)
-                        r = stage0_app_check_ids(podfd, a, err);
+                        r = stage0_app_check_ids(podfd, pod->images, a, err);
                 image_manifest_free(im);
                 free(name);
         }
@@ -121,7 +121,7 @@ static int manifest_from_apps(int podfd, const char *podpath, const struct stage
         r = pod_manifest_parse(s, strlen(s), ret_m, err);
         free(s);
         for (size_t i = 0; r == 0 && i < (*ret_m)->n_apps; i++)
-                r = stage0_app_check_ids(podfd, &(*ret_m)->apps[i], err);
+                r = stage0_app_check_ids(podfd, pod->images, &(*ret_m)->apps[i], err);
         return r;
 }
 

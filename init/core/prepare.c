@@ -221,6 +221,11 @@ int app_prepare(struct app *a, struct pod_err *err)
 
         p->rootfs = xasprintf("%s/%s/rootfs", S1_STAGE2, a->spec->name);
         p->base_mnt_ns_fd = a->pod->opt.base_mnt_ns_fd;
+        /* Mounted first: an overlay app's files (its /etc/passwd) exist only
+         * once its root is mounted.  The spec is the pod's own copy of the
+         * manifest: attaching a volume consumes its prepared tree fd. */
+        if ((r = mounts_setup_app(p->rootfs, (struct pod_app *)a->spec, !a->pod->opt.paths_unrestricted, err)) < 0)
+                return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return pod_err_set(err, -errno, "app \"%s\": rootfs %s: %s", a->spec->name, p->rootfs,
@@ -277,9 +282,6 @@ int app_prepare(struct app *a, struct pod_err *err)
         if ((r = write_env_file(a)) < 0)
                 return pod_err_set(err, r, "app \"%s\": writing %s/%s: %s", a->spec->name, S1_RKT_ENV,
                                    a->spec->name, strerror(-r));
-        /* The spec is the pod's own copy of the manifest: attaching a volume consumes its prepared tree fd. */
-        if ((r = mounts_setup_app(p->rootfs, (struct pod_app *)a->spec, !a->pod->opt.paths_unrestricted, err)) < 0)
-                return pod_err_prefix(err, "app \"%s\"", a->spec->name);
         if ((r = log_prepare(a, err)) < 0)
                 return r;
         a->rkt_code = -1;

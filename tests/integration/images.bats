@@ -689,6 +689,18 @@ assert sig and all("USR1" in s for s in sig), sig
     assert_ran $'1234\n100\n/work\nbar'
 }
 
+@test "run: --user and --group by name for a store image on overlay, in podctl's check and in PID 1" {
+    # The names are in the image's /etc/passwd and /etc/group, which exist only in the store's
+    # trees until PID 1 mounts the overlay: both lookups must read them there, not the empty root.
+    import_image "$IMG" --name=named
+    run pc run named --user=app --group=app --exec=/probe -- id
+    assert_status 0
+    assert_output_contains "uid=1000 gid=1000"
+    run pc run named --user=nobody-here --exec=/probe -- id
+    assert_failure
+    assert_output_contains '"nobody-here" user not found'
+}
+
 @test "whiteouts (mkoci): .wh. files and opaque dirs hide lower layers, with overlay and --no-overlay" {
     import_image "$FIX/wh" --name=wh:v1
     img_run overlay wh:v1 --exec=/bin/sh -- -c "$WH_CHECK"

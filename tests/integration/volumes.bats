@@ -55,8 +55,10 @@ mounted_on_host() { grep -qF -- "$1" /proc/self/mountinfo; }
 }
 
 @test "volumes: an empty volume is shared by the apps that mount it, with its mode and owner" {
+    # The writer renames its file into place: the reader waits for the name, and a file created
+    # by the redirection alone could be seen (and read) before the echo wrote into it.
     run pc run --volume=shared,kind=empty,mode=0750,uid=1000,gid=1001 \
-        "$IMG" --name=writer --mount=volume=shared,target=/s --exec=/bin/sh -- -c 'echo from-writer >/s/msg' \
+        "$IMG" --name=writer --mount=volume=shared,target=/s --exec=/bin/sh -- -c 'echo from-writer >/s/.msg && mv /s/.msg /s/msg' \
         --- "$IMG" --name=reader --mount=volume=shared,target=/mnt/s --exec=/bin/sh -- -c \
         'while [ ! -e /mnt/s/msg ]; do sleep 0.05; done; cat /mnt/s/msg; stat -c "mode %a owner %u:%g" /mnt/s'
     assert_status 0
