@@ -18,6 +18,7 @@
 #include "common/fdutil.h"
 #include "common/log.h"
 
+#include <fcntl.h>
 #include <time.h>
 
 struct app_cmd {
@@ -147,47 +148,55 @@ static int app_rm(struct app_cmd *ac)
         _cleanup_close_ int podfd = -1, lockfd = -1;
         _cleanup_free_ char *out = NULL, *stage2 = NULL;
         const char *s;
+        bool live, in_manifest = false;
         size_t i;
         int r;
 
         s = app_state(ac, &st);
-        if (!s) {
+        live = st && !strcmp(json_string_value(json_object_get(st, "state")) ?: "", "running");
+        if (!s && !live) {
                 json_decref(st);
                 log_error("app rm: no app \"%s\" in pod %s", ac->app, ac->p.uuid);
                 return 1;
         }
-        if (strcmp(s, "exited") && strcmp(s, "failed") && strcmp(s, "created") && app_stop_and_wait(ac) < 0) {
+        if (s && strcmp(s, "exited") && strcmp(s, "failed") && strcmp(s, "created") && app_stop_and_wait(ac) < 0) {
                 json_decref(st);
                 return 1;
         }
         json_decref(st);
-        if (pod_manifest_lock(&ac->p, &podfd, &lockfd, &err) < 0) {
+        if (pod_manifest_lock(&ac->p, &podfd, &lockfd, &err) < 0 || pod_manifest_load(podfd, &pod, &err) < 0) {
                 log_error("app rm: pod %s: %s", ac->p.uuid, err.msg);
                 return 1;
         }
-        if (call(ac, json_pack("{s:s,s:s}", "op", "app-rm", "app", ac->app), &resp) < 0)
-                return 1;
-        json_decref(resp);
-        /* The manifest without it, then its image. */
-        if (pod_manifest_load(podfd, &pod, &err) < 0) {
-                log_error("app rm: pod %s: %s", ac->p.uuid, err.msg);
-                return 1;
-        }
+        stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", ac->app);
         {
                 json_t *apps = json_object_get(pod, "apps"), *a;
                 json_array_foreach(apps, i, a)
                         if (!strcmp(json_string_value(json_object_get(a, "name")) ?: "", ac->app)) {
                                 json_array_remove(apps, i);
+                                in_manifest = true;
                                 break;
                         }
         }
-        out = json_dumps(pod, JSON_INDENT(2));
+        /* podinit does not know the app, but the manifest or its image does: an
+         * app add or rm killed half-way left it.  Finish removing it. */
+        if (!s && !in_manifest && faccessat(podfd, stage2, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+                json_decref(pod);
+                log_error("app rm: no app \"%s\" in pod %s", ac->app, ac->p.uuid);
+                return 1;
+        }
+        if (s && call(ac, json_pack("{s:s,s:s}", "op", "app-rm", "app", ac->app), &resp) < 0) {
+                json_decref(pod);
+                return 1;
+        }
+        json_decref(resp);
+        /* The manifest without it, then its image. */
+        out = in_manifest ? json_dumps(pod, JSON_INDENT(2)) : NULL;
         json_decref(pod);
-        if (!out || pod_manifest_store(podfd, out, &err) < 0) {
+        if (in_manifest && (!out || pod_manifest_store(podfd, out, &err) < 0)) {
                 log_error("app rm: pod %s: %s", ac->p.uuid, out ? err.msg : "the pod manifest cannot be serialised");
                 return 1;
         }
-        stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", ac->app);
         if ((r = rm_rf_at(podfd, stage2)) < 0 && r != -ENOENT)
                 log_warn("app rm: removing %s/%s: %s", ac->p.path, stage2, strerror(-r));
         return 0;

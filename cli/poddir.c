@@ -197,12 +197,26 @@ static int status_from_disk(const struct pod_ref *p, json_t **ret, struct pod_er
                 json_decref(j);
                 return pod_err_set(err, -EBADMSG, "%s is not a JSON object", path);
         }
-        /* "running" on disk with no lock holder: podinit died without finishing. */
+        /* "running" on disk with no lock holder: podinit died without finishing,
+         * and every app it had running died with it (the pid namespace went). */
         if (p->state != PODDIR_RUNNING && p->state != PODDIR_PREPARING &&
             strcmp(json_string_value(json_object_get(j, "state")) ?: "", "exited")) {
+                json_t *a;
+                size_t i;
                 json_object_set_new(j, "state", json_string("exited"));
                 json_object_set_new(j, "exitReason", json_string("podinit was killed before it could record the pod's exit"));
+                json_array_foreach(json_object_get(j, "apps"), i, a) {
+                        const char *s = json_string_value(json_object_get(a, "state")) ?: "";
+                        if (!strcmp(s, "exited") || !strcmp(s, "failed") || !strcmp(s, "created"))
+                                continue;
+                        json_object_set_new(a, "state", json_string("exited"));
+                        json_object_set_new(a, "ready", json_false());
+                        json_object_set_new(a, "error", json_string("killed with the pod: podinit was killed"));
+                }
         }
+        /* A pod a gc was moving away: its directory says so. */
+        if (p->state == PODDIR_GARBAGE)
+                json_object_set_new(j, "state", json_string("garbage"));
         *ret = j;
         return 0;
 }

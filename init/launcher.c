@@ -315,19 +315,25 @@ static int setup_cgroup(const struct launch *l, const struct pod_manifest *m, st
         if (strstr(parent, "..") || strchr(parent, '\n'))
                 return pod_err_set(err, -EINVAL, "--cgroup-parent=%s: expected a cgroup path without \"..\"", l->cgroup_parent);
         path = cg_pod_path(parent, l->uuid);
+        /* Named before it exists: a launcher killed between the mkdir and
+         * here would leave a cgroup no gc knows of (a missing one is nothing
+         * to remove).  Unnamed again if it could not be made. */
+        if ((r = write_file_atomic(AT_FDCWD, "subcgroup", path, strlen(path), 0644, 0)) < 0)
+                return pod_err_set(err, r, "writing subcgroup: %s", strerror(-r));
         r = cg_detect(CG_DEFAULT_MOUNT, &layout, &why);
         if (r == 0 && layout != CG_NONE) {
                 r = cg_pod_create(CG_DEFAULT_MOUNT, layout, path, ret, &why);
                 if (r == 0 && (r = cg_pod_enter(ret, getpid(), &why)) < 0) {
                         struct pod_err ignored = { 0 };
                         cg_pod_close(ret);
-                        (void)cg_pod_remove(CG_DEFAULT_MOUNT, layout, path, &ignored);   /* no subcgroup names it */
+                        (void)cg_pod_remove(CG_DEFAULT_MOUNT, layout, path, &ignored);
                 }
         } else if (r == 0) {
                 r = pod_err_set(&why, -ENOENT, "no cgroup hierarchy is mounted at %s", CG_DEFAULT_MOUNT);
         }
         if (r < 0) {
                 ret->layout = CG_NONE;
+                unlink("subcgroup");
                 if (needs)
                         return pod_err_set(err, r, "app \"%s\" has a resource limit, but the pod's cgroup cannot be created: %s",
                                            needs, why.msg);
@@ -337,9 +343,6 @@ static int setup_cgroup(const struct launch *l, const struct pod_manifest *m, st
         }
         if (*cg_pod_missing(ret))
                 log_warn("cgroup controllers not available: %s; limits that need them fail", cg_pod_missing(ret));
-        r = write_file_atomic(AT_FDCWD, "subcgroup", ret->path, strlen(ret->path), 0644, 0);
-        if (r < 0)
-                return pod_err_set(err, r, "writing subcgroup: %s", strerror(-r));
         return 0;
 }
 

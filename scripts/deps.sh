@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev libssl-dev)
 runtime=(busybox-static iproute2 util-linux procps umoci containernetworking-plugins iptables curl)
-test=(bats tmux expect python3 procps umoci skopeo zstd containernetworking-plugins iptables curl)
+test=(bats tmux expect python3 procps umoci skopeo zstd containernetworking-plugins iptables curl strace)
 bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6 umoci skopeo)
 
 case "${1:-build}" in

@@ -192,7 +192,8 @@ int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const c
                         char **ret_name, struct image_manifest **ret_im, struct pod_err *err)
 {
         static unsigned seq;
-        _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%u", podpath, seq++);
+        /* Our pid in the name: one a killed podctl left behind never blocks the next (gc removes it with the pod). */
+        _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%d-%u", podpath, (int)getpid(), seq++);
         _cleanup_free_ char *name = NULL, *dst = NULL;
         struct image_manifest *im;
         int r;

@@ -34,6 +34,7 @@ esac
 if ! err=$(unshare --fork --pid --mount true 2>&1); then
     die "cannot create PID and mount namespaces (unshare --fork --pid --mount true: ${err:-failed}); run on a host or privileged container"
 fi
+command -v strace >/dev/null 2>&1 || die "strace is not installed (crash.bats crashes podctl, the launcher and PID 1 with its fault injection); apt-get install strace"
 for t in umoci skopeo zstd; do
     command -v "$t" >/dev/null 2>&1 || die "$t is not installed (images.bats builds OCI and docker images with it); apt-get install umoci skopeo zstd"
 done
