@@ -72,6 +72,7 @@ bench:
 	bench/net.sh $(BUILD)
 	bench/signal.sh $(BUILD)
 	bench/scale.sh $(BUILD)
+	bench/mem.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

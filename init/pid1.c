@@ -190,6 +190,7 @@ static int pod_init(struct pod *pod, struct pod_manifest *m, const struct pod_op
         pod->apps = xcalloc(pod->cap_apps, sizeof(struct app *));
         pod->next_serial = m->n_apps;
         uv_timer_init(&pod->loop, &pod->graveyard_timer);
+        uv_timer_init(&pod->loop, &pod->trim_timer);
         for (size_t i = 0; i < m->n_apps; i++)
                 pod_app_init(pod, pod->apps[i] = xcalloc(1, sizeof(struct app)), &m->apps[i], i);
         for (size_t i = 0; i < m->n_apps; i++)

@@ -38,7 +38,7 @@ struct json_t;
 /* The pod's recent events, oldest first, for replay; and their copy on disk
  * (common/status.h, POD_EVENTS_FILE), for `podctl events` after the pod exited. */
 struct event_log {
-        struct json_t *ring[POD_EVENTS_KEPT];
+        char *ring[POD_EVENTS_KEPT];    /* each event's compact JSON text (its line in the file), or NULL */
         size_t head, n;
         uint64_t seq;           /* of the newest event; 0 if none */
         const char *dir;        /* where the file goes; NULL: S1_PODINIT_DIR */

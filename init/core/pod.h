@@ -166,6 +166,7 @@ struct pod {
         struct app *graveyard;          /* removed apps, freed once their handles are closed */
         struct pod_deferred *deferred;  /* other things freed with the graveyard */
         uv_timer_t graveyard_timer;
+        uv_timer_t trim_timer;          /* gives the heap back to the kernel once events quiet down (events.c) */
         struct exec_session *execs;     /* podctl exec sessions running (init/control/exec.c) */
         struct pod_observer *observers; /* init/core/events.h */
         struct pod_observer persist_obs, supervise_obs; /* the core's own */

@@ -105,6 +105,7 @@ static void pod_finish(struct pod *pod)
          * handles (signals, console) close theirs; then the core's. */
         pod_emit(pod, POD_EV_POD_CLOSING, NULL);
         uv_close((uv_handle_t *)&pod->graveyard_timer, NULL);
+        uv_close((uv_handle_t *)&pod->trim_timer, NULL);
         for (size_t i = 0; i < pod->n_apps; i++)
                 app_close_handles(pod->apps[i]);
 }
