@@ -2,10 +2,12 @@
 # machine as root (they install the Debian packages they need).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build demo test test-plain test-asan bench stage1 install uninstall clean
+.PHONY: all deps build demo test test-plain test-asan test-fuzz fuzz bench stage1 install uninstall clean
 
 all: build
 
@@ -44,8 +46,9 @@ demo:
 	cmake --build $(BUILD) -j$(JOBS)
 	scripts/demo.sh $(BUILD)
 
-# The whole suite: unit and integration tests, then again under ASan+UBSan.
-test: test-plain test-asan
+# The whole suite: unit and integration tests, then again under ASan+UBSan, then every fuzzer
+# for 10 s on its corpus (a smoke run: about 3 minutes with the clang build; fuzz/README.md).
+test: test-plain test-asan test-fuzz
 
 test-plain:
 	@scripts/deps.sh test
@@ -58,6 +61,19 @@ test-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPOD_WERROR=ON -DPOD_ASAN=ON -DPOD_UBSAN=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure
+
+# The libFuzzer targets in fuzz/ (fuzz/README.md), built with clang in $(FUZZ_BUILD), each run
+# for FUZZ_SECONDS on a copy of its corpus; the first crash stops it and names the input.
+fuzz:
+	@scripts/deps.sh fuzz
+	@command -v clang >/dev/null || { echo "make fuzz: clang is missing: apt-get install clang (scripts/deps.sh fuzz)" >&2; exit 1; }
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
+	  -DPOD_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD)
+
+test-fuzz:
+	@$(MAKE) fuzz FUZZ_SECONDS=10
 
 bench:
 	@scripts/deps.sh bench
@@ -75,4 +91,4 @@ bench:
 	bench/mem.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -66,7 +66,7 @@ static int digits(const char *s, size_t n, int *ret)
 int cri_parse_time(const char *s, size_t len, int64_t *ret_ns)
 {
         int y, mo, d, h, mi, sec, off = 0;
-        int64_t frac = 0;
+        int64_t frac = 0, ns;
         size_t i = 19, nd = 0;
         struct tm tm = { 0 };
         time_t t;
@@ -118,7 +118,10 @@ int cri_parse_time(const char *s, size_t len, int64_t *ret_ns)
                         have_last = true;
                 }
         }
-        *ret_ns = ((int64_t)t - off) * 1000000000ll + frac;
+        /* int64_t nanoseconds end in 2262: a later year is out of range, not an overflow. */
+        if (__builtin_mul_overflow((int64_t)t - off, 1000000000ll, &ns) || __builtin_add_overflow(ns, frac, &ns))
+                return -ERANGE;
+        *ret_ns = ns;
         return 0;
 }
 

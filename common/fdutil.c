@@ -65,7 +65,7 @@ int write_file_atomic(int dirfd, const char *path, const void *data, size_t len,
 {
         char tmp[4096];
         _cleanup_close_ int fd = -1;
-        int r;
+        int r = 0;      /* fchmod failing leaves it unset */
 
         if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= sizeof(tmp))
                 return -ENAMETOOLONG;

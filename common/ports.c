@@ -207,7 +207,7 @@ int port_flag_parse(const char *s, json_t **ret, struct pod_err *err)
         n = split_port(copy, tok);
         if (n < 2)
                 goto bad;
-        if (all_digits(tok[0]) || (n == 3 && valid_ip(tok[0]))) {
+        if ((n == 2 && all_digits(tok[0])) || (n == 3 && valid_ip(tok[0]))) {
                 /* [HOSTIP:]HOSTPORT:PODPORT */
                 if (n == 3)
                         ip = tok[0];
@@ -223,7 +223,7 @@ int port_flag_parse(const char *s, json_t **ret, struct pod_err *err)
                 return pod_err_set(err, -EINVAL, "--port=%s: a named port has its protocol from the app; drop /%s", s, proto);
         if (n == 3 && !valid_ip(tok[1]))
                 return pod_err_set(err, -EINVAL, "--port=%s: \"%s\" is not an IP address", s, tok[1]);
-        if (number(tok[n - 1], &host) < 0)
+        if (!*tok[0] || strlen(tok[0]) >= sizeof(((struct pod_port *)0)->name) || number(tok[n - 1], &host) < 0)
                 goto bad;
         for (const char *c = tok[0]; *c; c++)
                 if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '-')

@@ -39,12 +39,13 @@ void frame_decoder_feed(struct frame_decoder *d, const void *data, size_t len)
 int frame_decoder_next(struct frame_decoder *d, uint8_t *ret_type, const uint8_t **ret_payload,
                        size_t *ret_len)
 {
-        const uint8_t *p = d->buf + d->off;
         size_t avail = d->len - d->off;
+        const uint8_t *p;
         uint32_t l;
 
         if (avail < 4)
-                return 0;
+                return 0;       /* before any feed buf is NULL, and NULL + 0 is undefined */
+        p = d->buf + d->off;
         l = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
         if (l == 0)
                 return -EBADMSG;

@@ -18,7 +18,7 @@ char *image_clean_name(const char *archive, const char *name, const char *what, 
                 return NULL;
         }
         while (name[0] == '.' && name[1] == '/')
-                name += 2;
+                name += 2 + strspn(name + 2, "/");      /* ".//etc" is "etc", not "/etc" */
         n = xstrdup(name);
         for (size_t l = strlen(n); l > 0 && n[l - 1] == '/'; l--)
                 n[l - 1] = '\0';
@@ -40,13 +40,13 @@ char *image_clean_name(const char *archive, const char *name, const char *what, 
 bool image_symlink_escapes(const char *linkname, const char *target)
 {
         int depth = 0;
-        const char *p;
+        const char *p, *sl;
 
         if (target[0] == '/')
                 return false;   /* absolute targets resolve inside the app's chroot */
-        /* depth of the link's directory below rootfs/ */
-        for (p = linkname; (p = strchr(p, '/')); p++)
-                depth++;
+        /* depth of the link's directory below rootfs/: its components, but "" and "." ("a//b", "a/./b") */
+        for (p = linkname; (sl = strchr(p, '/')); p = sl + 1)
+                depth += sl > p && !(sl - p == 1 && p[0] == '.');
         depth--;                /* "rootfs/x" lives at depth 0 */
         for (p = target; *p; ) {
                 const char *slash = strchr(p, '/');

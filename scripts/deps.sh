@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages a make target needs, only those missing.
-# usage: scripts/deps.sh build|test|demo|bench|install
+# usage: scripts/deps.sh build|test|demo|bench|install|fuzz
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev libssl-dev)
 runtime=(busybox-static iproute2 util-linux procps umoci containernetworking-plugins iptables curl)
-test=(bats tmux expect python3 procps umoci skopeo zstd containernetworking-plugins iptables curl strace)
+test=(bats tmux expect python3 procps umoci skopeo zstd containernetworking-plugins iptables curl strace clang)
 bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6 umoci skopeo)
 
 case "${1:-build}" in
@@ -14,7 +14,8 @@ case "${1:-build}" in
   demo)  want=("${build[@]}" "${runtime[@]}") ;;
   test)  want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
   bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
-  *) echo "usage: $0 build|test|demo|bench|install" >&2; exit 2 ;;
+  fuzz)  want=("${build[@]}" clang) ;;    # make fuzz: libFuzzer is clang's
+  *) echo "usage: $0 build|test|demo|bench|install|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -243,6 +243,9 @@ TEST(crilog_parse_time_values)
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-01-01T00:00:00+01:0x", 25, &ns));
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-01-01T00:00:00+01:60", 25, &ns));
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-01-01T00:60:00Z", 20, &ns));
+        /* Found by fuzz_crilog: int64 nanoseconds end in 2262; later is out of range, not an overflow. */
+        ASSERT_EQ(-ERANGE, cri_parse_time("9999-12-31T23:59:59Z", 20, &ns));
+        ASSERT_EQ(0, cri_parse_time("2262-01-01T00:00:00Z", 20, &ns));
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-00-01T00:00:00Z", 20, &ns));
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-01-00T00:00:00Z", 20, &ns));
         ASSERT_EQ(-EINVAL, cri_parse_time("1970-01-01T00:00:00", 19, &ns));

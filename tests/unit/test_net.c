@@ -278,7 +278,9 @@ TEST(net_port_flags)
                 { "http:127.0.0.1:8080", "{\"name\": \"http\", \"hostPort\": 8080, \"hostIP\": \"127.0.0.1\"}" },
         };
         static const char *const bad[] = { "8080", "0:80", "8080:70000", "http:80/udp", "Http:80", "8080:80/icmp",
-                                           "1.2.3.4:x:80", "http:nothost:80", "[::1:80:80", "a:b:c:d", "" };
+                                           "1.2.3.4:x:80", "http:nothost:80", "[::1:80:80", "a:b:c:d", "",
+                                           /* found by fuzz_ports: */ "2:2:66", ":80",
+                                           "a123456789012345678901234567890123456789012345678901234567890123:80" };
 
         for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
                 json_t *j = NULL, *want = J(ok[i].json);

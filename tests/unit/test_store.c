@@ -301,6 +301,14 @@ TEST(image_paths_clean_names)
         ASSERT(image_symlink_escapes("rootfs/a", "../../x"));
         ASSERT(!image_symlink_escapes("rootfs/a/b", "../x"));
         ASSERT(!image_symlink_escapes("rootfs/a", "/abs"));
+        /* Found by fuzz_paths: "." and empty components are no depth, and ".//x" is "x", not "/x". */
+        ASSERT(image_symlink_escapes("rootfs/a/./b", "../../x"));
+        ASSERT(image_symlink_escapes("rootfs/a//b", "../../x"));
+        ASSERT(!image_symlink_escapes("rootfs/a/./b/c", "../../x"));
+        {
+                _cleanup_free_ char *b = image_clean_name("i", ".//etc/hosts", "entry", &err);
+                ASSERT_STREQ("etc/hosts", b);
+        }
 }
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
