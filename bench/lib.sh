@@ -376,6 +376,40 @@ pss() {
          END { print r + 0, p + 0, u + 0, a + 0 }' "/proc/$1/smaps_rollup"
 }
 
+# mem_of_init MEASURE CMD...: start CMD (an init supervising one child) in
+# the background, let it settle ($settle seconds), check it has one child,
+# and set mem=($(MEASURE PID)) (MEASURE: pss, or a script's own); then end it
+mem_of_init() {
+    local measure=$1 pid kids c
+    shift
+    "$@" </dev/null >>"$log" 2>&1 &
+    pid=$!
+    bg_pids+=("$pid")
+    sleep "$settle"
+    kids=$(ps -o pid= --ppid "$pid" | wc -l)
+    [ "$kids" -eq 1 ] || { say "$1: expected one child, found $kids"; exit 1; }
+    read -r -a mem <<<"$("$measure" "$pid")"
+    for c in $(ps -o pid= --ppid "$pid"); do kill -KILL "$c" 2>/dev/null || true; done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset 'bg_pids[-1]'
+}
+
+# mem_of_conmon MEASURE: conmon as podman runs it (it daemonizes and creates
+# the container with crun; we start the container and measure the conmon
+# that stays, from --conmon-pidfile); mem=($(MEASURE PID)).  Needs
+# crun_setup and $cm_dir.
+mem_of_conmon() {
+    local id=bench-conmon-$$
+    conmon_start "$id" "$cm_dir/$id/ctr.log"
+    "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
+    sleep "$settle"
+    [ "$(ps -o pid= --ppid "$cm_pid" | tr -d ' ')" = "$(cat "$cm_d/ctr.pid")" ] ||
+        { say "conmon: $cm_pid does not supervise the container"; exit 1; }
+    read -r -a mem <<<"$("$1" "$cm_pid")"
+    conmon_end "$id" "$cm_pid"
+}
+
 # ----------------------------------------------------------------- report
 
 # machine_line [MORE...]: "DATE, podinit REV, KERNEL, N CPUs, [MORE, ]load ..."

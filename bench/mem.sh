@@ -107,32 +107,10 @@ mem_pod() {
 }
 
 # mem_tini: tini -s supervising the probe; mem=(dirty pss uss)
-mem_tini() {
-    local pid kids c
-    tini -s -- "$probe" sleep 3600 >>"$log" 2>&1 &
-    pid=$!
-    bg_pids+=("$pid")
-    sleep "$settle"
-    kids=$(ps -o pid= --ppid "$pid" | wc -l)
-    [ "$kids" -eq 1 ] || { say "tini: expected one child, found $kids"; exit 1; }
-    read -r -a mem <<<"$(smaps "$pid")"
-    for c in $(ps -o pid= --ppid "$pid"); do kill -KILL "$c" 2>/dev/null || true; done
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset 'bg_pids[-1]'
-}
+mem_tini() { mem_of_init smaps tini -s -- "$probe" sleep 3600; }
 
 # mem_conmon: conmon watching one crun container, as podman runs it; mem=(dirty pss uss)
-mem_conmon() {
-    local id=bench-mem-$$
-    conmon_start "$id" "$cm_dir/$id/ctr.log"
-    "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
-    sleep "$settle"
-    [ "$(ps -o pid= --ppid "$cm_pid" | tr -d ' ')" = "$(cat "$cm_d/ctr.pid")" ] ||
-        { say "conmon: $cm_pid does not supervise the container"; exit 1; }
-    read -r -a mem <<<"$(smaps "$cm_pid")"
-    conmon_end "$id" "$cm_pid"
-}
+mem_conmon() { mem_of_conmon smaps; }
 
 slab() { awk '/^Slab:/ { s = $2 } /^SUnreclaim:/ { u = $2 } END { print s, u }' /proc/meminfo; }
 

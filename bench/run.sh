@@ -298,34 +298,10 @@ mem_pod() {
 }
 
 # mem_init CMD...: a classic init supervising `sleep 3600`; mem=(rss pss uss)
-mem_init() {
-    local pid kids c
-    "$@" </dev/null >>"$log" 2>&1 &
-    pid=$!
-    bg_pids+=("$pid")
-    sleep "$settle"
-    kids=$(ps -o pid= --ppid "$pid" | wc -l)
-    [ "$kids" -eq 1 ] || { say "$1: expected one child, found $kids"; exit 1; }
-    mem=($(pss "$pid"))
-    for c in $(ps -o pid= --ppid "$pid"); do kill -KILL "$c" 2>/dev/null || true; done
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset 'bg_pids[-1]'
-}
+mem_init() { mem_of_init pss "$@"; }
 
-# conmon as podman runs it: it daemonizes and creates the container with
-# crun; we start the container and measure the conmon process that stays
-# (from --conmon-pidfile).  mem=(rss pss uss)
-mem_conmon() {
-    local id=bench-conmon-$$
-    conmon_start "$id" "$cm_dir/$id/ctr.log"
-    "${crun_g[@]}" start "$id" >>"$log" 2>&1 || fail_run "crun start (under conmon)" $?
-    sleep "$settle"
-    [ "$(ps -o pid= --ppid "$cm_pid" | tr -d ' ')" = "$(cat "$cm_d/ctr.pid")" ] ||
-        { say "conmon: $cm_pid does not supervise the container"; exit 1; }
-    mem=($(pss "$cm_pid"))
-    conmon_end "$id" "$cm_pid"
-}
+# conmon supervising one crun container; mem=(rss pss uss)
+mem_conmon() { mem_of_conmon pss; }
 
 mem_pod 1
 read -r p1_rss p1_pss p1_uss p1_anon l1_rss l1_pss l1_uss l1_anon <<<"${mem[*]}"

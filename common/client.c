@@ -29,24 +29,6 @@ struct ctl_conn {
         unsigned timeout_ms;
 };
 
-/* write_all for the socket, without SIGPIPE: EPIPE instead. */
-static int send_all(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* The directory or the socket is not ours to reach: say who may. */
 static int refused(const char *pod_path, struct pod_err *err)
 {

@@ -28,11 +28,11 @@ int fd_set_nonblock(int fd, int on)
         return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+static int put_all(int fd, const void *buf, size_t len, bool sock)
 {
         const char *p = buf;
         while (len > 0) {
-                ssize_t n = write(fd, p, len);
+                ssize_t n = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -42,6 +42,16 @@ int write_all(int fd, const void *buf, size_t len)
                 len -= (size_t)n;
         }
         return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+        return put_all(fd, buf, len, false);
+}
+
+int send_all(int fd, const void *buf, size_t len)
+{
+        return put_all(fd, buf, len, true);
 }
 
 ssize_t read_full(int fd, void *buf, size_t len)

@@ -40,6 +40,8 @@ int fd_set_cloexec(int fd, int on);
 int fd_set_nonblock(int fd, int on);
 /* write() all of buf, retrying on EINTR/short writes (blocking fds only). */
 int write_all(int fd, const void *buf, size_t len);
+/* The same on a socket with send(MSG_NOSIGNAL): a closed peer is -EPIPE, never SIGPIPE. */
+int send_all(int fd, const void *buf, size_t len);
 /* read() exactly len bytes unless EOF comes first; returns bytes read or -errno. */
 ssize_t read_full(int fd, void *buf, size_t len);
 /* A new pty from /dev/ptmx (the current devpts), unlocked, rows x cols (0: 24x80),
