@@ -11,11 +11,11 @@
 # every 100 ms; every round one of them is stopped, gc'd and replaced.
 #
 # Sampled every BENCH_SOAK_SAMPLE seconds (default 60): the churn pod's
-# PID 1 open fds, RSS and Private_Dirty, and the host's mount count and pod
-# cgroup count.  At the end: every app's log holds each of its numbered
-# lines exactly once, in order, and the last samples are within bounds of
-# the first ones taken after the warm-up (fds equal, RSS within 10 %,
-# mounts and cgroups equal).  Writes $BENCH_OUT (default
+# PID 1 open fds, RSS and Private_Dirty, the host's mount count, and the
+# cgroup directories of the pods this run started.  At the end: every app's
+# log holds each of its numbered lines exactly once, in order, and the last
+# sample is within bounds of the one a third of the way in (fds equal, RSS
+# within 10 %, mounts and cgroups equal).  Writes $BENCH_OUT (default
 # /tmp/podinit-bench/soak.md).
 set -euo pipefail
 prog=bench/soak.sh
@@ -53,11 +53,23 @@ pc app start "$churn" --app=counter >>"$log" 2>&1 || fail_run "app start counter
 churn_pid1=$(cat "$st/pods/run/$churn/pid")
 
 declare -a pods names
+uuids=$work/uuids       # every pod this run started: its cgroups are the ones counted
+echo "$churn" >"$uuids"
 start_pod() {       # start_pod SLOT: a one-app pod in pods[SLOT], its app named names[SLOT]
     local name=p$1-$RANDOM
     pods[$1]=$(pc run -d --net=none soak --name="$name" --exec=/bin/sh -- -c "$(counter "$name" 0.1)") ||
         fail_run "podctl run -d ($name)" $?
     names[$1]=$name
+    echo "${pods[$1]}" >>"$uuids"
+}
+
+# our_cgroups: the cgroup directories (every hierarchy, apps included) of the pods this run started
+our_cgroups() {
+    local u n=0
+    while read -r u; do     # a pod cgroup's name has the UUID with \x2d for each '-'; its last part is enough
+        n=$((n + $(find /sys/fs/cgroup -maxdepth 3 -type d -name "machine-rkt*${u##*-}.scope" -exec find {} -type d \; | wc -l)))
+    done <"$uuids"
+    echo "$n"
 }
 for ((i = 0; i < npods; i++)); do start_pod "$i"; done
 
@@ -82,7 +94,7 @@ sample() {      # sample T: "T FDS RSS_KB DIRTY_KB MOUNTS CGROUPS"
     fds=$(find "/proc/$churn_pid1/fd" -mindepth 1 | wc -l)
     rss=$(awk '/^Rss:/ { print $2 }' "/proc/$churn_pid1/smaps_rollup")
     dirty=$(awk '/^Private_Dirty:/ { print $2 }' "/proc/$churn_pid1/smaps_rollup")
-    echo "$1 $fds $rss $dirty $(wc -l </proc/self/mountinfo) $(find /sys/fs/cgroup -maxdepth 3 -type d -name 'machine-rkt*' | wc -l)" >>"$samples"
+    echo "$1 $fds $rss $dirty $(wc -l </proc/self/mountinfo) $(our_cgroups)" >>"$samples"
 }
 
 say "churning for $secs s (a sample every $every s)"
@@ -136,14 +148,16 @@ for ((i = 0; i < npods; i++)); do
     checked=$((checked + n))
 done
 
-# The first sample after a warm-up of 2 samples against the last.
-read -r _ f0 r0 d0 m0 c0 < <(sed -n '3p' "$samples")
+# The first sample after a warm-up of a third of the run (glibc's heap takes
+# a while to reach its working set) against the last.
+warm=$(( $(wc -l <"$samples") / 3 + 1 ))
+read -r _ f0 r0 d0 m0 c0 < <(sed -n "${warm}p" "$samples")
 read -r _ f1 r1 d1 m1 c1 < <(tail -1 "$samples")
 verdict=flat
 [ "$f1" -le "$f0" ] || verdict="PID 1's fds grew from $f0 to $f1"
 [ "$r1" -le $((r0 + r0 / 10)) ] || verdict="PID 1's RSS grew from $r0 to $r1 kB"
 [ "$m1" -le "$m0" ] || verdict="host mounts grew from $m0 to $m1"
-[ "$c1" -le "$c0" ] || verdict="host pod cgroups grew from $c0 to $c1"
+[ "$c1" -le "$c0" ] || verdict="the pods' cgroups grew from $c0 to $c1"
 {
     echo "# podinit: soak"
     echo
@@ -151,11 +165,11 @@ verdict=flat
     echo
     echo "$round rounds, $ops operations; $checked numbered lines read back from the logs, none missing, none twice; the counter's log rotated $rotations times."
     echo
-    echo "| t (s) | churn PID 1 fds | RSS (kB) | Private_Dirty (kB) | host mounts | host pod cgroups |"
+    echo "| t (s) | churn PID 1 fds | RSS (kB) | Private_Dirty (kB) | host mounts | cgroups of its pods |"
     echo "|---:|---:|---:|---:|---:|---:|"
     while read -r t f r d m c; do echo "| $t | $f | $r | $d | $m | $c |"; done <"$samples"
     echo
-    echo "Verdict (sample 3 against the last): **$verdict**."
+    echo "Verdict (sample $warm, after a third of the run, against the last): **$verdict**."
 } >"$out"
 cat "$out"
 [ "$verdict" = flat ]
