@@ -294,6 +294,13 @@ sandbox() {
     assert_consistent
 }
 
+# proc_dead PID: the process is gone or a zombie
+proc_dead() {
+    local s
+    s=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    [ -z "$s" ] || [ "$s" = Z ]
+}
+
 # mut_crash SYSCALL N OP [-P...]: a fresh sandbox (with app web added when
 # OP is rm or start); crash its PID 1 at its Nth SYSCALL during OP; 0 if it fired.
 mut_crash() {
@@ -315,7 +322,9 @@ mut_crash() {
         wait_until 5 app_is "$UUID" 0 state ready >/dev/null 2>&1 || true ;;
     rm) timeout 20 "$PODCTL" --dir="$D" app rm "$UUID" --app=web >/dev/null 2>"$BATS_TEST_TMPDIR/op.err" || rc=$? ;;
     esac
-    if crash_detach; then
+    # strace may be stopped before it has printed the kill; a PID 1 gone (or
+    # a zombie) while the operation failed says it fired all the same.
+    if crash_detach || { [ "$rc" -ne 0 ] && wait_until 2 proc_dead "$pid1"; }; then
         wait_until 5 eval '! [ -d /proc/$pid1 ]' || true
         return 0
     fi

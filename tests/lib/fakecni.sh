@@ -46,7 +46,8 @@ d = json.load(sys.stdin)
 print(json.dumps(d.get("prevResult") or {"cniVersion": d.get("cniVersion", "0.4.0")}))'
     ;;
 hang)
-    exec sleep 3600
+    # Named so that a test can count exactly these (exec -a: argv[0]).
+    exec -a podit-fake-cni-hang sleep 3600
     ;;
 garbage)
     echo 'this is not a CNI result {'
