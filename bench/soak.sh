@@ -67,7 +67,7 @@ start_pod() {       # start_pod SLOT: a one-app pod in pods[SLOT], its app named
 our_cgroups() {
     local u n=0
     while read -r u; do     # a pod cgroup's name has the UUID with \x2d for each '-'; its last part is enough
-        n=$((n + $(find /sys/fs/cgroup -maxdepth 3 -type d -name "machine-rkt*${u##*-}.scope" -exec find {} -type d \; | wc -l)))
+        n=$((n + $(find /sys/fs/cgroup -maxdepth 3 -type d -name "machine-rkt*${u##*-}.scope" -exec find {} -type d \; 2>/dev/null | wc -l)))
     done <"$uuids"
     echo "$n"
 }
