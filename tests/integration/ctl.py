@@ -21,6 +21,11 @@ Scenarios (one per invocation):
               works, close them all and check a new client works
   idle        one silent client and one with half a header stay connected
               while a third asks for status; prints the time it took
+  storm N     open N connections at once and keep them open; prints
+              "refused R served S other O": R got too-many-clients and were
+              closed, S got no frame (admitted, waiting for a request), O
+              anything else; then closes them all and checks a new client
+              gets a status
 
 The socket path may be longer than sun_path allows, so it is reached through
 /proc/self/fd/N/control.sock with N an O_PATH descriptor of its directory.
@@ -200,6 +205,64 @@ def scenario_idle(sockdir):
     return 0
 
 
+def scenario_storm(sockdir, n):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 64), hard))
+    path = "/proc/self/fd/%d/control.sock" % os.open(sockdir, os.O_PATH | os.O_DIRECTORY)
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)         # blocking: a full backlog waits for PID 1 to accept
+        s.settimeout(TIMEOUT)
+        socks.append(s)
+    # The refused get their error at once; give the server a moment to answer
+    # every one (epoll: more sockets than select() takes), then read them.
+    import selectors
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    ready, deadline = set(), time.monotonic() + 3
+    while len(ready) < n and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.5):
+            ready.add(key.fileobj)
+            sel.unregister(key.fileobj)
+        if len(ready) >= n - 64:
+            deadline = min(deadline, time.monotonic() + 0.5)
+    refused = served = other = 0
+    for s in socks:
+        if s not in ready:
+            served += 1
+            continue
+        c = Conn.__new__(Conn)
+        c.sock, c.buf = s, b""
+        try:
+            got = c.recv_frame(timeout=1)
+        except socket.timeout:
+            got = None
+        if got is not None and got[0] == 2 and json.loads(got[1]).get("error", {}).get("code") == "too-many-clients":
+            refused += 1
+        else:
+            other += 1
+    print("refused %d served %d other %d" % (refused, served, other), flush=True)
+    for s in socks:
+        s.close()
+    deadline = time.monotonic() + 5
+    while True:
+        c = Conn(sockdir)
+        try:
+            r = c.call({"op": "status"})
+        except (RuntimeError, ValueError, OSError):
+            r = {}
+        c.close()
+        if r.get("ok") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    print("after status ok=%s state=%s" % (r.get("ok"), r.get("result", {}).get("state")), flush=True)
+    return 0
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -208,6 +271,8 @@ def main():
         return scenario_many(sockdir, int(args[1]))
     if args[0] == "idle":
         return scenario_idle(sockdir)
+    if args[0] == "storm":
+        return scenario_storm(sockdir, int(args[1]))
     return run_steps(sockdir, args)
 
 
