@@ -9,7 +9,12 @@ load helpers
 
 setup_file() { build_images; }
 setup() { pod_setup; }
-teardown() { pod_teardown; }
+teardown() {
+    pod_teardown
+    if [ -n "${FULL_MNT-}" ]; then
+        umount "$FULL_MNT" 2>/dev/null || umount -l "$FULL_MNT" 2>/dev/null || true
+    fi
+}
 
 @test "1,000 connections at once: 64 are served, the rest get too-many-clients and are closed; the pod keeps running" {
     run_detached "$IMG" --exec=/probe -- sleep 120
@@ -69,4 +74,30 @@ add_until_refused() {
     assert_status 0
     run pc stop "$UUID"
     assert_status 0
+}
+
+@test "a full disk under the pod's state: the pod keeps running, the live status is right, and the files catch up once there is room" {
+    mkdir -p "$D"
+    mount -t tmpfs -o size=24m podinit-full "$D"
+    FULL_MNT=$D
+    UUID=$(pc app sandbox -d) || fail "app sandbox failed"
+    POD=$D/pods/run/$UUID
+    pc app add "$UUID" "$IMG" --name=x --exec=/probe -- sleep 120 >/dev/null
+    pc app start "$UUID" --app=x >/dev/null
+    wait_until 10 app_is "$UUID" 0 state ready || fail "x did not start"
+    # Fill the disk, then change the app's state twice.
+    dd if=/dev/zero of="$D/fill" bs=1M count=64 2>/dev/null || true
+    run pc app stop "$UUID" --app=x
+    assert_status 0
+    run pc app start "$UUID" --app=x
+    assert_status 0
+    wait_until 10 app_is "$UUID" 0 state ready || fail "x did not start again on a full disk"
+    assert_eq "$(pod_field "$UUID" apps.0.restarts)" 0 "restarts (a manual start is not a restart)"
+    assert_eq "$(pod_field "$UUID" state)" running "pod state"
+    # Room again: the stop is recorded on disk, where podctl reads it after the pod is gone.
+    rm -f "$D/fill"
+    run pc stop "$UUID"
+    assert_status 0
+    assert_eq "$(pod_field "$UUID" state)" exited "pod state on disk after stop"
+    [[ "$(pod_field "$UUID" exitReason)" != *killed* ]] || fail "the pod's exit was not recorded: $(pod_field "$UUID" exitReason)"
 }
