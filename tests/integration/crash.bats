@@ -294,13 +294,6 @@ sandbox() {
     assert_consistent
 }
 
-# proc_dead PID: the process is gone or a zombie
-proc_dead() {
-    local s
-    s=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
-    [ -z "$s" ] || [ "$s" = Z ]
-}
-
 # mut_crash SYSCALL N OP [-P...]: a fresh sandbox (with app web added when
 # OP is rm or start); crash its PID 1 at its Nth SYSCALL during OP; 0 if it fired.
 mut_crash() {

@@ -45,6 +45,7 @@ crash_attach() {
     local pid=$1 sc=$2 n=$3
     shift 3
     ATTACH_OUT=$BATS_TEST_TMPDIR/strace-attach.out
+    ATTACH_TARGET=$pid
     strace -q -f -o "$ATTACH_OUT" "$@" -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" -p "$pid" \
         </dev/null >/dev/null 2>&1 3>&- &
     ATTACH_PID=$!
@@ -52,9 +53,21 @@ crash_attach() {
     wait_until 5 _traced "$pid" || fail "strace did not attach to $pid" || return 1
 }
 
+# proc_dead PID: the process is gone or a zombie
+proc_dead() {
+    local s
+    s=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    [ -z "$s" ] || [ "$s" = Z ]
+}
+
 # crash_detach: stop the attached tracer (it detaches; a process it killed
-# is gone anyway); returns 0 if the injection fired.
+# is gone anyway); returns 0 if the injection fired.  A target that died
+# was killed by it: strace prints so once it has reaped the event, which
+# it must be given the time to do before it is stopped.
 crash_detach() {
+    if proc_dead "$ATTACH_TARGET"; then
+        wait_until 5 strace_fired "$ATTACH_OUT" || true
+    fi
     kill -INT "$ATTACH_PID" 2>/dev/null || true
     wait "$ATTACH_PID" 2>/dev/null || true
     strace_fired "$ATTACH_OUT"
