@@ -134,6 +134,23 @@ def run_steps(sockdir, steps):
     return rc
 
 
+def status_after_hangups(sockdir):
+    """A new client's status response once the server has seen earlier
+    clients hang up (it notices asynchronously: retried for up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        c = Conn(sockdir)
+        try:
+            r = c.call({"op": "status"})
+        except (RuntimeError, ValueError, OSError):
+            r = {}
+        c.close()
+        if r.get("ok") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return r
+
+
 def scenario_many(sockdir, n):
     held = []
     for i in range(n):
@@ -164,18 +181,7 @@ def scenario_many(sockdir, n):
     for c in held:
         c.close()
 
-    # The server notices the hang-ups asynchronously: retry for a while.
-    deadline = time.monotonic() + 5
-    while True:
-        c = Conn(sockdir)
-        try:
-            r = c.call({"op": "status"})
-        except (RuntimeError, ValueError, OSError):
-            r = {}
-        c.close()
-        if r.get("ok") or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    r = status_after_hangups(sockdir)
     print("new client status ok=%s clients=%s" % (r.get("ok"), r.get("result", {}).get("clients")), flush=True)
     return 0
 
@@ -248,17 +254,7 @@ def scenario_storm(sockdir, n):
     print("refused %d served %d other %d" % (refused, served, other), flush=True)
     for s in socks:
         s.close()
-    deadline = time.monotonic() + 5
-    while True:
-        c = Conn(sockdir)
-        try:
-            r = c.call({"op": "status"})
-        except (RuntimeError, ValueError, OSError):
-            r = {}
-        c.close()
-        if r.get("ok") or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    r = status_after_hangups(sockdir)
     print("after status ok=%s state=%s" % (r.get("ok"), r.get("result", {}).get("state")), flush=True)
     return 0
 
