@@ -21,6 +21,11 @@
  *   echo_rtt pipe-echo ITERS CMD [ARG...]
  *       Through CMD (e.g. cat) over two pipes: the app's own hops, without
  *       a supervisor.  Prints as attach-echo.
+ *   echo_rtt relay-echo ITERS CMD [ARG...]
+ *       The floor of any supervisor in the path: a Unix stream socket to a
+ *       relay process (one epoll loop, no framing, no allocation) that
+ *       feeds CMD (e.g. cat) over a pipe and sends its output back, so the
+ *       same four hops as attach-echo.  Prints as attach-echo.
  *   echo_rtt conmon-read SOCKET -- CMD [ARG...]
  *       Connect to conmon's attach socket (SOCK_SEQPACKET; every packet is
  *       one byte of stream id then data), run CMD (crun start) and read
@@ -42,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -443,6 +449,70 @@ static int pipe_echo(int argc, char **argv)
 	return 0;
 }
 
+/* The relay's loop: sock -> to_app, from_app -> sock, until either ends. */
+static void relay(int sock, int to_app, int from_app)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	char buf[4096];
+
+	if (ep < 0)
+		die("epoll_create1: %s", strerror(errno));
+	ev.data.fd = sock;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev);
+	ev.data.fd = from_app;
+	epoll_ctl(ep, EPOLL_CTL_ADD, from_app, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, got, 2, -1);
+		for (int i = 0; i < n; i++) {
+			int from = got[i].data.fd;
+			ssize_t r = read(from, buf, sizeof(buf));
+			if (r <= 0)
+				_exit(0);
+			put_all(from == sock ? to_app : sock, buf, (size_t)r);
+		}
+	}
+}
+
+static int relay_echo(int argc, char **argv)
+{
+	int sv[2], in[2], out[2];
+	pid_t rpid, pid;
+	long iters;
+
+	if (argc < 3)
+		die("usage: relay-echo ITERS CMD [ARG...]");
+	iters = num(argv[1], 1, 10000000, "ITERS");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0)
+		die("socketpair/pipe: %s", strerror(errno));
+	if ((rpid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (rpid == 0) {
+		close(sv[0]);
+		if ((pid = fork()) < 0)
+			_exit(1);
+		if (pid == 0) {
+			dup2(in[0], 0);
+			dup2(out[1], 1);
+			execvp(argv[2], argv + 2);
+			_exit(127);
+		}
+		close(in[0]);
+		close(out[1]);
+		relay(sv[1], in[1], out[0]);
+	}
+	close(sv[1]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+	rtt_fds(sv[0], sv[0], iters);
+	close(sv[0]);
+	waitpid(rpid, NULL, 0);
+	return 0;
+}
+
 /* ---- conmon -------------------------------------------------------------- */
 
 static pid_t spawn(char **argv)
@@ -528,7 +598,7 @@ static int run_wait_file(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: echo_rtt attach-run|attach-echo|unix-echo|pipe-echo|conmon-read|run-wait-file ARGS...");
+		die("usage: echo_rtt attach-run|attach-echo|unix-echo|pipe-echo|relay-echo|conmon-read|run-wait-file ARGS...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "attach-run"))
 		return attach_run(argc - 1, argv + 1);
@@ -538,6 +608,8 @@ int main(int argc, char **argv)
 		return unix_echo(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "pipe-echo"))
 		return pipe_echo(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "relay-echo"))
+		return relay_echo(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "conmon-read"))
 		return conmon_read(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run-wait-file"))

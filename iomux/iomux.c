@@ -246,11 +246,25 @@ int io_in_write(struct io_in *in, const char *buf, size_t len)
 {
         struct in_write *w;
         uv_buf_t b;
+        int r;
 
         if (!in->open || in->close_pending || uv_is_closing((uv_handle_t *)in->stream))
                 return -EPIPE;
         if (!len)
                 return 0;
+        /* Nothing queued: write now from the caller's buffer (no copy, request
+         * or deferred callback); queue only what the pipe does not take. */
+        b = uv_buf_init((char *)buf, (unsigned)len);
+        r = uv_try_write(in->stream, &b, 1);
+        if (r > 0) {
+                in->bytes += (size_t)r;
+                buf += r;
+                len -= (size_t)r;
+                if (!len)
+                        return 0;
+        } else if (r != UV_EAGAIN && r != UV_ENOSYS) {
+                return -EPIPE;
+        }
         w = xmalloc(sizeof(*w) + len);
         w->in = in;
         w->len = len;
