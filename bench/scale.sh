@@ -91,7 +91,7 @@ one_pod() {
         sleep 0.2
     done
     pid=$(cat "$dir/pid")
-    app=$(pgrep -P "$pid" | head -1)
+    app=$(pgrep -o -P "$pid")     # no pipe to head: pgrep could die of SIGPIPE with 1,000 children
     res[$n.$v.start]=$start
     res[$n.$v.mnt_pid1]=$(wc -l <"/proc/$pid/mountinfo")
     res[$n.$v.mnt_app]=$(wc -l <"/proc/$app/mountinfo")
