@@ -93,7 +93,7 @@ bench-run:
 	@scripts/deps.sh bench
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
-	@start=$$(date +%s); set -e; for b in run io logs supervise stage1 images net signal scale mem; do \
+	@start=$$(date +%s); set -e; for b in run io logs supervise stage1 images net signal scale mem k8s; do \
 	  t=$$(date +%s); env $(BENCH_SIZES) bench/$$b.sh $(BUILD); \
 	  echo "bench: $$b.sh took $$(( $$(date +%s) - t )) s"; done; \
 	echo "bench: all benchmarks took $$(( $$(date +%s) - start )) s"

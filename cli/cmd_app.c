@@ -17,6 +17,7 @@
 #include "common/client.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "stage0/app.h"
 
 #include <fcntl.h>
 #include <time.h>
@@ -197,7 +198,8 @@ static int app_rm(struct app_cmd *ac)
                 log_error("app rm: pod %s: %s", ac->p.uuid, out ? err.msg : "the pod manifest cannot be serialised");
                 return 1;
         }
-        if ((r = rm_rf_at(podfd, stage2)) < 0 && r != -ENOENT)
+        /* stage0_app_discard unmounts a --rootfs first, so that nothing of the caller's directory is removed. */
+        if ((r = stage0_app_discard(podfd, ac->app)) < 0 && r != -ENOENT)
                 log_warn("app rm: removing %s/%s: %s", ac->p.path, stage2, strerror(-r));
         return 0;
 }

@@ -24,6 +24,7 @@
 #include "common/podstate.h"
 #include "stage0/images.h"
 #include "stage0/prepare.h"
+#include "stage0/rootfs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -225,12 +226,26 @@ int cmd_app_add(int argc, char **argv)
         }
         imgs.store_path = store;
         imgs.no_overlay = ra.no_overlay;
-        if ((r = run_args_to_app(&ra, &ra.apps[0], &app, &err)) < 0 ||
-            (r = stage0_app_unpack(&imgs, p.path, &app, &entry, &err)) < 0) {
+        if ((r = run_args_to_app(&ra, &ra.apps[0], &app, &err)) < 0) {
+                log_error("app add: %s", err.msg);
+                goto out;
+        }
+        /* A --rootfs bound on the host now reaches the running pod only through a shared mount (stage0/rootfs.h). */
+        if (app.rootfs && stage0_rootfs_propagates(p.path) <= 0) {
+                log_error("app add: --rootfs: pod %s's directory is not on a shared mount, so a mount made now cannot "
+                          "reach it (start the pod with its directory on a shared mount: `mount --make-rshared` on "
+                          "it, as systemd makes /)", p.uuid);
+                goto out;
+        }
+        if ((r = stage0_app_unpack(&imgs, p.path, &app, &entry, &err)) < 0) {
                 log_error("app add: %s", err.msg);
                 goto out;
         }
         name = xstrdup(json_string_value(json_object_get(entry, "name")));
+        if (app.rootfs && stage0_rootfs_attach(p.path, name, app.rootfs, &err) < 0) {
+                log_error("app add: %s", err.msg);
+                goto undo;
+        }
         json_array_append(json_object_get(pod, "apps"), entry);
         out = json_dumps(pod, JSON_INDENT(2));
         if (!out || pod_manifest_parse(out, strlen(out), &m, &err) < 0 ||

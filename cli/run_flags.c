@@ -186,7 +186,7 @@ static int mount_flag_parse(const char *v, struct stage0_mount *ret, struct pod_
         }
         if (!vol || !*vol || !target || !*target)
                 return pod_err_set(err, -EINVAL, "--mount=%s: expected volume=NAME,target=PATH", v);
-        *ret = (struct stage0_mount){ xstrdup(vol), xstrdup(target) };
+        *ret = (struct stage0_mount){ xstrdup(vol), xstrdup(target), NULL };
         return 0;
 }
 
@@ -287,6 +287,7 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
                                 { "seccomp", OPT_STR, &a->seccomp },
                                 { "mount", OPT_STRV, &a->mounts },
                                 { "readonly-rootfs", OPT_BOOL, &a->readonly_rootfs },
+                                { "rootfs", OPT_STR, &a->rootfs },
                                 { "memory", OPT_STR, &a->memory },
                                 { "cpu", OPT_STR, &a->cpu },
                                 { "cpu-shares", OPT_STR, &a->cpu_shares },
@@ -532,7 +533,7 @@ bool app_args_any(const struct app_args *a)
                         return true;
         return a->name || a->exec || a->user || a->group || a->set_env || a->has_args || a->io[0] || a->io[1] ||
                a->io[2] || a->log_attached || a->caps_retain || a->caps_remove || a->seccomp || a->mounts ||
-               a->readonly_rootfs || a->memory || a->cpu || a->cpu_shares || a->pids_max || a->rlimits;
+               a->readonly_rootfs || a->rootfs || a->memory || a->cpu || a->cpu_shares || a->pids_max || a->rlimits;
 }
 
 static char *xstrdup_or_null(const char *s)
@@ -564,7 +565,14 @@ int run_args_to_app(const struct run_args *ra, const struct app_args *a, struct 
                 .group = xstrdup_or_null(a->group),
                 .env = a->set_env ? strv_copy(a->set_env) : NULL,
                 .readonly_rootfs = a->readonly_rootfs,
+                .rootfs = a->rootfs ? realpath(a->rootfs, NULL) : NULL,
         };
+
+        if (a->rootfs && !s.rootfs) {
+                int e = errno;
+                stage0_app_done(&s);
+                return pod_err_set(err, -e, "--rootfs=%s: %s", a->rootfs, strerror(e));
+        }
 
         /* Isolators, each replacing the image's of its kind. */
         if (a->caps_retain || a->caps_remove)

@@ -27,6 +27,7 @@ struct app_args {
         const char *seccomp;    /* --seccomp */
         char **mounts;          /* --mount=volume=NAME,target=PATH */
         bool readonly_rootfs;   /* --readonly-rootfs */
+        const char *rootfs;     /* --rootfs=DIR: no image, DIR is the app's root (stage0/rootfs.h) */
         const char *memory, *cpu, *cpu_shares, *pids_max;       /* --memory, --cpu, --cpu-shares, --pids-max */
         char **rlimits;         /* --rlimit=NAME=SOFT[:HARD] */
         const char *pol[16];    /* supervision flags: values of the policy_flags annotations */

@@ -36,6 +36,7 @@ LAYERS = {
               "stage1/"],                   # main.c dispatches to the stage1 entrypoints
     "stage1/": ["stage0/", "image/", "net/", "common/"],     # gc tears a pod's networks down
     "cli/": ["stage0/", "image/", "net/", "common/"],
+    "shim/": ["stage0/", "image/", "net/", "common/"],      # containerd-shim-podinit-v2
 }
 # Not product code: not checked (tests and benchmarks may use anything).
 SKIP = ("tests/", "bench/", "build", "image/mkstage1.c")

@@ -4,9 +4,12 @@
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libuv1-dev libcap-dev libseccomp-dev libjansson-dev libarchive-dev libssl-dev)
+build+=(libprotobuf-c-dev protobuf-c-compiler)   # the containerd shim's ttrpc messages (shim/proto)
 runtime=(busybox-static iproute2 util-linux procps umoci containernetworking-plugins iptables curl)
 test=(bats tmux expect python3 procps umoci skopeo zstd containernetworking-plugins iptables curl strace clang)
+test+=(containerd runc python3-grpcio python3-protobuf protobuf-compiler)   # cri_*.bats: a private containerd and the CRI client
 bench=(tini catatonit conmon crun hyperfine golang-github-containers-common s6 umoci skopeo)
+bench+=(containerd runc python3-grpcio python3-protobuf protobuf-compiler)  # bench/k8s.sh
 
 case "${1:-build}" in
   build) want=("${build[@]}") ;;

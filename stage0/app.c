@@ -14,17 +14,21 @@
 #include "image/oci.h"
 #include "image/tree.h"
 #include "stage0/images.h"
+#include "stage0/rootfs.h"
 
 #include <fcntl.h>
 
 void stage0_app_done(struct stage0_app *a)
 {
         free(a->image);
+        free(a->rootfs);
         free(a->name);
         free(a->exec);
         strv_free(a->args);
         free(a->user);
         free(a->group);
+        free(a->workdir);
+        free(a->supp_gids);
         strv_free(a->env);
         for (size_t i = 0; i < a->n_annotations; i++) {
                 free(a->annotations[i].name);
@@ -39,6 +43,7 @@ void stage0_app_done(struct stage0_app *a)
         for (size_t i = 0; i < a->n_mounts; i++) {
                 free(a->mounts[i].volume);
                 free(a->mounts[i].path);
+                json_decref(a->mounts[i].app_volume);
         }
         free(a->mounts);
         *a = (struct stage0_app){ 0 };
@@ -126,6 +131,14 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
                 json_object_set_new(app, "user", json_string(a->user));
         if (a->group)
                 json_object_set_new(app, "group", json_string(a->group));
+        if (a->workdir)
+                json_object_set_new(app, "workingDirectory", json_string(a->workdir));
+        if (a->has_supp_gids) {
+                json_t *g = json_array();
+                for (size_t k = 0; k < a->n_supp_gids; k++)
+                        json_array_append_new(g, json_integer((json_int_t)a->supp_gids[k]));
+                json_object_set_new(app, "supplementaryGIDs", g);
+        }
         if (!json_object_get(app, "user"))
                 json_object_set_new(app, "user", json_string("0"));
         if (!json_object_get(app, "group"))
@@ -170,6 +183,15 @@ int stage0_app_check_ids(int podfd, struct stage0_images *imgs, const struct pod
         if (r < 0 && r != -ENOENT)
                 return pod_err_prefix(err, "app \"%s\"", a->name);
         if (r == -ENOENT) {
+                _cleanup_free_ char *src_file = xasprintf("stage1/rootfs/opt/stage2/%s/" STAGE0_ROOTFS_SOURCE_FILE, a->name);
+                _cleanup_free_ char *src = NULL;
+                size_t len;
+
+                /* A root the caller provides (stage0/rootfs.h), perhaps not bound yet: look in the source. */
+                if (read_file_at(podfd, src_file, 4096, &src, &len) == 0) {
+                        free(root);
+                        root = TAKE_PTR(src);
+                }
                 /* A copied root: look in it. */
                 if ((rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
@@ -226,6 +248,68 @@ fail:
 }
 
 /*
+ * An app with no image (a->rootfs): its directory with a synthesised image
+ * manifest (the name shown in status, and the caller's exec), an empty
+ * rootfs directory (the mount point) and rootfs-source naming a->rootfs,
+ * made under a temporary name and renamed into place like an image.  The
+ * pod's launcher binds it for the apps a pod starts with; for one added to
+ * a running pod the caller does, on the host (stage0/rootfs.h).
+ */
+static int rootfs_unpack(const char *podpath, const struct stage0_app *a, char **ret_name, char **ret_image,
+                         struct pod_err *err)
+{
+        static unsigned seq;
+        _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%d-r%u", podpath, (int)getpid(), seq++);
+        _cleanup_free_ char *dst = NULL, *p = NULL, *text = NULL, *image = NULL;
+        json_t *im;
+        int r;
+
+        if (!a->name || !acname_valid(a->name))
+                return pod_err_set(err, -EINVAL, "an app with --rootfs needs a valid --name (lower-case letters, digits "
+                                   "and single dashes), not \"%s\"", a->name ?: "");
+        if (!a->exec)
+                return pod_err_set(err, -EINVAL, "app \"%s\": an app with --rootfs has no image to take a program "
+                                   "from: give --exec=BINARY", a->name);
+        image = a->image ? xstrdup(a->image) : xasprintf("rootfs/%s", a->name);
+        im = json_pack("{s:s,s:s,s:s,s:{s:[s],s:s,s:s}}", "acKind", "ImageManifest", "acVersion", "0.8.11", "name",
+                       image, "app", "exec", a->exec, "user", "0", "group", "0");
+        text = json_dumps(im, JSON_INDENT(2));
+        json_decref(im);
+        p = xasprintf("%s/rootfs", tmp);
+        if ((r = mkdir_p_at(AT_FDCWD, p, 0755)) < 0) {
+                r = pod_err_set(err, r, "creating %s: %s", p, strerror(-r));
+                goto fail;
+        }
+        free(p);
+        p = xasprintf("%s/" STAGE0_ROOTFS_SOURCE_FILE, tmp);
+        if ((r = write_file_atomic(AT_FDCWD, p, a->rootfs, strlen(a->rootfs), 0644, 0)) < 0) {
+                r = pod_err_set(err, r, "writing %s: %s", p, strerror(-r));
+                goto fail;
+        }
+        free(p);
+        p = xasprintf("%s/manifest", tmp);
+        if (!text || (r = write_file_atomic(AT_FDCWD, p, text, strlen(text), 0644, 0)) < 0) {
+                r = pod_err_set(err, text ? r : -ENOMEM, "writing %s: %s", p, text ? strerror(-r) : "out of memory");
+                goto fail;
+        }
+        dst = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, a->name);
+        if (access(dst, F_OK) == 0) {
+                r = pod_err_set(err, -EEXIST, "two apps are named \"%s\"; give one of them --name=OTHER", a->name);
+                goto fail;
+        }
+        if (rename(tmp, dst) < 0) {
+                r = pod_err_set(err, -errno, "moving the app's directory into place: %s", strerror(errno));
+                goto fail;
+        }
+        *ret_name = xstrdup(a->name);
+        *ret_image = TAKE_PTR(image);
+        return 0;
+fail:
+        rm_rf_at(AT_FDCWD, tmp);
+        return r;
+}
+
+/*
  * The entry's annotations, in the caller's order, after those the image
  * sets for its app (an OCI image's StopSignal: podinit.io/stop-signal) that
  * the caller does not.
@@ -256,11 +340,15 @@ int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const str
                       struct pod_err *err)
 {
         struct image_manifest *im = NULL;
-        _cleanup_free_ char *name = NULL, *mpath = NULL;
+        _cleanup_free_ char *name = NULL, *mpath = NULL, *image = NULL;
         json_t *app = NULL, *mounts;
         int r;
 
-        if ((r = stage0_image_unpack(imgs, podpath, a->image, a->name, &name, &im, err)) < 0)
+        if (a->rootfs)
+                r = rootfs_unpack(podpath, a, &name, &image, err);
+        else if ((r = stage0_image_unpack(imgs, podpath, a->image, a->name, &name, &im, err)) == 0)
+                image = xstrdup(im->name);
+        if (r < 0)
                 return r;
         mpath = xasprintf("%s/stage1/rootfs/opt/stage2/%s/manifest", podpath, name);
         r = build_app_json(a, mpath, &app, err);
@@ -268,16 +356,26 @@ int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const str
                 for (size_t k = 0; k < a->n_isolators; k++)
                         replace_isolator(app, &a->isolators[k]);
                 mounts = json_array();
-                for (size_t k = 0; k < a->n_mounts; k++)
-                        json_array_append_new(mounts, json_pack("{s:s,s:s}", "volume", a->mounts[k].volume,
-                                                                "path", a->mounts[k].path));
-                *ret = json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image", "name", im->name, "app", app,
+                for (size_t k = 0; k < a->n_mounts; k++) {
+                        json_t *m = json_pack("{s:s,s:s}", "volume", a->mounts[k].volume, "path", a->mounts[k].path);
+                        if (a->mounts[k].app_volume)
+                                json_object_set(m, "appVolume", a->mounts[k].app_volume);
+                        json_array_append_new(mounts, m);
+                }
+                *ret = json_pack("{s:s,s:{s:s},s:o,s:o,s:o,s:b}", "name", name, "image", "name", image, "app", app,
                                  "annotations", annotations_json(a, mpath), "mounts", mounts, "readOnlyRootFS",
                                  a->readonly_rootfs);
         } else {
                 /* Nothing half-added stays in a running pod: the name is free for a retry. */
                 _cleanup_free_ char *stage2 = xasprintf("%s/stage1/rootfs/opt/stage2/%s", podpath, name);
-                int k = rm_rf_at(AT_FDCWD, stage2);
+                int k = 0;
+                if (a->rootfs) {
+                        _cleanup_close_ int podfd = open(podpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        k = podfd < 0 ? -errno : stage0_rootfs_detach(podfd, name);
+                }
+                /* Never remove through a rootfs still bound there: those are the caller's files. */
+                if (k == 0)
+                        k = rm_rf_at(AT_FDCWD, stage2);
                 if (k < 0)
                         log_warn("removing %s: %s", stage2, strerror(-k));
         }
@@ -288,6 +386,10 @@ int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const str
 int stage0_app_discard(int podfd, const char *name)
 {
         _cleanup_free_ char *stage2 = xasprintf("stage1/rootfs/opt/stage2/%s", name);
+        /* A rootfs the caller provided is unmounted first: rm_rf would otherwise go into it. */
+        int r = stage0_rootfs_detach(podfd, name);
 
+        if (r < 0)
+                return r;
         return rm_rf_at(podfd, stage2);
 }

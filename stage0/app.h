@@ -29,14 +29,28 @@ struct stage0_isolator {
 
 struct stage0_mount {           /* apps[].mounts[]: a pod volume at path in the app */
         char *volume, *path;
+        json_t *app_volume;     /* an inline volume (appc's Volume, named volume) for this mount: apps[].mounts[].appVolume; NULL: the pod's */
 };
 
 struct stage0_app {
         char *image;            /* a path (ACI file or directory, OCI layout, docker archive) or a store image */
+        /*
+         * No image: the app's root is this host directory (an OCI bundle's
+         * rootfs, mounted by the caller), bound at the app's place
+         * <pod>/stage1/rootfs/opt/stage2/<name>/rootfs on the host when the app
+         * is unpacked (stage0/rootfs.h: how that reaches a running pod).
+         * name and exec are then required; image, if set, is only the name
+         * shown in status.  Its app manifest is synthesised from these fields.
+         */
+        char *rootfs;
         char *name;             /* NULL: derived from the image's name */
         char *exec;             /* replaces the image's program (and drops its arguments) */
         char **args;            /* replaces exec[1..]; NULL: as the image (or exec) has them */
         char *user, *group;     /* NULL: the image's, else "0" */
+        char *workdir;          /* absolute; NULL: the image's */
+        gid_t *supp_gids;       /* supplementaryGIDs, replacing the image's when has_supp_gids */
+        size_t n_supp_gids;
+        bool has_supp_gids;
         char **env;             /* NAME=VALUE, each setting or replacing the image's NAME */
         struct kv *annotations; /* in this order (I/O, logging, supervision, rlimits: docs/manifest.md) */
         size_t n_annotations;

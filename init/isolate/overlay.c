@@ -1,10 +1,13 @@
 #include "init/isolate/overlay.h"
 #include "common/fdutil.h"
 #include "common/overlay.h"
+#include "common/podstate.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 static int store_fd = -1;       /* the store's directory, opened from the host's view (its locks) */
 static int trees_fd = -1;       /* its trees/ bound into the pod's root: the lowerdirs' base (opened on first use) */
@@ -16,7 +19,75 @@ struct image_lock {
 static struct image_lock *locks;
 static size_t n_locks;
 
+static int open_store(const char *s1, struct pod_err *err);
+
+/* Is path a mount point (its mount differs from its parent's)? */
+static bool is_mount_point(const char *path)
+{
+        _cleanup_free_ char *parent = xasprintf("%s/..", path);
+        struct statx a, b;
+
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0 ||
+            statx(AT_FDCWD, parent, 0, STATX_MNT_ID, &b) < 0)
+                return false;
+        return a.stx_mnt_id != b.stx_mnt_id;
+}
+
+/*
+ * Apps with no image (stage0/rootfs.h): <app>/rootfs-source names a host
+ * directory that is the app's root.  For the apps the pod starts with, it is
+ * bound here, in the pod's mount namespace, while the host's paths are still
+ * in view: nothing is mounted on the host, so nothing is left there when
+ * the pod ends.  An app whose rootfs is already a mount point (the caller
+ * bound it on the host) is left as it is.  Apps added later are bound on the
+ * host by the caller and reach PID 1 through mount propagation.
+ */
+static int bind_rootfs_sources(const char *s1, struct pod_err *err)
+{
+        _cleanup_free_ char *stage2 = xasprintf("%s" S1_STAGE2, s1);
+        DIR *d = opendir(stage2);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : pod_err_set(err, -errno, "opening %s: %s", stage2, strerror(errno));
+        while (r == 0 && (de = readdir(d))) {
+                _cleanup_free_ char *src_file = NULL, *src = NULL, *root = NULL;
+                size_t len;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                src_file = xasprintf("%s/%s/" ROOTFS_SOURCE_FILE, stage2, de->d_name);
+                if ((r = read_file_at(AT_FDCWD, src_file, 4096, &src, &len)) == -ENOENT) {
+                        r = 0;
+                        continue;
+                }
+                if (r < 0) {
+                        r = pod_err_set(err, r, "app \"%s\": reading %s: %s", de->d_name, src_file, strerror(-r));
+                        break;
+                }
+                src[strcspn(src, "\n")] = '\0';
+                root = xasprintf("%s/%s/rootfs", stage2, de->d_name);
+                if (is_mount_point(root))
+                        continue;
+                if (mount(src, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        r = pod_err_set(err, -errno, "app \"%s\": binding its rootfs %s: %s", de->d_name, src,
+                                        strerror(errno));
+        }
+        closedir(d);
+        return r;
+}
+
 int overlay_open_store(const char *s1, struct pod_err *err)
+{
+        int k = bind_rootfs_sources(s1, err);
+
+        if (k < 0)
+                return k;
+        return open_store(s1, err);
+}
+
+static int open_store(const char *s1, struct pod_err *err)
 {
         _cleanup_free_ char *path = NULL, *trees = NULL, *at = xasprintf("%s/%s", s1, OVERLAY_TREES_IN_POD);
         size_t len;

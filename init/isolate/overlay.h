@@ -25,6 +25,13 @@
  * s1/rkt/image-trees (in PID 1's root, never in an app's).
  */
 #define OVERLAY_TREES_IN_POD "rkt/image-trees"
+/*
+ * Also, first: an app directory with a rootfs-source file (an app with no
+ * image, its root a host directory: stage0/rootfs.h) gets that directory
+ * bound on its rootfs, here in the pod's namespace, unless its rootfs is
+ * already a mount point.
+ */
+#define ROOTFS_SOURCE_FILE "rootfs-source"     /* stage0/rootfs.h writes it */
 int overlay_open_store(const char *s1, struct pod_err *err);
 /*
  * If <appdir>/layers exists (appdir: rootfs's parent), mount the overlay on

@@ -44,6 +44,10 @@ done
 for t in iptables-save curl ip; do
     command -v "$t" >/dev/null 2>&1 || die "$t is not installed (net.bats checks the host's rules and reaches pods with it); apt-get install iptables curl iproute2"
 done
+for t in /usr/bin/containerd ctr containerd-shim-runc-v2 runc protoc; do
+    command -v "$t" >/dev/null 2>&1 || die "$t is not installed (cri_runc.bats runs a private containerd through the CRI client); apt-get install containerd runc protobuf-compiler"
+done
+/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || die "python3-grpcio or python3-protobuf is missing (the CRI client of cri_runc.bats); apt-get install python3-grpcio python3-protobuf"
 for f in podctl podinit; do
     [ -x "$PODINIT_BIN_DIR/$f" ] || die "$PODINIT_BIN_DIR/$f not found; build first (cmake --build) or set PODINIT_BIN_DIR"
 done

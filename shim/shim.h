@@ -1,0 +1,93 @@
+/*
+ * containerd-shim-podinit-v2: the shim's state (one task per shim: `ctr run`
+ * gives each container its own shim and its own pod).
+ *
+ *   shim/main.c      the command line: `start`, `delete`, and the daemon
+ *   shim/task.c      the containerd.task.v2.Task service over ttrpc
+ *   shim/pod.c       the podinit pod behind the task
+ *   shim/stdio.c     the fifos, the attach stream and the exit
+ *   shim/mount.c     the rootfs mounts containerd hands over
+ *   shim/publish.c   task events to containerd
+ */
+#ifndef POD_SHIM_SHIM_H
+#define POD_SHIM_SHIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "containerd/types/mount.pb-c.h"
+#include "shim/pod.h"
+#include "shim/publish.h"
+#include "shim/stdio.h"
+#include "shim/ttrpc.h"
+
+#define SHIM_NAME "containerd-shim-podinit-v2"
+#define SHIM_TASK_SERVICE "containerd.task.v2.Task"
+
+enum task_status {
+        TASK_CREATED = 1,       /* containerd.v1.types.Status values */
+        TASK_RUNNING = 2,
+        TASK_STOPPED = 3,
+};
+
+/* An exec process of the task (shim/exec.c). */
+struct shim_exec {
+        struct shim_exec *next;
+        struct task *task;
+        char *id;
+        char *stdin_path, *stdout_path, *stderr_path;
+        bool terminal;
+        json_t *argv, *env;
+        enum task_status status;
+        uint32_t pid;
+        struct shim_stdio io;
+        bool io_open;
+        struct shim_exit exit;
+        struct ttrpc_call **waiters;
+        size_t n_waiters;
+};
+
+struct task {
+        struct shim *shim;
+        char *id, *bundle;
+        char *stdin_path, *stdout_path, *stderr_path;
+        bool terminal;
+        enum task_status status;
+        uint32_t pid;                   /* the app's host pid (the pod's PID 1 before Start) */
+        pid_t ns_pid;                   /* the app's pid in the pod */
+        struct shim_pod pod;
+        struct shim_pod_io pio;
+        struct shim_stdio io;
+        bool io_open;
+        struct shim_exit exit;
+        struct ttrpc_call **waiters;
+        size_t n_waiters;
+        bool rootfs_mounted;
+        struct shim_exec *execs;
+};
+
+struct shim {
+        uv_loop_t loop;
+        const char *ns, *id, *address, *publish_binary, *bundle, *state_dir, *socket_path;
+        bool debug;
+        struct ttrpc_server *srv;
+        struct shim_publisher pub;
+        struct task *task;
+        uv_signal_t sigchld, sigterm;
+        bool exiting;
+        void (*shutdown)(struct shim *s);      /* Shutdown asked the shim to end (set by main.c) */
+};
+
+/* The task service's methods, for ttrpc_server_new (shim/task.c). */
+extern const struct ttrpc_method shim_task_methods[];
+extern const size_t shim_task_n_methods;
+
+/* SIGCHLD: reap the pod's launcher if it was ours. */
+void shim_task_reap(struct shim *s);
+
+/* The rootfs containerd mounts for the task (shim/mount.c): at <bundle>/rootfs. */
+int shim_mount_rootfs(const char *bundle, Containerd__Types__Mount **mounts, size_t n, struct pod_err *err);
+int shim_unmount_rootfs(const char *bundle);
+
+#endif

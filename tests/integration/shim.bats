@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# containerd-shim-podinit-v2 under a real containerd (Debian's 1.6), `ctr run`
+# path: one podinit pod per container (docs/kubernetes.md "Running podinit
+# under containerd").  containerd runs with its own config, root, state and
+# socket under a temporary directory (tests/lib/containerd.sh), finds the shim
+# first on its PATH (the build directory), and is torn down at the end.
+# The shim's pods live in their own podctl state directory under it.
+# shellcheck disable=SC2154,SC2016
+
+load helpers
+# shellcheck source=../lib/containerd.sh
+source "$PODINIT_SRC/tests/lib/containerd.sh"
+
+SHIM=$PODINIT_BIN_DIR/containerd-shim-podinit-v2
+IMG=localhost/podinit-busybox:test
+RT=io.containerd.podinit.v2
+
+setup_file() {
+    [ -x "$SHIM" ] || fail "$SHIM not found: build it (cmake --build)" || return 1
+    command -v containerd >/dev/null || skip "containerd is not installed (scripts/deps.sh test)"
+    CTD_DIR=$(mktemp -d /tmp/pshim.XXXXXX)
+    rmdir "$CTD_DIR"
+    export CTD_DIR
+    # containerd passes its environment to the shims it starts.
+    export PODINIT_SHIM_STATE_DIR=$CTD_DIR/podinit
+    export CONTAINERD_SHIM_DIR=$PODINIT_BIN_DIR
+    containerd_start "$CTD_DIR" || return 1
+    containerd_images "$PROBE" default || return 1
+    # containerd_start's variables, for the tests (each runs in a subshell of this file).
+    export CONTAINERD_DIR CONTAINERD_SOCK CONTAINERD_LOG CTR CTR_FIFO_DIR
+}
+
+teardown_file() {
+    containerd_stop
+    # Pods left by a failing test: their mounts, then the state directory.
+    local mp
+    if [ -n "${CTD_DIR-}" ]; then
+        while read -r mp; do umount -l "$mp" 2>/dev/null || true; done < <(awk -v p="$CTD_DIR" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+        rm -rf -- "$CTD_DIR"
+    fi
+}
+
+setup() {
+    ID=t$BATS_TEST_NUMBER-$RANDOM
+}
+
+teardown() {
+    # Nothing of a test's container may outlive it.
+    $CTR -n default task kill -s KILL "$ID" >/dev/null 2>&1 || true
+    wait_until 10 task_gone "$ID" || true
+    $CTR -n default task rm -f "$ID" >/dev/null 2>&1 || true
+    $CTR -n default container rm "$ID" >/dev/null 2>&1 || true
+}
+
+ctr_run() { timeout 60 $CTR -n default run --fifo-dir "$CTR_FIFO_DIR" --runtime "$RT" "$@"; }
+task_gone() { ! $CTR -n default task ls -q | grep -qx "$1"; }
+task_status() { $CTR -n default task ls | awk -v id="$1" '$1 == id { print $3 }'; }
+shim_pods() { ls "$PODINIT_SHIM_STATE_DIR/pods/run" 2>/dev/null; }
+podctl_shim() { "$PODCTL" --dir="$PODINIT_SHIM_STATE_DIR" "$@"; }
+bundle_of() { echo "$CONTAINERD_DIR/state/io.containerd.runtime.v2.task/default/$1"; }
+
+@test "ctr run: the app's stdout, stderr and exit code" {
+    run ctr_run --rm "$IMG" "$ID" sh -c 'echo to-stdout; echo to-stderr >&2; exit 7'
+    assert_status 7
+    assert_output_contains to-stdout
+    assert_output_contains to-stderr
+    # The pod is gone with the task.
+    [ -z "$(shim_pods)" ] || fail "pods left: $(shim_pods)"
+}
+
+@test "ctr run: a program name is looked up in the image's PATH; output is not lost when it exits at once" {
+    for i in 1 2 3; do
+        run ctr_run --rm "$IMG" "$ID-$i" echo "hello $i"
+        assert_status 0
+        assert_output_is "hello $i"
+    done
+}
+
+@test "ctr run: stdin reaches the app, its end is the app's end of input" {
+    run bash -c "printf 'line one\nline two\n' | timeout 60 $CTR -n default run --fifo-dir $CTR_FIFO_DIR --runtime $RT --rm $IMG $ID wc -l"
+    assert_status 0
+    [ "$(echo "$output" | tr -d ' ')" = 2 ] || { _dump_run; fail "wc -l should count 2 lines"; }
+}
+
+@test "ctr run -d: the pod is visible to podctl while it runs; ctr task kill ends it with 128+SIGTERM" {
+    run ctr_run -d "$IMG" "$ID" sh -c 'echo to-the-pod-log; exec sleep 600'
+    assert_status 0
+    wait_until 10 test "$(task_status "$ID")" = RUNNING || fail "task $ID is not running: $(task_status "$ID")"
+    uuid=$(shim_pods)
+    [ -n "$uuid" ] || fail "no pod under $PODINIT_SHIM_STATE_DIR"
+    run podctl_shim status "$uuid"
+    assert_status 0
+    assert_output_contains "$(echo "$ID" | tr 'A-Z_' 'a-z-')"
+    assert_output_contains running
+    # The app's output also goes to the pod's log, for podctl logs.
+    wait_until 10 bash -c "'$PODCTL' --dir='$PODINIT_SHIM_STATE_DIR' logs $uuid | grep -q to-the-pod-log" ||
+        fail "podctl logs: $(podctl_shim logs "$uuid" 2>&1)"
+    # The task's pid is the app's host pid: its command line is the app's.
+    pid=$($CTR -n default task ls | awk -v id="$ID" '$1 == id { print $2 }')
+    grep -q sleep "/proc/$pid/cmdline" || fail "task pid $pid is not the app ($(tr '\0' ' ' <"/proc/$pid/cmdline"))"
+    run $CTR -n default task kill "$ID"
+    assert_status 0
+    wait_until 10 test "$(task_status "$ID")" = STOPPED || fail "task $ID did not stop: $(task_status "$ID")"
+    # A stopped task: another kill is "not found", as runc's shim says.
+    run $CTR -n default task kill "$ID"
+    assert_failure
+    assert_output_contains "process already finished"
+    run $CTR -n default task rm "$ID"
+    assert_status 0
+    assert_output_contains "exit code 143"
+    wait_until 10 test -z "$(shim_pods)" || fail "pod left after task rm: $(shim_pods)"
+}
+
+@test "ctr run -t: the app gets a terminal" {
+    command -v script >/dev/null || skip "script(1) (util-linux) is needed for a terminal"
+    run timeout 60 script -qec "$CTR -n default run -t --fifo-dir $CTR_FIFO_DIR --runtime $RT --rm $IMG $ID sh -c 'tty; exit 3'" /dev/null </dev/null
+    assert_status 3
+    assert_output_contains /dev/pts/
+}
+
+ctr_exec() { timeout 60 $CTR -n default task exec --fifo-dir "$CTR_FIFO_DIR" "$@"; }
+
+@test "ctr task exec: output, exit code, stdin and a terminal, in the app's root" {
+    run ctr_run -d "$IMG" "$ID" sleep 600
+    assert_status 0
+    wait_until 10 test "$(task_status "$ID")" = RUNNING || fail "task $ID is not running"
+    run ctr_exec --exec-id x1 "$ID" sh -c 'echo in-exec; echo exec-err >&2; test -x /probe; exit 5'
+    assert_status 5
+    assert_output_contains in-exec
+    assert_output_contains exec-err
+    run bash -c "printf 'a\nb\nc\n' | timeout 60 $CTR -n default task exec --fifo-dir $CTR_FIFO_DIR --exec-id x2 $ID wc -l"
+    assert_status 0
+    [ "$(echo "$output" | tr -d ' ')" = 3 ] || { _dump_run; fail "wc -l in the exec should count 3 lines"; }
+    if command -v script >/dev/null; then
+        run timeout 60 script -qec "$CTR -n default task exec -t --fifo-dir $CTR_FIFO_DIR --exec-id x3 $ID sh -c 'tty; exit 4'" /dev/null </dev/null
+        assert_status 4
+        assert_output_contains /dev/pts/
+    fi
+    # Pids: the app's host pid, the one `task ls` shows.
+    run $CTR -n default task ps "$ID"
+    assert_status 0
+    pid=$($CTR -n default task ls | awk -v id="$ID" '$1 == id { print $2 }')
+    assert_output_contains "$pid"
+}
+
+@test "ctr task exec: a command that cannot run is the exec's failure, the task runs on" {
+    run ctr_run -d "$IMG" "$ID" sleep 600
+    assert_status 0
+    wait_until 10 test "$(task_status "$ID")" = RUNNING || fail "task $ID is not running"
+    run ctr_exec --exec-id bad "$ID" /no/such/program
+    assert_failure
+    [ "$(task_status "$ID")" = RUNNING ] || fail "task $ID: $(task_status "$ID") after a failed exec"
+    run ctr_exec --exec-id good "$ID" true
+    assert_status 0
+}
+
+@test "a bundle podinit refuses: ctr prints why" {
+    run ctr_run --rm --mount type=bind,src=/tmp,dst=/host,options=rbind:ro "$IMG" "$ID" true
+    assert_failure
+    assert_output_contains "cannot mount volumes into a container yet"
+    run ctr_run --rm --with-ns network:/proc/1/ns/net "$IMG" "$ID-b" true
+    assert_failure
+    assert_output_contains "joining the network namespace /proc/1/ns/net is not supported yet"
+    [ -z "$(shim_pods)" ] || fail "pods left after refused creates: $(shim_pods)"
+    # The rootfs mounts containerd handed over are undone.
+    ! grep -q "$(bundle_of "$ID")/rootfs" /proc/self/mountinfo || fail "rootfs of $ID still mounted"
+}
+
+@test "a shim killed with SIGKILL: containerd cleans up through \`shim delete\`, nothing is left" {
+    run ctr_run -d "$IMG" "$ID" sleep 600
+    assert_status 0
+    wait_until 10 test "$(task_status "$ID")" = RUNNING || fail "task $ID is not running"
+    uuid=$(shim_pods)
+    pod="$PODINIT_SHIM_STATE_DIR/pods/run/$uuid"
+    pid1=$(cat "$pod/pid")
+    shim=$(cat "$(bundle_of "$ID")/shim.pid")
+    kill -KILL "$shim"
+    # containerd sees the shim go and runs `containerd-shim-podinit-v2 ... delete` in the bundle.
+    wait_until 30 test ! -d "$pod" || fail "pod $pod was not cleaned up"
+    wait_until 10 test ! -d "/proc/$pid1" || fail "the pod's PID 1 ($pid1) still runs"
+    wait_until 10 task_gone "$ID" || test "$(task_status "$ID")" = STOPPED || fail "task $ID: $(task_status "$ID")"
+    grep -q "cleaning up dead shim" "$CONTAINERD_LOG"
+    ! grep -q "$(bundle_of "$ID")/rootfs" /proc/self/mountinfo || fail "rootfs of $ID still mounted"
+}
+
+@test "the shim's command line: unknown flags, a missing action" {
+    run "$SHIM" -namespace default -id x -bogus 1 start
+    assert_status 2
+    assert_output_contains "unknown flag -bogus"
+    run "$SHIM" -namespace default -id x
+    assert_status 2
+    assert_output_contains "usage:"
+    run "$SHIM" -v
+    assert_status 0
+    assert_output_contains "Version:"
+}
