@@ -98,7 +98,7 @@ static const struct verb_text {
 static void run_usage(FILE *f)
 {
         fprintf(f,
-                "usage: podctl run [-d] [--net=LIST] [--hostname=NAME] [--stop-timeout=DURATION]\n"
+                "usage: podctl run [-d] [--net=LIST | --netns=PATH] [--hostname=NAME] [--stop-timeout=DURATION]\n"
                 "                  [--port=[HOSTIP:]HOSTPORT:PODPORT[/PROTO]|NAME:[HOSTIP:]HOSTPORT]...\n"
                 "                  [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR]] [--net-timeout=DURATION]\n"
                 "                  [--dns=IP|host|none]... [--dns-search=D]... [--dns-opt=O]... [--dns-domain=D]\n"

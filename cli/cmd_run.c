@@ -140,6 +140,7 @@ int cmd_run(int argc, char **argv)
                         .net_config_dir = ra.net_config_dir,
                         .net_plugin_dir = ra.net_plugin_dir,
                         .net_timeout = ra.net_timeout,
+                        .netns = ra.netns,
                         .dns_mode = ra.dns_mode,
                         .hostname = ra.hostname,
                         .console_format = ra.console_format,
@@ -196,7 +197,7 @@ int cmd_app_add(int argc, char **argv)
                 run_args_done(&ra);
                 return 2;
         }
-        if (ra.n_apps != 1 || ra.detach || ra.volumes || ra.pod_manifest || ra.net || ra.hostname || ra.stop_timeout ||
+        if (ra.n_apps != 1 || ra.detach || ra.volumes || ra.pod_manifest || ra.net || ra.netns || ra.hostname || ra.stop_timeout ||
             ra.exit_policy || ra.interactive || ra.owner) {
                 log_error("app add: give exactly one IMAGE and app flags only (pod flags belong to `podctl app sandbox`)");
                 run_args_done(&ra);

@@ -246,6 +246,7 @@ int parse_run_args(int argc, char **argv, struct run_args *ra, struct pod_err *e
                 { "net-config-dir", OPT_STR, &ra->net_config_dir },
                 { "net-plugin-dir", OPT_STR, &ra->net_plugin_dir },
                 { "net-timeout", OPT_STR, &ra->net_timeout },
+                { "netns", OPT_STR, &ra->netns },
                 { "dns", OPT_STRV, &ra->dns },
                 { "dns-search", OPT_STRV, &ra->dns_search },
                 { "dns-opt", OPT_STRV, &ra->dns_opt },
@@ -394,6 +395,10 @@ int check_run_args(struct run_args *ra, struct pod_err *err)
             strcmp(ra->console_format, "none")) {
                 return pod_err_set(err, -EINVAL, "--console-format=%s: expected raw, rkt or none", ra->console_format);
         }
+        if (ra->netns && (!*ra->netns || ra->net))
+                return pod_err_set(err, -EINVAL, ra->net ? "--netns and --net: give one of them (--netns joins an existing "
+                                                           "network namespace; --net makes one, or uses the host's)"
+                                                         : "--netns: expected the path of a network namespace");
         if (ra->hostname && (!*ra->hostname || strlen(ra->hostname) > HOST_NAME_MAX)) {
                 return pod_err_set(err, -EINVAL, "--hostname: must be 1 to %d characters long (it is %zu)", HOST_NAME_MAX,
                           strlen(ra->hostname));

@@ -48,6 +48,7 @@ struct run_args {
         char **ports;           /* --port=... */
         json_t *ports_json;     /* the same, as the manifest's "ports" */
         const char *net_config_dir, *net_plugin_dir, *net_timeout;
+        const char *netns;      /* --netns=PATH: join that network namespace (instead of --net) */
         char **dns, **dns_search, **dns_opt;
         const char *dns_domain;
         char *resolv_conf;      /* from the --dns* flags, or NULL */

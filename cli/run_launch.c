@@ -268,7 +268,10 @@ int run_launch(const struct run_launch *l)
         strv_push(&largv, l->podinit);
         if (l->debug)
                 strv_push(&largv, "--debug");
-        {
+        if (l->netns) {
+                _cleanup_free_ char *a = xasprintf("--netns=%s", l->netns);
+                strv_push(&largv, a);
+        } else {
                 /* rkt's default: the pod joins the "default" CNI network. */
                 _cleanup_free_ char *net = xasprintf("--net=%s", l->net ? l->net : "default");
                 _cleanup_free_ char *dir = xasprintf("--net-config-dir=%s", l->net_config_dir ? l->net_config_dir

@@ -19,6 +19,7 @@ struct run_launch {
         bool debug, detach;
         const char *net, *hostname, *console_format;    /* NULL: podinit's defaults (for -d, no console) */
         const char *net_config_dir, *net_plugin_dir, *net_timeout, *dns_mode;  /* NULL: defaults */
+        const char *netns;              /* podinit --netns instead of --net (NULL: --net) */
         unsigned grace_ms;              /* -d: how long an app must stay up (0: no wait) */
         uid_t owner;                    /* podinit's --owner-uid; 0 or POD_NO_OWNER: none */
 };

@@ -1,4 +1,5 @@
 #include "init/launcher.h"
+#include "init/launch_wait.h"
 #include "init/isolate/appns.h"
 #include "init/isolate/mounts.h"
 #include "init/isolate/overlay.h"
@@ -28,6 +29,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,6 +46,7 @@ struct launch {
         enum resolv_mode resolv_mode;
         const char *ready_fd, *max_clients, *max_message, *console_format, *cgroup_parent;
         const char *net_config_dir, *net_plugin_dir, *net_timeout;
+        const char *netns;              /* --netns: a network namespace to join (CRI's sandbox netns) */
         const char *uuid;
         const char *owner_uid;          /* --owner-uid: who besides root may use the control socket */
         uid_t owner;                    /* its value, or POD_NO_OWNER */
@@ -51,13 +55,14 @@ struct launch {
         struct net_list nets;
         struct net_pod netp;            /* a CNI pod's namespace and what its networks said */
         bool net_up;                    /* CNI networks were set up: torn down at exit */
+        bool net_joined;                /* --netns: someone else's namespace, never torn down by us */
         char host_name[HOST_NAME_MAX + 1];
 };
 
 static void usage(void)
 {
         fprintf(stderr,
-                "usage: podinit [--debug] [--net=none|host|all|NAME[:ARGS][,...]] [--hostname=NAME] [--mutable]\n"
+                "usage: podinit [--debug] [--net=none|host|all|NAME[:ARGS][,...] | --netns=PATH] [--hostname=NAME] [--mutable]\n"
                 "               [--ipc=auto|private|parent] [--net-config-dir=DIR] [--net-plugin-dir=DIR[:DIR...]]\n"
                 "               [--net-timeout=DURATION] [--max-clients=N] [--max-message=BYTES] [--ready-fd=FD]\n"
                 "               [--cgroup-parent=PATH] [--owner-uid=UID] UUID\n"
@@ -65,12 +70,41 @@ static void usage(void)
                 "Normally started by `podctl run` or by rkt; see podinit(8).\n");
 }
 
+/*
+ * --netns=PATH: join a network namespace made by someone else (a CRI
+ * runtime makes the sandbox's and passes its path, /var/run/netns/NAME).
+ * The pod neither makes nor configures it, and leaves it when it ends;
+ * only lo is brought up, as CNI's loopback plugin would.
+ */
+static int open_netns(struct launch *l, struct pod_err *err)
+{
+        int fd, type;
+
+        if (l->net && *l->net)
+                return pod_err_set(err, -EINVAL, "--netns=%s and --net=%s: give one of them (--netns joins an existing "
+                                   "network namespace; --net makes one, or uses the host's)", l->netns, l->net);
+        if ((fd = open(l->netns, O_RDONLY | O_CLOEXEC)) < 0)
+                return pod_err_set(err, -errno, "failed to setup network: --netns=%s: %s", l->netns, strerror(errno));
+        if ((type = ioctl(fd, NS_GET_NSTYPE)) != CLONE_NEWNET) {
+                close(fd);
+                return pod_err_set(err, -EINVAL, "failed to setup network: --netns=%s: %s", l->netns,
+                                   type < 0 ? "not a namespace file (expected /var/run/netns/NAME or /proc/PID/ns/net)"
+                                            : "a namespace, but not a network namespace");
+        }
+        l->netp.netns_fd = fd;
+        l->net_joined = true;
+        l->nets.kind = NET_NONE;        /* no CNI networks of ours, no ports */
+        return 0;
+}
+
 /* --net: none and CNI networks get a new namespace (for CNI, made before PID 1: net/podnet.h). */
 static int parse_net(struct launch *l, struct pod_err *err)
 {
-        int r = net_list_parse(l->net, &l->nets, err);
+        int r;
 
-        if (r < 0)
+        if (l->netns)
+                return open_netns(l, err);
+        if ((r = net_list_parse(l->net, &l->nets, err)) < 0)
                 return pod_err_prefix(err, "failed to setup network");
         l->new_net = l->nets.kind == NET_NONE;
         return 0;
@@ -402,7 +436,7 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
                 log_error("setting the hostname to %s: %s", hostname, strerror(errno));
                 _exit(EXIT_SETUP);
         }
-        if ((l->new_net || l->net_up) && (r = net_loopback_up()) < 0) {
+        if ((l->new_net || l->net_up || l->net_joined) && (r = net_loopback_up()) < 0) {
                 log_error("failed to setup network: bringing up lo: %s", strerror(-r));
                 _exit(EXIT_SETUP);
         }
@@ -431,100 +465,6 @@ static __attribute__((noreturn)) void pod_child(const struct launch *l, struct p
         exit(r);
 }
 
-/*
- * rkt started as a systemd Type=notify unit hands us NOTIFY_SOCKET: tell the
- * service manager when the pod is ready (every app started) and when it
- * begins to stop, as rkt's stage1 did (nspawn --notify-ready).  The launcher
- * is the unit's main process, so it is the one that must send.
- */
-static void notify_manager(const char *state)
-{
-        const char *path = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t len;
-        int fd;
-
-        if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
-                return;
-        memcpy(sa.sun_path, path, strlen(path));
-        if (path[0] == '@')
-                sa.sun_path[0] = 0;
-        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return;
-        if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
-                log_warn("telling the service manager (NOTIFY_SOCKET=%s) %s: %s", path, state, strerror(errno));
-        close(fd);
-}
-
-/*
- * Wait for PID 1, forwarding SIGTERM/SIGINT to it.  ready_rd (-1 if unused):
- * PID 1 writes "R" there when the pod is ready; the launcher then notifies
- * the service manager and passes the byte on to user_ready (--ready-fd).
- */
-static int wait_pod(pid_t child, int ready_rd, int user_ready)
-{
-        _cleanup_close_ int sfd = -1;
-        sigset_t set;
-
-        sigemptyset(&set);
-        sigaddset(&set, SIGCHLD);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        sfd = signalfd(-1, &set, SFD_CLOEXEC);
-        if (sfd < 0) {
-                log_error("signalfd: %s", strerror(errno));
-                return EXIT_SETUP;
-        }
-        for (;;) {
-                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ready_rd, .events = POLLIN } };
-                struct signalfd_siginfo si;
-                int st;
-                pid_t pid;
-
-                if (poll(p, ready_rd >= 0 ? 2 : 1, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        log_error("poll: %s", strerror(errno));
-                        return EXIT_SETUP;
-                }
-                if (ready_rd >= 0 && p[1].revents) {
-                        char b = 0;
-                        if (read(ready_rd, &b, 1) == 1 && b == 'R') {
-                                notify_manager("READY=1");
-                                if (user_ready >= 0)
-                                        (void)!write(user_ready, "R", 1);
-                        }
-                        close(ready_rd);
-                        ready_rd = -1;
-                        if (user_ready >= 0)
-                                close(user_ready);
-                        user_ready = -1;
-                }
-                if (!(p[0].revents & POLLIN))
-                        continue;
-                if (read(sfd, &si, sizeof(si)) != sizeof(si))
-                        continue;
-                switch (si.ssi_signo) {
-                case SIGTERM:
-                case SIGINT:
-                        log_debug("%s received: asking the pod to stop", sigabbrev_np((int)si.ssi_signo));
-                        notify_manager("STOPPING=1");
-                        kill(child, SIGTERM);
-                        break;
-                case SIGCHLD:
-                        while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-                                if (pid == child)
-                                        return shell_code_from_wait(st);
-                        break;
-                default:
-                        break;
-                }
-        }
-}
-
 int launcher_main(int argc, char **argv)
 {
         struct launch l = { .netp = { .netns_fd = -1 } };
@@ -548,6 +488,7 @@ int launcher_main(int argc, char **argv)
                 { "disable-paths", OPT_BOOL, &l.disable_paths },
                 { "disable-seccomp", OPT_BOOL, &l.disable_seccomp },
                 { "net", OPT_STR, &l.net },
+                { "netns", OPT_STR, &l.netns },
                 { "hostname", OPT_STR, &l.hostname },
                 { "ipc", OPT_STR, &l.ipc },
                 { "private-users", OPT_STR, &l.private_users },
@@ -769,7 +710,7 @@ int launcher_main(int argc, char **argv)
                         log_warn("writing the pid file: %s", strerror(-r));
         }
         close(sync[0]);
-        r = wait_pod(child, ready[0], user_ready);
+        r = launcher_wait_pod(child, ready[0], user_ready);
 out:
         teardown_networks(&l);
         (void)lock_fd;          /* held until we exit, after every status file is on disk */

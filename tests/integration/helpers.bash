@@ -188,7 +188,7 @@ pc() {
 _has_net_flag() {
     local a
     for a in "$@"; do
-        case $a in --net=*|--net) return 0 ;; --) return 1 ;; esac
+        case $a in --net=*|--net|--netns=*) return 0 ;; --) return 1 ;; esac
     done
     return 1
 }

@@ -68,6 +68,7 @@ teardown() {
         done
     done
     ip link del podtestbr0 2>/dev/null || true
+    [ -e "$BATS_TEST_TMPDIR/netns" ] && ip netns del "$(cat "$BATS_TEST_TMPDIR/netns")" 2>/dev/null || true
     rm -rf "$LEASES"/podit-*
 }
 
@@ -316,6 +317,41 @@ expect_setup_failure() {
     run pc list
     assert_status 0
     [[ $(grep "$UUID" <<<"$output") =~ exited\ +0\ +[^\ ]+\ +-\  ]] || fail "list: expected '-' in NETWORKS: $output"
+}
+
+@test "--netns=PATH joins a namespace made elsewhere, as it is (its address, lo up); the namespace outlives the pod" {
+    local ns=podit-netns-$$ inode
+    ip netns add "$ns"
+    echo "$ns" >"$BATS_TEST_TMPDIR/netns"
+    ip -n "$ns" link add pt0 type veth peer name pt1
+    ip -n "$ns" addr add 10.99.7.5/24 dev pt0
+    ip -n "$ns" link set pt0 up
+    inode=$(stat -L -c %i "/var/run/netns/$ns")
+    run pc run --netns="/var/run/netns/$ns" "$IMG" --exec=/bin/sh -- -c 'readlink /proc/self/ns/net; ip -o addr'
+    [ "$(stat -L -c %i "/var/run/netns/$ns")" = "$inode" ] || fail "the namespace did not outlive the pod"
+    ip -n "$ns" -o addr show pt0 | grep -q 10.99.7.5 || fail "the pod changed the namespace it joined"
+    ip netns del "$ns"
+    assert_status 0
+    assert_output_contains "net:[$inode]"
+    assert_output_contains "10.99.7.5/24"
+    assert_output_contains "lo    inet 127.0.0.1/8"
+    only_pod
+    [ ! -e "$POD/net-info.json" ] || fail "net-info.json for a --netns pod"
+}
+
+@test "--netns: not a network namespace, missing, or with --net: refused before anything starts" {
+    run pc run --netns=/proc/self/ns/uts "$IMG" --exec=/bin/true
+    assert_status 254
+    assert_output_contains "--netns=/proc/self/ns/uts: a namespace, but not a network namespace"
+    run pc run --netns=/etc/hostname "$IMG" --exec=/bin/true
+    assert_status 254
+    assert_output_contains "not a namespace file"
+    run pc run --netns=/nonexistent/ns "$IMG" --exec=/bin/true
+    assert_status 254
+    assert_output_contains "--netns=/nonexistent/ns: No such file or directory"
+    run pc run --netns=/proc/self/ns/net --net=none "$IMG" --exec=/bin/true
+    assert_status 2
+    assert_output_contains "--netns and --net: give one of them"
 }
 
 @test "two pods on the default network reach each other" {
