@@ -16,6 +16,7 @@
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "net/podnet.h"
+#include "stage0/rootfs.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -67,6 +68,14 @@ int cmd_gc(int argc, char **argv)
                         log_error("gc: pod %s: %s", pods[i].uuid, err.msg);
                         rc = 1;
                 }         /* the pod directory still goes: its cgroups were reported */
+                /* What the pod's tooling left mounted in it (a killed shim's rootfs binds): never
+                 * removed through, and never left behind (rm_rf_at does not cross mounts). */
+                if ((r = stage0_pod_unmount_all(dst, &err)) < 0) {
+                        log_error("gc: pod %s: %s", pods[i].uuid, err.msg);
+                        rc = 1;
+                } else if (r > 0) {
+                        log_debug("gc: pod %s: %d mounts left in it unmounted", pods[i].uuid, r);
+                }
                 r = rm_rf_at(AT_FDCWD, dst);
                 if (r < 0) {
                         log_error("gc: removing pod %s: %s%s", pods[i].uuid, strerror(-r),

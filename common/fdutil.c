@@ -255,8 +255,9 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
  * current directory, and climbs back with "..", checking that it arrives
  * where it came from (device and inode), so a directory moved meanwhile
  * cannot send it elsewhere.  Nothing is followed: entries are lstat'ed,
- * directories opened O_NOFOLLOW, and one on another device (a mount point)
- * is left alone with -EBUSY.  Errors are remembered (the first one is
+ * directories opened O_NOFOLLOW, and one on another device or mount (a
+ * mount point, a bind mount of the same file system included) is left alone
+ * with -EBUSY: what someone mounted into a tree is theirs, not the tree's.  Errors are remembered (the first one is
  * returned) and the walk goes on with what it can remove.
  */
 struct rm_level {
@@ -272,8 +273,19 @@ static void rm_note(int *r, int e)
                 *r = e;
 }
 
+/* The mount id of fd's directory or of name in it (0: unknown). */
+static uint64_t mnt_id_at(int fd, const char *name)
+{
+        struct statx sx;
+
+        if (statx(fd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH), STATX_MNT_ID, &sx) < 0 ||
+            !(sx.stx_mask & STATX_MNT_ID))
+                return 0;
+        return sx.stx_mnt_id;
+}
+
 /* List fd's subdirectories into lv and unlink everything else in it. */
-static void rm_level_read(int fd, dev_t dev, struct rm_level *lv, int *r)
+static void rm_level_read(int fd, dev_t dev, uint64_t mnt, struct rm_level *lv, int *r)
 {
         int sfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         size_t cap = 0;
@@ -299,7 +311,7 @@ static void rm_level_read(int fd, dev_t dev, struct rm_level *lv, int *r)
                                 rm_note(r, -errno);
                         continue;
                 }
-                if (st.st_dev != dev) {
+                if (st.st_dev != dev || (mnt && mnt_id_at(fd, de->d_name) != mnt)) {
                         rm_note(r, -EBUSY);
                         continue;
                 }
@@ -319,8 +331,8 @@ static void rm_level_free(struct rm_level *lv)
         free(lv->subdirs);
 }
 
-/* Remove everything below the directory fd (consumed), on device dev. */
-static int rm_contents(int fd, dev_t dev)
+/* Remove everything below the directory fd (consumed), on device dev and mount mnt (0: unknown). */
+static int rm_contents(int fd, dev_t dev, uint64_t mnt)
 {
         _cleanup_free_ struct rm_level *lv = NULL;
         size_t depth = 0, cap = 0;
@@ -340,7 +352,7 @@ static int rm_contents(int fd, dev_t dev)
                         lv = xrealloc(lv, cap * sizeof(*lv));
                 }
                 lv[depth] = (struct rm_level){ .dev = st.st_dev, .ino = st.st_ino };
-                rm_level_read(fd, dev, &lv[depth], &r);
+                rm_level_read(fd, dev, mnt, &lv[depth], &r);
                 depth++;
                 /* Descend into the next subdirectory, or climb while a level is done. */
                 for (;;) {
@@ -352,8 +364,10 @@ static int rm_contents(int fd, dev_t dev)
                                         rm_note(&r, -errno);
                                         continue;
                                 }
-                                if (fstat(sub, &st) < 0 || st.st_dev != dev) {
-                                        rm_note(&r, st.st_dev != dev ? -EBUSY : -errno);
+                                int e = fstat(sub, &st) < 0 ? -errno
+                                        : st.st_dev != dev || (mnt && mnt_id_at(sub, "") != mnt) ? -EBUSY : 0;
+                                if (e) {
+                                        rm_note(&r, e);
                                         close(sub);
                                         continue;
                                 }
@@ -397,7 +411,7 @@ int rm_rf_at(int dirfd, const char *path)
         fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = rm_contents(fd, st.st_dev);
+        r = rm_contents(fd, st.st_dev, mnt_id_at(fd, ""));
         if (r < 0)
                 return r;
         return unlinkat(dirfd, path, AT_REMOVEDIR) < 0 ? -errno : 0;

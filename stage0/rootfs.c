@@ -133,6 +133,50 @@ int stage0_rootfs_propagates(const char *podpath)
         return shared;
 }
 
+static int by_length_desc(const void *a, const void *b)
+{
+        size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+        return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+int stage0_pod_unmount_all(const char *podpath, struct pod_err *err)
+{
+        _cleanup_free_ char *real = realpath(podpath, NULL);
+        _cleanup_fclose_ FILE *f = NULL;
+        char **points = NULL, line[8192];
+        size_t n = 0, len;
+        int done = 0, r = 0;
+
+        if (!real)
+                return errno == ENOENT ? 0 : pod_err_set(err, -errno, "%s: %s", podpath, strerror(errno));
+        if (!(f = fopen("/proc/self/mountinfo", "re")))
+                return pod_err_set(err, -errno, "reading /proc/self/mountinfo: %s", strerror(errno));
+        len = strlen(real);
+        while (fgets(line, sizeof(line), f)) {
+                char *save = NULL, *point = NULL, *tok = strtok_r(line, " \n", &save);
+
+                for (int field = 0; tok && field < 4; field++)
+                        tok = strtok_r(NULL, " \n", &save);
+                point = tok;
+                /* mountinfo escapes spaces as \040: such a point never matches, and is never ours. */
+                if (!point || strncmp(point, real, len) || (point[len] != '/' && point[len] != '\0'))
+                        continue;
+                points = xrealloc(points, (n + 1) * sizeof(*points));
+                points[n++] = xstrdup(point);
+        }
+        if (n)
+                qsort(points, n, sizeof(*points), by_length_desc);
+        for (size_t i = 0; i < n; i++) {
+                if (umount2(points[i], MNT_DETACH) == 0)
+                        done++;
+                else if (errno != EINVAL && errno != ENOENT && !r)
+                        r = pod_err_set(err, -errno, "unmounting %s: %s", points[i], strerror(errno));
+                free(points[i]);
+        }
+        free(points);
+        return r < 0 ? r : done;
+}
+
 /*
  * path (absolute, inside the root root_fd) opened O_PATH, the missing
  * components created on the way (directories; the last an empty file

@@ -66,6 +66,14 @@ int stage0_rootfs_propagates(const char *podpath);
  * (MNT_DETACH) removes them.  Call before stage0_app_unpack.
  */
 int stage0_rootfs_mount_volumes(struct stage0_app *a, struct pod_err *err);
+/*
+ * Unmount (lazily) every host mount at or under podpath, deepest first:
+ * for a pod that has ended, whatever its tooling left mounted there (a
+ * shim killed before it undid its rootfs binds, a share).  The number
+ * unmounted, or -errno.  Run it after the pod's networks are torn down
+ * (their namespace is a bind mount under the pod: net/podnet.h).
+ */
+int stage0_pod_unmount_all(const char *podpath, struct pod_err *err);
 /* Is path (relative to dirfd) a mount point?  1, 0 or -errno. */
 int stage0_is_mount_point(int dirfd, const char *path);
 

@@ -105,3 +105,25 @@ teardown() { pod_teardown; }
     [ ! -e "$D/pods/prepare/$dead" ] || fail "abandoned preparation still on disk"
     [ -d "$D/pods/prepare/$live" ] || fail "gc removed a preparation in progress"
 }
+
+@test "gc of a pod with a host mount left in it (a killed shim's rootfs bind): unmounted, never removed through" {
+    local f=$BATS_TEST_TMPDIR/uuid u theirs=$BATS_TEST_TMPDIR/theirs at
+    run pc run --uuid-file-save="$f" "$IMG" --exec=/probe -- exit 0
+    assert_status 0
+    u=$(cat "$f")
+    mkdir -p "$theirs/sub"
+    echo keep >"$theirs/keep"
+    echo keep >"$theirs/sub/keep2"
+    # The same file system as the pod's: a bind that only a mount check tells from a directory.
+    at=$D/pods/run/$u/stage1/rootfs/opt/stage2/left/rootfs
+    mkdir -p "$at"
+    mount --bind "$theirs" "$at"
+    mount --bind "$theirs/sub" "$at/sub"
+    run pc gc
+    assert_status 0
+    assert_line "removed $u"
+    [ ! -e "$D/pods/run/$u" ] || fail "the pod is still on disk"
+    ! grep -q " $D/" /proc/self/mountinfo || fail "mounts left under $D: $(grep " $D/" /proc/self/mountinfo)"
+    [ "$(cat "$theirs/keep")" = keep ] && [ "$(cat "$theirs/sub/keep2")" = keep ] ||
+        fail "gc removed files through the bind mount"
+}

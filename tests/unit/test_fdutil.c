@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -255,6 +257,36 @@ TEST(fdutil_rm_rf_nested_does_not_follow_symlinks)
         put_file(dfd, "lone", "x");
         ASSERT_EQ(0, rm_rf_at(dfd, "lone"));
         ASSERT(fstatat(dfd, "lone", &st, 0) < 0);
+}
+
+/* A bind mount inside a tree (same file system, so same st_dev) is someone else's: never entered. */
+TEST(fdutil_rm_rf_leaves_bind_mounts_alone)
+{
+        _cleanup_free_ char *src = xasprintf("%s/theirs", test_tmpdir());
+        _cleanup_free_ char *at = xasprintf("%s/tree/a/mnt", test_tmpdir());
+        _cleanup_close_ int dfd = -1;
+        struct stat st;
+
+        /* Needs root (CI runs the unit tests as root): a private mount namespace for the bind.
+         * The directory is opened after the unshare: an fd from before resolves in the old one. */
+        ASSERT_EQ(0, unshare(CLONE_NEWNS));
+        ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+        dfd = open_dir(test_tmpdir());
+        ASSERT_EQ(0, mkdir_p_at(dfd, "theirs/sub", 0755));
+        put_file(dfd, "theirs/keep", "keep");
+        put_file(dfd, "theirs/sub/keep2", "keep");
+        ASSERT_EQ(0, mkdir_p_at(dfd, "tree/a/mnt", 0755));
+        put_file(dfd, "tree/a/f", "1");
+        ASSERT_EQ(0, mount(src, at, NULL, MS_BIND, NULL));
+
+        ASSERT_EQ(-EBUSY, rm_rf_at(dfd, "tree"));
+        ASSERT_EQ(0, fstatat(dfd, "theirs/keep", &st, 0));
+        ASSERT_EQ(0, fstatat(dfd, "theirs/sub/keep2", &st, 0));
+        ASSERT_EQ(0, fstatat(dfd, "tree/a/mnt/keep", &st, 0));
+        ASSERT(fstatat(dfd, "tree/a/f", &st, 0) < 0 && errno == ENOENT);   /* the rest went */
+        ASSERT_EQ(0, umount2(at, MNT_DETACH));
+        ASSERT_EQ(0, rm_rf_at(dfd, "tree"));
+        ASSERT_EQ(2, count_entries(src));
 }
 
 TEST(fdutil_small_helpers)
