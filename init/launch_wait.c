@@ -93,9 +93,10 @@ int launcher_wait_pod(pid_t child, int ready_rd, int user_ready)
                 switch (si.ssi_signo) {
                 case SIGTERM:
                 case SIGINT:
-                        log_debug("%s received: asking the pod to stop", sigabbrev_np((int)si.ssi_signo));
-                        notify_manager("STOPPING=1");
+                        /* Forward first: the service manager and the debug log can wait. */
                         kill(child, SIGTERM);
+                        notify_manager("STOPPING=1");
+                        log_debug("%s received: asked the pod to stop", sigabbrev_np((int)si.ssi_signo));
                         break;
                 case SIGCHLD:
                         while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
