@@ -77,7 +77,7 @@ test-fuzz:
 
 # `make bench` fits in 15 minutes on a 2-CPU VM: the log workloads are 1/16 of their full size
 # and the scale run starts 200 one-app pods, not 500 (bench/README.md "Sizes").  `make
-# bench-full` runs every script at its own defaults (about 45 minutes, most of it logs.sh's 1 GiB).
+# bench-full` runs every script at its own defaults (logs.sh alone takes 17 to 23 minutes then).
 # A size already in the environment wins.
 BENCH_QUICK = BENCH_LOGS_YES_BYTES=$${BENCH_LOGS_YES_BYTES:-67108864} \
   BENCH_LOGS_SHORT_LINES=$${BENCH_LOGS_SHORT_LINES:-1000000} BENCH_LOGS_KIB_LINES=$${BENCH_LOGS_KIB_LINES:-100000} \
