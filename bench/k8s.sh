@@ -97,6 +97,9 @@ else
 fi
 
 say "starting containerd in $work/ctd"
+# The podinit shims' pods and sockets under the work directory, not /run/podinit-shim
+# (containerd passes its environment on to the shims).
+export PODINIT_SHIM_STATE_DIR=$work/pshim
 CONTAINERD_SHIM_DIR=$work/bin containerd_start "$work/ctd" >>"$log" 2>&1 || fail_run "containerd_start" $?
 containerd_images "$probe" k8s.io >>"$log" 2>&1 || fail_run "containerd_images" $?
 

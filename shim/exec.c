@@ -5,9 +5,12 @@
  * (shim/stdio.h), its EXIT frame the exit.
  *
  * containerd's two steps map onto one: Exec records the process (its OCI
- * process spec: args, env, terminal), Start runs it.  The spec's cwd and
- * user are the app's (podinit's exec runs as the app does); a different
- * one is logged, not applied.
+ * process spec: args, env, terminal), Start runs it.  podinit's exec op runs
+ * a command in the app's working directory as the app's user and groups and
+ * has no way to ask for others, so a spec whose cwd or user differs from
+ * the app's is refused rather than run somewhere else or as someone else
+ * (CRI's exec specs are the container's process with other args: they
+ * always match).
  */
 #include <signal.h>
 
@@ -57,9 +60,40 @@ struct shim_exec *shim_exec_find(struct task *t, const char *id)
         return NULL;
 }
 
+/* An id of process.user (uid, gid) against the app's ("0" when the app has none): same or not. */
+static bool same_id(json_t *v, const char *app)
+{
+        char b[24];
+
+        if (!v)
+                return true;
+        if (!json_is_integer(v))
+                return false;
+        snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+        return !strcmp(b, app ?: "0");
+}
+
+/* process.cwd and process.user of an exec against the app's: 0, or why podinit cannot run it so. */
+static int check_cwd_user(const struct task *t, json_t *doc, struct pod_err *err)
+{
+        json_t *cwd = json_object_get(doc, "cwd"), *user = json_object_get(doc, "user"), *v;
+        const char *wd = t->workdir ?: "/";
+
+        if (cwd && (!json_is_string(cwd) || strcmp(json_string_value(cwd), wd)))
+                return pod_err_set(err, -EOPNOTSUPP, "exec: process.cwd %s: podinit runs an exec in its container's "
+                                   "working directory, %s; leave cwd as the container's (or cd in the command)",
+                                   json_is_string(cwd) ? json_string_value(cwd) : "(not a string)", wd);
+        if (user && (!same_id(json_object_get(user, "uid"), t->user) || !same_id(json_object_get(user, "gid"), t->group)))
+                return pod_err_set(err, -EOPNOTSUPP, "exec: process.user: podinit runs an exec as its container's user "
+                                   "(uid %s, gid %s); another user is not supported", t->user ?: "0", t->group ?: "0");
+        if (user && (v = json_object_get(user, "additionalGids")) && json_array_size(v))
+                log_debug("exec: process.user.additionalGids: the container's groups are used");
+        return 0;
+}
+
 /* The OCI process spec's args and env (JSON in the Any), checked. */
-static int parse_spec(const Google__Protobuf__Any *spec, json_t **ret_argv, json_t **ret_env, bool *ret_terminal,
-                      struct pod_err *err)
+static int parse_spec(const struct task *t, const Google__Protobuf__Any *spec, json_t **ret_argv, json_t **ret_env,
+                      bool *ret_terminal, struct pod_err *err)
 {
         json_t *doc, *args, *env, *v;
         json_error_t je;
@@ -94,8 +128,10 @@ static int parse_spec(const Google__Protobuf__Any *spec, json_t **ret_argv, json
                         json_decref(doc);
                         return pod_err_set(err, -EINVAL, "exec: process.env[%zu]: expected NAME=VALUE", i);
                 }
-        if ((v = json_object_get(doc, "cwd")) && json_is_string(v) && strcmp(json_string_value(v), "/"))
-                log_debug("exec: process.cwd %s: the app's working directory is used", json_string_value(v));
+        if (check_cwd_user(t, doc, err) < 0) {
+                json_decref(doc);
+                return -EOPNOTSUPP;
+        }
         *ret_argv = json_incref(args);
         *ret_env = env ? json_incref(env) : json_array();
         *ret_terminal = json_is_true(json_object_get(doc, "terminal"));
@@ -131,7 +167,7 @@ void shim_exec_add(struct ttrpc_call *call, struct task *t, const Containerd__Ta
                 return;
         }
         e = xcalloc(1, sizeof(*e));
-        if (parse_spec(q->spec, &e->argv, &e->env, &terminal, &err) < 0) {
+        if (parse_spec(t, q->spec, &e->argv, &e->env, &terminal, &err) < 0) {
                 exec_free(e);
                 ttrpc_call_error(call, TTRPC_INVALID_ARGUMENT, "podinit: %s", err.msg);
                 return;

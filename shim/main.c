@@ -3,10 +3,19 @@
  *
  *   <shim> -namespace NS -address SOCK -publish-binary BIN -id ID [-debug] start
  *       (cwd: the bundle) binds the shim's ttrpc socket, forks the shim
- *       daemon, writes the socket's address to stdout and exits;
+ *       daemon, writes the socket's address to stdout and exits.  The
+ *       socket is named after the task's grouping key: the CRI sandbox id
+ *       of config.json's annotations (io.kubernetes.cri.sandbox-id, which
+ *       the sandbox carries too), else the task id.  When a shim serves that
+ *       socket already (the sandbox's), start prints its address and exits:
+ *       containerd then sends the container's Create to the sandbox's shim,
+ *       as with containerd's runc v2 shim;
  *   <shim> -namespace NS -address SOCK -publish-binary BIN -id ID -bundle DIR delete
- *       cleans up after a shim that died: its pod, the rootfs mount; writes a
- *       DeleteResponse (protobuf) to stdout.
+ *       cleans up after a shim that died (containerd also runs it after
+ *       every task's delete: then the record is gone and nothing is done):
+ *       the pod recorded in the bundle, or for a container of a sandbox only
+ *       its app, and the rootfs mount; writes a DeleteResponse (protobuf) to
+ *       stdout.
  *
  * Flags are Go's: -name value, -name=value, --name value; the first word that
  * is not a flag is the action.  The environment gives TTRPC_ADDRESS (not used:
@@ -19,6 +28,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <jansson.h>
 
 #include "common/fdutil.h"
 #include "common/log.h"
@@ -86,11 +97,27 @@ static const char *state_dir(void)
         return d && *d == '/' ? d : SHIM_DEFAULT_STATE_DIR;
 }
 
-/* <state>/s/<hash of address, namespace and id>: short enough for sun_path, one per task. */
-static char *socket_path(const struct flags *f)
+/*
+ * The task's grouping key: the CRI sandbox id in the bundle's config.json
+ * (the sandbox's own id for the sandbox), else the task id.  A spec that
+ * cannot be read groups by the task id: Create reports what is wrong with it.
+ */
+static char *group_of(const struct flags *f, const char *bundle)
+{
+        _cleanup_free_ char *path = xasprintf("%s/config.json", bundle ?: ".");
+        json_t *spec = json_load_file(path, 0, NULL);
+        const char *v = json_string_value(json_object_get(json_object_get(spec, "annotations"), OCI_ANN_SANDBOX_ID));
+        char *r = xstrdup(v && *v ? v : f->id);
+
+        json_decref(spec);
+        return r;
+}
+
+/* <state>/s/<hash of address, namespace and group>: short enough for sun_path, one per sandbox or task. */
+static char *socket_path(const struct flags *f, const char *group)
 {
         uint64_t h = 1469598103934665603ull;
-        const char *parts[] = { f->address ?: "", f->ns ?: "", f->id ?: "" };
+        const char *parts[] = { f->address ?: "", f->ns ?: "", group };
 
         for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
                 for (const char *c = parts[i]; *c; c++)
@@ -214,12 +241,15 @@ static int serve(const struct flags *f, int listen_fd, const char *sock)
 
 static int action_start(const struct flags *f)
 {
-        _cleanup_free_ char *sock = socket_path(f), *addr = xasprintf("unix://%s", sock);
+        _cleanup_free_ char *group = group_of(f, NULL), *sock = socket_path(f, group),
+                            *addr = xasprintf("unix://%s", sock);
         struct pod_err err = { 0 };
         int fd = bind_socket(sock, &err);
         pid_t pid;
 
         if (fd == -EALREADY) {
+                /* The sandbox's shim: this task is served by it. */
+                write_file_atomic(AT_FDCWD, "address", addr, strlen(addr), 0644, 0);
                 printf("%s", addr);
                 return 0;
         }
@@ -261,7 +291,7 @@ static int action_delete(const struct flags *f)
 {
         Containerd__Task__V2__DeleteResponse r = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
         Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-        _cleanup_free_ char *cwd = get_current_dir_name(), *sock = socket_path(f);
+        _cleanup_free_ char *cwd = get_current_dir_name(), *group = NULL, *sock = NULL;
         const char *bundle = f->bundle ? f->bundle : cwd;
         struct shim_pod p = { 0 };
         struct pod_err err = { 0 };
@@ -270,15 +300,29 @@ static int action_delete(const struct flags *f)
         uint64_t now = now_real_ns();
 
         log_init(SHIM_NAME, f->debug);
+        group = group_of(f, bundle);
+        sock = socket_path(f, group);
         if (shim_pod_load(bundle, &p) == 0) {
+                int k;
                 r.pid = (uint32_t)(p.pid1 > 0 ? p.pid1 : 0);
-                if (shim_pod_destroy(&p, &err) < 0)
+                /* A container of a sandbox: its app only; the sandbox's own delete removes the pod. */
+                k = p.member ? shim_pod_remove_app(&p, &err) : shim_pod_destroy(&p, &err);
+                if (k < 0)
                         fprintf(stderr, "%s: delete: %s\n", SHIM_NAME, err.msg);
+                else
+                        shim_pod_forget(bundle);
                 shim_pod_done(&p);
         }
         if (shim_unmount_rootfs(bundle) < 0)
                 fprintf(stderr, "%s: delete: unmounting %s/rootfs: %s\n", SHIM_NAME, bundle, strerror(errno));
-        unlink(sock);
+        /* The socket of a shim that died; never that of a live one (its sandbox's other tasks use it). */
+        {
+                int c = unix_connect(sock);
+                if (c >= 0)
+                        close(c);
+                else
+                        unlink(sock);
+        }
         /* What runc's shim says of a task whose shim died: killed. */
         r.exit_status = 128 + SIGKILL;
         ts.seconds = (int64_t)(now / 1000000000u);

@@ -1,6 +1,8 @@
 /*
- * The podinit pod behind one containerd task (`ctr run`: one container, one
- * pod).  Everything here is a short blocking call to the shim's own pod
+ * The podinit pod behind a containerd task: `ctr run` gives each container a
+ * pod of its own; a CRI sandbox is one pod (its pause process an app of
+ * it) and each container of the sandbox another app of that pod
+ * (docs/kubernetes.md "How a CRI pod maps onto a podinit pod").  Everything here is a short blocking call to the shim's own pod
  * (prepare, launch, the control socket with its timeout), made from the
  * shim's loop while containerd waits for the answer to Create, Start, Kill
  * or Delete: no client of the shim can make it wait longer than the control
@@ -8,13 +10,18 @@
  *
  *   shim_pod_create()   a mutable pod under the state dir, podinit launched,
  *                       the container added as an app (created, not started)
+ *   shim_pod_join()     a container added as an app to a sandbox's running pod
+ *   shim_pod_remove_app()  that app stopped and removed, its mounts undone
  *   shim_pod_start()    app-start and attach pipelined on one connection,
  *                       so no output is missed however fast the app exits
  *   shim_pod_events()   the pod's event stream (the app's exit)
  *   shim_pod_destroy()  the pod stopped, its mounts undone, its directory removed
  *
- * The pod's path is recorded in <bundle>/podinit-pod, so `shim delete` can
- * clean up after a shim that was killed.
+ * The pod's path, the app and its role are recorded in <bundle>/podinit-pod,
+ * so `shim delete` can clean up after a shim that was killed (the pod, or
+ * only the app for a container of a sandbox); a task deleted normally has its
+ * record removed (shim_pod_forget), as containerd runs `shim delete` after
+ * every task's end.
  */
 #ifndef POD_SHIM_POD_H
 #define POD_SHIM_POD_H
@@ -38,6 +45,7 @@ struct shim_pod {
         char app[SHIM_APP_NAME_MAX + 1];        /* the container's app name in the pod */
         pid_t launcher;         /* our child: podinit's launcher; 0 once reaped */
         pid_t pid1;             /* the pod's PID 1 on the host */
+        bool member;            /* the app is in a sandbox's pod: removing the task removes the app only */
 };
 
 /* The I/O the container asked for, as podinit's modes. */
@@ -47,12 +55,34 @@ struct shim_pod_io {
 };
 
 /*
- * Create the pod for spec in state_dir and add the container as app
- * (derived from id).  On failure nothing is left behind and err says why,
- * for containerd's user.
+ * The app's name for a task: a CRI container is named after its container
+ * name and the start of its id ("c1-0123456789ab": attempts of one name
+ * coexist); a sandbox's pause process is "pause"; a `ctr run` container
+ * is named after its id (lower-cased, other characters turned into '-').
  */
-int shim_pod_create(const char *state_dir, const char *bundle, const char *id, struct stage0_oci_spec *spec,
+void shim_app_name(const char *id, const struct stage0_oci_spec *spec, char *out, size_t size);
+
+/*
+ * Create the pod for spec in state_dir and add the container as app (its
+ * name: shim_app_name).  The pod joins spec's network namespace if it names
+ * one (CRI's sandbox netns).  On failure nothing is left behind and err says
+ * why, for containerd's user.
+ */
+int shim_pod_create(const char *state_dir, const char *bundle, const char *app, struct stage0_oci_spec *spec,
                     const struct shim_pod_io *io, bool debug, struct shim_pod *ret, struct pod_err *err);
+
+/*
+ * Add the container (spec, its volumes already mounted in its rootfs) as app
+ * to sandbox's running pod: *ret is its handle (member), recorded in bundle.
+ */
+int shim_pod_join(const struct shim_pod *sandbox, const char *bundle, const char *app, struct stage0_oci_spec *spec,
+                  const struct shim_pod_io *io, struct shim_pod *ret, struct pod_err *err);
+
+/* Stop (forced) and remove a member app, unmount its rootfs from the pod; 0 if the pod is gone. */
+int shim_pod_remove_app(struct shim_pod *p, struct pod_err *err);
+
+/* Drop the bundle's record: the task was deleted and nothing is left to clean up. */
+void shim_pod_forget(const char *bundle);
 
 /*
  * Start the app and, if it has any stream to carry, attach to it on the

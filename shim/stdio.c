@@ -41,10 +41,18 @@ static bool fifos_drained(const struct shim_stdio *io)
         return io->out.pending == 0 && io->err.pending == 0;
 }
 
+static void start_resolved(struct shim_stdio *io, const char *error)
+{
+        if (!io->start_pending)
+                return;
+        io->start_pending = false;
+        io->on_start(io, error);
+}
+
 /* The exit is reported once it is known and every byte of output has reached the fifos. */
 static void maybe_report_exit(struct shim_stdio *io)
 {
-        if (io->exit_reported || !io->exit_known || (io->attached && !io->attach_done) || !fifos_drained(io))
+        if (io->exit_reported || io->start_pending || !io->exit_known || (io->attached && !io->attach_done) || !fifos_drained(io))
                 return;
         io->exit_reported = true;
         /* The end of output: containerd's copy loops see EOF. */
@@ -143,6 +151,8 @@ static void exit_from(struct shim_stdio *io, json_t *ev)
         io->exit.status = shell_code(ev);
         io->exit.oom = json_is_true(json_object_get(ev, "oomKilled"));
         io->exit.at_ns = now_real_ns();
+        /* An exit before the exec event: it ran and ended at once, or (error) never ran. */
+        start_resolved(io, json_string_value(json_object_get(ev, "error")));
 }
 
 static void attach_end(struct shim_stdio *io)
@@ -220,10 +230,13 @@ static void events_frames(struct shim_stdio *io)
                 if (type != FRAME_EVENT || !(ev = json_loadb((const char *)payload, len, 0, NULL)))
                         continue;
                 if (!strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "app") &&
-                    !strcmp(json_string_value(json_object_get(ev, "app")) ?: "", io->app) &&
-                    (!strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "exit") ||
-                     !strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "give-up")))
-                        exit_from(io, ev);
+                    !strcmp(json_string_value(json_object_get(ev, "app")) ?: "", io->app)) {
+                        const char *what = json_string_value(json_object_get(ev, "event")) ?: "";
+                        if (!strcmp(what, "exit") || !strcmp(what, "give-up"))
+                                exit_from(io, ev);
+                        else if (!strcmp(what, "exec"))
+                                start_resolved(io, NULL);
+                }
                 json_decref(ev);
         }
 }
@@ -237,8 +250,11 @@ static void events_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
                 io->events.open = false;
                 close_handle(io, (uv_handle_t *)&io->events.pipe);
                 if (!io->exit_known) {
-                        log_warn("stdio: the pod ended without reporting the app's exit");
-                        exit_from(io, NULL);
+                        /* Its sandbox was removed under it (or PID 1 died): it was killed with the pod. */
+                        json_t *killed = json_pack("{s:i}", "signal", SIGKILL);
+                        log_warn("stdio: app %s: the pod ended without reporting its exit; it was killed", io->app);
+                        exit_from(io, killed);
+                        json_decref(killed);
                 }
                 maybe_report_exit(io);
                 return;
@@ -376,6 +392,7 @@ int shim_stdio_run(struct shim_stdio *io, int attach_fd, struct frame_decoder *a
 
         io->on_exit = cb;
         io->userdata = userdata;
+        io->start_pending = io->on_start != NULL;
         if (events_fd >= 0) {
                 fd_set_nonblock(events_fd, 1);
                 if ((r = podconn_open(io, &io->events, events_fd, events_dec, events_read)) < 0)

@@ -36,6 +36,8 @@ struct shim_exit {
 };
 
 typedef void (*shim_exit_cb)(struct shim_stdio *io, const struct shim_exit *e);
+/* The app's exec is known: error NULL (it runs, or ran) or why it could not start. */
+typedef void (*shim_start_cb)(struct shim_stdio *io, const char *error);
 
 struct fifo_out {
         uv_pipe_t pipe;
@@ -62,6 +64,8 @@ struct shim_stdio {
         bool paused;            /* attach reading stopped: a fifo is behind */
         struct shim_exit exit;
         shim_exit_cb on_exit;
+        shim_start_cb on_start;         /* set before shim_stdio_run to hear of the exec first */
+        bool start_pending;
         void *userdata;
         unsigned open_handles;
         bool closing;
@@ -72,7 +76,9 @@ struct shim_stdio {
 int shim_stdio_open(struct shim_stdio *io, uv_loop_t *loop, const char *app, const char *in, const char *out,
                     const char *err, bool terminal, struct pod_err *perr);
 /* Take the attach connection (fd -1: none) and the events connection (fd -1: none; then the
- * attach stream's EXIT frame is the exit), with what was read past their responses. */
+ * attach stream's EXIT frame is the exit), with what was read past their responses.  With
+ * io->on_start set, it is called once the app has exec'd (its `exec` event) or could not
+ * (an exit with an error), before the exit is reported. */
 int shim_stdio_run(struct shim_stdio *io, int attach_fd, struct frame_decoder *attach_dec, int events_fd,
                    struct frame_decoder *events_dec, shim_exit_cb cb, void *userdata);
 /* Forward a signal (RESIZE, CLOSE_STDIN) to the app through the attach connection: 0, or -ENOTCONN. */

@@ -1,19 +1,23 @@
 /*
- * The containerd.task.v2.Task service (shim/shim.h) for one task: a
- * container of `ctr run`, one podinit pod with one app.
+ * The containerd.task.v2.Task service (shim/shim.h) for the shim's tasks,
+ * each found by the request's id: a container of `ctr run` (a pod of its
+ * own), a CRI sandbox (a pod, its pause process an app) or a container of
+ * that sandbox (an app added to the sandbox's pod).
  *
- *   Create   mount the rootfs, read config.json (stage0/ocispec.h), open the
- *            fifos, prepare and launch a mutable pod, add the app (created)
- *   Start    start the app, attached; its pid; TaskStart
+ *   Create   shim/create.c
+ *   Start    start the app, attached; answered (and TaskStart) once its
+ *            exec is known: a program that cannot run fails Start
  *   Wait     answered when the app has exited and its output is delivered
  *   Kill     the signal to the app (its process group with all)
- *   Delete   the pod stopped and removed, the rootfs unmounted; TaskDelete
+ *   Delete   a pod's task: the pod stopped and removed; a container of a
+ *            sandbox: its app removed from the pod; the rootfs unmounted;
+ *            TaskDelete
  *
  * Errors are gRPC codes containerd maps to its own kinds (NOT_FOUND,
  * FAILED_PRECONDITION, ...) with a message that ends up in ctr's output:
  * each says what went wrong and, where there is something to do, what.
- * Exec, Update, Stats, Pause, Resume and Checkpoint are UNIMPLEMENTED
- * (docs/kubernetes.md "Running podinit under containerd").
+ * Exec processes are shim/exec.c; Update, Stats, Pause, Resume and
+ * Checkpoint are UNIMPLEMENTED (docs/kubernetes.md "What works").
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -41,15 +45,15 @@ static void timestamp(Google__Protobuf__Timestamp *ts, uint64_t ns)
         ts->nanos = (int32_t)(ns % 1000000000u);
 }
 
-/* The task named id, or an answered NOT_FOUND; exec ids are refused (no exec yet). */
+/* The task named id, or an answered NOT_FOUND. */
 static struct task *find(struct shim *s, struct ttrpc_call *call, const char *id, const char *exec_id)
 {
-        if (!s->task || strcmp(s->task->id, id ?: "")) {
+        struct task *t = shim_task_find(s, id);
+
+        if (!t)
                 ttrpc_call_error(call, TTRPC_NOT_FOUND, "task %s not found", id ?: "");
-                return NULL;
-        }
         (void)exec_id;
-        return s->task;
+        return t;
 }
 
 /* An exec id given: the exec process (or an answered NOT_FOUND, *ret_handled set). */
@@ -70,34 +74,7 @@ static struct shim_exec *find_exec(struct shim *s, struct ttrpc_call *call, cons
         return e;
 }
 
-static void task_free(struct task *t)
-{
-        free(t->id);
-        free(t->bundle);
-        free(t->stdin_path);
-        free(t->stdout_path);
-        free(t->stderr_path);
-        free(t->waiters);
-        shim_pod_done(&t->pod);
-        free(t);
-}
-
-static void task_io_closed(struct shim_stdio *io)
-{
-        task_free(container_of(io, struct task, io));
-}
-
-/* Free t once its handles have closed. */
-static void task_release(struct task *t)
-{
-        shim_exec_release_all(t);
-        if (t->io_open)
-                shim_stdio_close(&t->io, task_io_closed);
-        else
-                task_free(t);
-}
-
-static void on_task_exit(struct shim_stdio *io, const struct shim_exit *e)
+void shim_task_on_exit(struct shim_stdio *io, const struct shim_exit *e)
 {
         struct task *t = io->userdata;
         Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
@@ -126,164 +103,31 @@ static void on_task_exit(struct shim_stdio *io, const struct shim_exit *e)
         t->n_waiters = 0;
 }
 
-static int open_bundle_spec(const char *bundle, struct stage0_oci_spec *spec, struct pod_err *err)
-{
-        _cleanup_close_ int fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0)
-                return pod_err_set(err, -errno, "opening the bundle %s: %s", bundle, strerror(errno));
-        return stage0_oci_spec_load(fd, bundle, 0, spec, err);
-}
-
-/*
- * podinit cannot mount volumes into an app added to a running pod yet
- * (docs/lifecycle.md "Mutable pods"), and the shim's pod runs before its app
- * starts.  An empty volume (what a tmpfs becomes, such as the /run of every
- * `ctr run` spec) is left out: the path is the rootfs's own directory, on
- * the container's writable snapshot.  Anything else (a host bind mount) is
- * refused with a message that says so.
- */
-static int drop_unmountable(const char *id, struct stage0_app *a, struct pod_err *err)
-{
-        size_t k = 0;
-
-        for (size_t i = 0; i < a->n_mounts; i++) {
-                struct stage0_mount *m = &a->mounts[i];
-                const char *kind = json_string_value(json_object_get(m->app_volume, "kind"));
-
-                if (!kind || strcmp(kind, "empty"))
-                        return pod_err_set(err, -EOPNOTSUPP, "mount at %s (%s volume): this shim cannot mount volumes into "
-                                           "a container yet (podinit adds the app to a running pod); remove the mount",
-                                           m->path, kind ?: "a pod");
-        }
-        for (size_t i = 0; i < a->n_mounts; i++) {
-                struct stage0_mount *m = &a->mounts[i];
-                log_warn("task %s: the tmpfs at %s is not mounted: it is the rootfs's own directory", id, m->path);
-                free(m->volume);
-                free(m->path);
-                json_decref(m->app_volume);
-        }
-        a->n_mounts = k;
-        return 0;
-}
-
-/*
- * process.args[0] without a slash is looked up in the process's PATH inside
- * the rootfs, as runc does (`ctr run IMAGE ID echo hi`).  Not found: left as
- * it is, and podinit's "cannot run echo: No such file or directory" says so.
- */
-static void resolve_exec(struct stage0_app *a)
-{
-        const char *path = strv_env_get(a->env, "PATH") ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        _cleanup_free_ char *dirs = NULL;
-        char *save = NULL;
-
-        if (!a->exec || !a->rootfs || strchr(a->exec, '/'))
-                return;
-        dirs = xstrdup(path);
-        for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *host = xasprintf("%s/%s/%s", a->rootfs, d, a->exec);
-                struct stat st;
-                /* lstat: an absolute symlink (busybox's) points into the container, not the host. */
-                if (*d == '/' && lstat(host, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
-                        char *full = xasprintf("%s/%s", d, a->exec);
-                        free(a->exec);
-                        a->exec = full;
-                        return;
-                }
-        }
-}
-
 static void m_create(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
 {
-        struct shim *s = userdata;
-        Containerd__Task__V2__CreateTaskRequest *q =
-                UNPACK(call, Containerd__Task__V2__CreateTaskRequest, containerd__task__v2__create_task_request, p, n);
-        Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
-        Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
-        Containerd__Events__TaskIO tio = CONTAINERD__EVENTS__TASK_IO__INIT;
-        struct stage0_oci_spec spec = { 0 };
-        struct pod_err err = { 0 };
-        struct task *t;
-        int code = TTRPC_FAILED_PRECONDITION;
+        shim_task_create(call, userdata, p, n);
+}
 
-        if (!q)
+/* The app exec'd (error NULL) or could not: Start is answered; TaskStart comes before any TaskExit. */
+static void task_started(struct shim_stdio *io, const char *error)
+{
+        struct task *t = io->userdata;
+        Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
+        Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
+        struct ttrpc_call *call = TAKE_PTR(t->start_call);
+
+        if (error) {
+                log_error("task %s: start: %s", t->id, error);
+                if (call)
+                        ttrpc_call_error(call, TTRPC_FAILED_PRECONDITION, "podinit: the container could not start: %s", error);
                 return;
-        if (s->task) {
-                ttrpc_call_error(call, TTRPC_ALREADY_EXISTS, "task %s already exists in this shim", s->task->id);
-                goto out;
         }
-        if (q->checkpoint && *q->checkpoint) {
-                ttrpc_call_error(call, TTRPC_UNIMPLEMENTED, "podinit cannot restore a checkpoint");
-                goto out;
-        }
-        t = xcalloc(1, sizeof(*t));
-        t->shim = s;
-        t->id = xstrdup(q->id);
-        t->bundle = xstrdup(q->bundle && *q->bundle ? q->bundle : s->bundle);
-        t->stdin_path = xstrdup(q->stdin ?: "");
-        t->stdout_path = xstrdup(q->stdout ?: "");
-        t->stderr_path = xstrdup(q->stderr ?: "");
-        t->terminal = q->terminal;
-        t->pio = (struct shim_pod_io){ .terminal = q->terminal, .in = *t->stdin_path, .out = *t->stdout_path,
-                                       .err = *t->stderr_path };
-        if (shim_mount_rootfs(t->bundle, q->rootfs, q->n_rootfs, &err) < 0)
-                goto fail;
-        t->rootfs_mounted = q->n_rootfs > 0;
-        if (open_bundle_spec(t->bundle, &spec, &err) < 0) {
-                code = TTRPC_INVALID_ARGUMENT;
-                goto fail;
-        }
-        for (size_t i = 0; i < spec.n_warnings; i++)
-                log_warn("task %s: config.json: %s", t->id, spec.warnings[i]);
-        if (spec.kind != STAGE0_OCI_PLAIN) {
-                code = TTRPC_UNIMPLEMENTED;
-                pod_err_set(&err, -EOPNOTSUPP, "this is a CRI %s (%s); this shim runs `ctr run` containers only so far",
-                            spec.kind == STAGE0_OCI_SANDBOX ? "sandbox" : "container", OCI_ANN_CONTAINER_TYPE);
-                goto fail;
-        }
-        resolve_exec(&spec.app);
-        if (drop_unmountable(t->id, &spec.app, &err) < 0) {
-                code = TTRPC_INVALID_ARGUMENT;
-                goto fail;
-        }
-        if (spec.terminal != q->terminal)
-                log_warn("task %s: process.terminal is %s but containerd asked for %s; containerd wins", t->id,
-                         spec.terminal ? "true" : "false", q->terminal ? "a terminal" : "no terminal");
-        t->io_open = true;      /* closed by task_release, also after a failed open */
-        if (shim_stdio_open(&t->io, &s->loop, "", t->stdin_path, t->stdout_path, t->stderr_path, t->terminal, &err) < 0)
-                goto fail;
-        if (shim_pod_create(s->state_dir, t->bundle, t->id, &spec, &t->pio, s->debug, &t->pod, &err) < 0)
-                goto fail;
-        snprintf(t->io.app, sizeof(t->io.app), "%s", t->pod.app);
-        t->status = TASK_CREATED;
-        t->pid = (uint32_t)t->pod.pid1;
-        s->task = t;
-        log_info("task %s: pod %s, app %s", t->id, t->pod.uuid, t->pod.app);
-
         ev.container_id = t->id;
-        ev.bundle = t->bundle;
-        ev.n_rootfs = q->n_rootfs;
-        ev.rootfs = q->rootfs;
-        tio.stdin = t->stdin_path;
-        tio.stdout = t->stdout_path;
-        tio.stderr = t->stderr_path;
-        tio.terminal = t->terminal;
-        ev.io = &tio;
         ev.pid = t->pid;
-        shim_publish(&s->pub, "/tasks/create", "TaskCreate", &ev.base);
+        shim_publish(&t->shim->pub, "/tasks/start", "TaskStart", &ev.base);
         resp.pid = t->pid;
-        ttrpc_call_reply(call, &resp.base);
-        goto out;
-fail:
-        log_error("task %s: create: %s", q->id, err.msg);
-        if (t->rootfs_mounted)
-                shim_unmount_rootfs(t->bundle);
-        task_release(t);
-        ttrpc_call_error(call, code, "podinit: %s", err.msg);
-out:
-        stage0_oci_spec_done(&spec);
-        containerd__task__v2__create_task_request__free_unpacked(q, NULL);
+        if (call)
+                ttrpc_call_reply(call, &resp.base);
 }
 
 static void m_start(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
@@ -291,8 +135,6 @@ static void m_start(struct ttrpc_call *call, const uint8_t *p, size_t n, void *u
         struct shim *s = userdata;
         Containerd__Task__V2__StartRequest *q =
                 UNPACK(call, Containerd__Task__V2__StartRequest, containerd__task__v2__start_request, p, n);
-        Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
-        Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
         struct frame_decoder adec = { 0 }, edec = { 0 };
         struct pod_err err = { 0 };
         int afd = -1, efd = -1;
@@ -326,14 +168,14 @@ static void m_start(struct ttrpc_call *call, const uint8_t *p, size_t n, void *u
                 if (host > 0)
                         t->pid = (uint32_t)host;
         }
-        ev.container_id = t->id;
-        ev.pid = t->pid;
-        shim_publish(&s->pub, "/tasks/start", "TaskStart", &ev.base);
-        resp.pid = t->pid;
-        ttrpc_call_reply(call, &resp.base);
-        /* After the answer: an app that is already gone makes its exit event follow TaskStart. */
-        if (shim_stdio_run(&t->io, afd, &adec, efd, &edec, on_task_exit, t) < 0)
+        /* Answered once the app's exec is known (task_started): a program that cannot run fails Start, as with runc. */
+        t->start_call = call;
+        t->io.on_start = task_started;
+        if (shim_stdio_run(&t->io, afd, &adec, efd, &edec, shim_task_on_exit, t) < 0) {
                 log_error("task %s: following the app's I/O and exit failed", t->id);
+                if (t->start_call)
+                        task_started(&t->io, NULL);
+        }
 out:
         if (q)
                 containerd__task__v2__start_request__free_unpacked(q, NULL);
@@ -435,7 +277,7 @@ static void m_kill(struct ttrpc_call *call, const uint8_t *p, size_t n, void *us
                 /* Never started: nothing runs; a deadly signal makes it stopped, as runc's init would be. */
                 if (q->signal == SIGKILL || q->signal == SIGTERM || q->signal == SIGINT) {
                         struct shim_exit ex = { .status = 128 + q->signal, .at_ns = now_real_ns() };
-                        on_task_exit(&t->io, &ex);
+                        shim_task_on_exit(&t->io, &ex);
                 }
                 ttrpc_call_reply(call, &empty.base);
                 goto out;
@@ -486,8 +328,11 @@ static void m_delete(struct ttrpc_call *call, const uint8_t *p, size_t n, void *
                 ttrpc_call_error(call, TTRPC_FAILED_PRECONDITION, "task %s is running; kill it first", t->id);
                 goto out;
         }
-        if (shim_pod_destroy(&t->pod, &err) < 0)
+        /* A container of a sandbox is an app of the sandbox's pod; any other task owns its pod. */
+        if ((t->pod.member ? shim_pod_remove_app(&t->pod, &err) : shim_pod_destroy(&t->pod, &err)) < 0)
                 log_error("task %s: delete: %s", t->id, err.msg);
+        else
+                shim_pod_forget(t->bundle);     /* `shim delete` follows every delete: nothing for it to do */
         if (t->rootfs_mounted && shim_unmount_rootfs(t->bundle) < 0)
                 log_error("task %s: delete: unmounting %s/rootfs: %s", t->id, t->bundle, strerror(errno));
         if (t->status != TASK_STOPPED)
@@ -503,8 +348,12 @@ static void m_delete(struct ttrpc_call *call, const uint8_t *p, size_t n, void *
         ev.exited_at = &ts;
         shim_publish(&s->pub, "/tasks/delete", "TaskDelete", &ev.base);
         ttrpc_call_reply(call, &r.base);
-        s->task = NULL;
-        task_release(t);
+        for (struct task **pp = &s->tasks; *pp; pp = &(*pp)->next)
+                if (*pp == t) {
+                        *pp = t->next;
+                        break;
+                }
+        shim_task_release(t);
 out:
         if (q)
                 containerd__task__v2__delete_request__free_unpacked(q, NULL);
@@ -544,7 +393,10 @@ static void m_connect(struct ttrpc_call *call, const uint8_t *p, size_t n, void 
         if (!q)
                 return;
         r.shim_pid = (uint32_t)getpid();
-        r.task_pid = s->task ? s->task->pid : 0;
+        {
+                struct task *t = shim_task_find(s, q->id);
+                r.task_pid = t ? t->pid : 0;
+        }
         r.version = (char *)"podinit " POD_VERSION;
         ttrpc_call_reply(call, &r.base);
         containerd__task__v2__connect_request__free_unpacked(q, NULL);
@@ -556,12 +408,13 @@ static void m_shutdown(struct ttrpc_call *call, const uint8_t *p, size_t n, void
         Containerd__Task__V2__ShutdownRequest *q =
                 UNPACK(call, Containerd__Task__V2__ShutdownRequest, containerd__task__v2__shutdown_request, p, n);
         Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
-        bool go = q && (!s->task || q->now);
+        /* With tasks still there (a sandbox's other containers), the shim goes on, as runc's shim does;
+         * now=true ends a shim whose only task is the one named. */
+        bool go = q && (!s->tasks || (q->now && !s->tasks->next && !strcmp(s->tasks->id, q->id ?: "")));
 
         if (!q)
                 return;
         containerd__task__v2__shutdown_request__free_unpacked(q, NULL);
-        /* With a task still there (not deleted), only now=true ends the shim, as runc's shim does. */
         ttrpc_call_reply(call, &e.base);
         if (go && s->shutdown)
                 s->shutdown(s);
@@ -661,8 +514,7 @@ const size_t shim_task_n_methods = ARRAY_SIZE(shim_task_methods);
 
 void shim_task_reap(struct shim *s)
 {
-        struct task *t = s->task;
-
-        if (t && t->pod.launcher > 0 && waitpid(t->pod.launcher, NULL, WNOHANG) == t->pod.launcher)
-                t->pod.launcher = 0;
+        for (struct task *t = s->tasks; t; t = t->next)
+                if (t->pod.launcher > 0 && waitpid(t->pod.launcher, NULL, WNOHANG) == t->pod.launcher)
+                        t->pod.launcher = 0;
 }

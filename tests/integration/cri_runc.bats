@@ -6,10 +6,10 @@
 # The runtime handler is CRI_HANDLER: runc (the default: containerd's runc
 # v2 shim, proving the tooling) or podinit.
 #
-#   PODINIT-SHIM-PENDING: once containerd-shim-podinit-v2 works, run this
-#   same file with CRI_HANDLER=podinit (or copy it to cri_podinit.bats with
-#   that default); the checks marked "podinit:" below then also assert one
-#   podinit PID 1 per sandbox with both containers as its apps.
+#   The podinit handler has its own file, cri_podinit.bats: the same
+#   scenario (tests/lib/cri/scenario.bash) with CRI_HANDLER=podinit and
+#   podinit's own checks (one PID 1 per sandbox, the containers as its apps).
+#   This file is the baseline that scenario is held to.
 # shellcheck disable=SC2154,SC2016
 
 load helpers

@@ -5,8 +5,9 @@
 # (tests/lib/cri/cri.py) as the kubelet would.  The handler is CRI_HANDLER:
 #   runc     containerd's io.containerd.runc.v2 shim + runc (works today)
 #   podinit  io.containerd.podinit.v2: containerd-shim-podinit-v2 from
-#            $PODINIT_BIN_DIR (issue 19's shim; PODINIT-SHIM-PENDING until
-#            it exists)
+#            $PODINIT_BIN_DIR (issue 19's shim: tests/integration/cri_podinit.bats);
+#            its pods go to PODINIT_SHIM_STATE_DIR, by default a directory
+#            of this instance
 #
 # A .bats file calls cri_setup_file HANDLER in setup_file, cri_teardown_file
 # in teardown_file, cri_setup / cri_teardown around each test.
@@ -39,6 +40,12 @@ cri_setup_file() {
     fi
     # Short: containerd's socket and the netns paths live under it.
     CRI_BASE=$(mktemp -d /tmp/pcri.XXXXXX) || return 1
+    # podinit: the shims' pods and sockets in a podctl state directory of
+    # this instance (containerd passes its environment on to the shims).
+    if [ "$CRI_HANDLER" = podinit ] && [ -z "${PODINIT_SHIM_STATE_DIR-}" ]; then
+        PODINIT_SHIM_STATE_DIR=$CRI_BASE/pshim
+        export PODINIT_SHIM_STATE_DIR
+    fi
     if ! CONTAINERD_SHIM_DIR=$PODINIT_BIN_DIR containerd_start "$CRI_BASE/ctd" ||
         ! containerd_images "$PROBE" k8s.io podinit-test ||
         ! cri version >/dev/null; then      # (compiles the messages once, here)
