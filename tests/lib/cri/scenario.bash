@@ -35,7 +35,7 @@ cri_setup_file() {
         fail "protoc is not installed (the CRI client compiles its messages); apt-get install protobuf-compiler" || return 1
     [ -f "$PROBE" ] || fail "test probe $PROBE not found; build first or set PROBE" || return 1
     if [ "$CRI_HANDLER" = podinit ] && [ ! -x "$PODINIT_BIN_DIR/containerd-shim-podinit-v2" ]; then
-        fail "$PODINIT_BIN_DIR/containerd-shim-podinit-v2 not found (PODINIT-SHIM-PENDING: issue 19's shim); build it or set PODINIT_BIN_DIR"
+        fail "$PODINIT_BIN_DIR/containerd-shim-podinit-v2 not found (the containerd shim of this repo); build it or set PODINIT_BIN_DIR"
         return 1
     fi
     # Short: containerd's socket and the netns paths live under it.
