@@ -174,6 +174,7 @@ static void finish_if_idle(struct shim_publisher *pub)
 
         if (!s->exiting || !shim_publisher_idle(pub))
                 return;
+        shim_publisher_close(pub);
         if (!uv_is_closing((uv_handle_t *)&s->sigchld)) {
                 uv_close((uv_handle_t *)&s->sigchld, on_closed);
                 uv_close((uv_handle_t *)&s->sigterm, on_closed);
@@ -219,7 +220,8 @@ static int serve(const struct flags *f, int listen_fd, const char *sock)
         s->bundle = f->bundle ? f->bundle : get_current_dir_name();
         signal(SIGPIPE, SIG_IGN);
         uv_loop_init(&s->loop);
-        shim_publisher_init(&s->pub, &s->loop, f->publish_binary, f->address, f->ns);
+        /* containerd gives its shims its ttrpc socket for events; the publish binary is the fallback. */
+        shim_publisher_init(&s->pub, &s->loop, f->publish_binary, f->address, f->ns, getenv("TTRPC_ADDRESS"));
         s->pub.on_idle = finish_if_idle;
         s->shutdown = shim_exit;
         if ((r = ttrpc_server_new(&s->loop, &svc, 1, NULL, &s->srv)) < 0 ||
