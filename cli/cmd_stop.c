@@ -27,6 +27,7 @@
 
 #define FORCE_ASK_MS 1000u      /* --force: podinit's time to take the request */
 #define FORCE_WAIT_MS 10000u    /* --force: the pod's time to be gone after SIGKILL */
+#define ENDED_WAIT_MS 3000u     /* a pod that closed the socket under us: its launcher's time to finish */
 
 static int kill_pod(const struct pod_ref *p, struct pod_err *err)
 {
@@ -95,6 +96,16 @@ int cmd_stop(int argc, char **argv)
         r = ctl_connect_timeout(p.path, force ? FORCE_ASK_MS : CTL_TIMEOUT_MS, &c, &err);
         if (r == 0)
                 r = ctl_call(c, json_pack("{s:s,s:b}", "op", "stop", "force", force), &resp, &err);
+        /*
+         * The pod ended on its own while we asked (its last app exited): PID 1
+         * closed the socket under us.  What was asked for is done; say so.
+         */
+        if ((r == -ECONNRESET || r == -EPIPE || r == -ECONNREFUSED || r == -ENOENT) &&
+            wait_unlocked(p.path, ENDED_WAIT_MS) == 0) {
+                log_info("stop: pod %s ended on its own while it was being stopped", p.uuid);
+                rc = 0;
+                goto out;
+        }
         /* Refused: a kill would be refused too (and must not be tried as a way around). */
         if (r < 0 && (!force || r == -EACCES)) {
                 log_error("stop: pod %s: %s%s", p.uuid, err.msg,

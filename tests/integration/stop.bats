@@ -281,3 +281,22 @@ launcher_pid() {
     assert_status 0
     assert_eq "$(pod_field "$u" state)" exited "state after stop"
 }
+
+@test "a pod that ends while podctl stop waits for its answer: stop says so and succeeds" {
+    run_detached "$IMG" --exec=/probe -- sleep 60
+    local pid1 sp
+    pid1=$(pod_pid1)
+    # PID 1 stopped: podctl's request waits in the socket; then PID 1 dies under it,
+    # as when a pod's last app exits at the moment it is asked to stop.
+    kill -STOP "$pid1"
+    pc stop "$UUID" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+    sp=$!
+    # podctl (the child of that subshell) waits for the answer once it is connected.
+    wait_until 5 sh -c "c=\$(pgrep -P $sp) && ss -xp | grep -q \"pid=\$c,\"" ||
+        { kill "$sp"; kill -CONT "$pid1"; fail "podctl never connected"; }
+    kill -KILL "$pid1"
+    wait "$sp" || fail "stop failed: $(cat "$BATS_TEST_TMPDIR/out")"
+    grep -q "ended on its own while it was being stopped" "$BATS_TEST_TMPDIR/out" ||
+        fail "stop did not say the pod ended: $(cat "$BATS_TEST_TMPDIR/out")"
+    ! pod_lock_held "$POD" || fail "the pod is still running"
+}
