@@ -50,14 +50,18 @@ void shim_append_request(char **buf, size_t *len, json_t *req)
         free(body);
 }
 
-/* Read the next RESPONSE frame; *ret its result (NULL for a result-less ok) or an error in err. */
+/*
+ * Read the next RESPONSE frame; *ret its result (NULL for a result-less ok) or an error in err.
+ * The read buffer is small on purpose: the decoder keeps what a frame needs, and every page of
+ * stack the shim ever touches stays with it (one shim per pod) until it exits.
+ */
 int shim_read_response(int fd, struct frame_decoder *dec, const char *what, json_t **ret, struct pod_err *err)
 {
         for (;;) {
                 uint8_t type;
                 const uint8_t *payload;
                 size_t len;
-                char buf[16384];
+                char buf[4096];
                 ssize_t n;
                 int r = frame_decoder_next(dec, &type, &payload, &len);
 

@@ -4,7 +4,10 @@
  * <bundle>/rootfs, config.json read (stage0/ocispec.h), the fifos opened,
  * and then, by the spec's CRI annotations:
  *
- *   `ctr run` (none)   a mutable pod launched, the container its app;
+ *   `ctr run` (none)   a mutable pod launched, the container its app (the
+ *                      spec's mounts mounted inside its rootfs, as for a CRI
+ *                      container; its network namespace joined if the spec
+ *                      names one: `ctr run --with-ns network:PATH`);
  *   CRI sandbox        the same: the pod stands for the sandbox (its network
  *                      namespace, the one CRI made, and its pid, ipc and uts
  *                      namespaces), the pause image's process its app
@@ -39,26 +42,33 @@ static int open_bundle_spec(const char *bundle, struct stage0_oci_spec *spec, st
 }
 
 /*
- * A `ctr run` container's volumes: not mounted yet (a CRI container's are,
- * by stage0_rootfs_mount_volumes; tests/integration/shim.bats still expects
- * `ctr run --mount` to be refused, so that step waits for the test).  An
- * empty volume (what a tmpfs becomes, such as the /run of every `ctr run`
- * spec) is left out: the path is the rootfs's own directory, on the
- * container's writable snapshot.  Anything else (a host bind mount) is
- * refused with a message that says so.
+ * The spec's volumes (its bind mounts as host volumes, its tmpfs mounts as
+ * empty ones: stage0/ocispec.h), for every kind of task: the app is always
+ * added to a running pod, where podinit mounts nothing for it
+ * (init/core/mutable.c), so they are mounted inside the rootfs on the host
+ * and come along when it is bound at the app's place (stage0/rootfs.h).
+ * That needs a rootfs containerd handed over (mounted by this shim, undone
+ * with it: a recursive lazy unmount).  A bundle that brings its own
+ * (`ctr run --rootfs`) is the caller's directory, which the shim does not
+ * mount into: its empty volumes (what a tmpfs becomes, such as the /run of
+ * every `ctr run` spec) are left out, their paths the rootfs's own
+ * directories, and a host bind is refused with a message that says so.
  */
-static int drop_unmountable(const char *id, struct stage0_app *a, struct pod_err *err)
+static int mount_volumes(const char *id, bool rootfs_mounted, struct stage0_app *a, struct pod_err *err)
 {
-        size_t k = 0;
-
+        if (a->n_mounts == 0)
+                return 0;
+        if (rootfs_mounted)
+                return stage0_rootfs_mount_volumes(a, err);
         for (size_t i = 0; i < a->n_mounts; i++) {
                 struct stage0_mount *m = &a->mounts[i];
                 const char *kind = json_string_value(json_object_get(m->app_volume, "kind"));
 
                 if (!kind || strcmp(kind, "empty"))
-                        return pod_err_set(err, -EOPNOTSUPP, "mount at %s (%s volume): this shim cannot mount volumes into "
-                                           "a container yet (podinit adds the app to a running pod); remove the mount",
-                                           m->path, kind ?: "a pod");
+                        return pod_err_set(err, -EOPNOTSUPP, "mount at %s (%s volume): the bundle brought its own rootfs; "
+                                           "this shim mounts volumes only in a rootfs containerd hands over (from a "
+                                           "snapshot); remove the mount or run the container from an image", m->path,
+                                           kind ?: "a pod");
         }
         for (size_t i = 0; i < a->n_mounts; i++) {
                 struct stage0_mount *m = &a->mounts[i];
@@ -67,7 +77,7 @@ static int drop_unmountable(const char *id, struct stage0_app *a, struct pod_err
                 free(m->path);
                 json_decref(m->app_volume);
         }
-        a->n_mounts = k;
+        a->n_mounts = 0;
         return 0;
 }
 
@@ -157,13 +167,6 @@ static int admit(struct ttrpc_call *call, struct shim *s, const char *id, const 
                                          "without CRI annotations gets a shim of its own", s->tasks->id);
                         return -EEXIST;
                 }
-                /* Only a CRI sandbox joins a network namespace by path so far (tests/integration/shim.bats). */
-                if (spec->ns[OCI_NS_NETWORK].path) {
-                        ttrpc_call_error(call, TTRPC_INVALID_ARGUMENT, "podinit: linux.namespaces: joining the network "
-                                         "namespace %s is not supported yet for a container outside a CRI sandbox "
-                                         "(podinit makes its own or uses the host's)", spec->ns[OCI_NS_NETWORK].path);
-                        return -EOPNOTSUPP;
-                }
                 return 0;
         case STAGE0_OCI_SANDBOX:
                 if (spec->sandbox_id && strcmp(spec->sandbox_id, id)) {
@@ -246,21 +249,9 @@ void shim_task_create(struct ttrpc_call *call, struct shim *s, const uint8_t *p,
                 goto fail;
         t->rootfs_mounted = q->n_rootfs > 0;
         resolve_exec(&spec.app);
-        if (spec.kind == STAGE0_OCI_PLAIN) {
-                if (drop_unmountable(t->id, &spec.app, &err) < 0) {
-                        code = TTRPC_INVALID_ARGUMENT;
-                        goto fail;
-                }
-        } else if (spec.app.n_mounts > 0) {
-                /* Mounted inside the rootfs on the host; undone with it (a recursive lazy unmount). */
-                if (!t->rootfs_mounted) {
-                        code = TTRPC_INVALID_ARGUMENT;
-                        pod_err_set(&err, -EINVAL, "the bundle brought its own rootfs and the spec has mounts: this "
-                                    "shim mounts them only in a rootfs containerd hands over");
-                        goto fail;
-                }
-                if (stage0_rootfs_mount_volumes(&spec.app, &err) < 0)
-                        goto fail;
+        if (mount_volumes(t->id, t->rootfs_mounted, &spec.app, &err) < 0) {
+                code = err.code == -EOPNOTSUPP ? TTRPC_INVALID_ARGUMENT : TTRPC_FAILED_PRECONDITION;
+                goto fail;
         }
         if (spec.terminal != q->terminal)
                 log_warn("task %s: process.terminal is %s but containerd asked for %s; containerd wins", t->id,

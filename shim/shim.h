@@ -14,7 +14,11 @@
  *   shim/app.c       an app of that pod (add, remove, the record in the bundle)
  *   shim/stdio.c     the fifos, the attach stream and the exit
  *   shim/mount.c     the rootfs mounts containerd hands over
- *   shim/publish.c   task events to containerd
+ *   shim/exec.c      exec processes (podinit's exec op)
+ *   shim/control.c   blocking calls to the pod's control socket
+ *   shim/stats.c     Stats: the task's cgroup as containerd's cgroups Metrics
+ *   shim/update.c    Update: LinuxResources written to the task's cgroup
+ *   shim/publish.c   task events to containerd (its ttrpc socket, or its publish binary)
  */
 #ifndef POD_SHIM_SHIM_H
 #define POD_SHIM_SHIM_H

@@ -16,10 +16,12 @@
  * Errors are gRPC codes containerd maps to its own kinds (NOT_FOUND,
  * FAILED_PRECONDITION, ...) with a message that ends up in ctr's output:
  * each says what went wrong and, where there is something to do, what.
- * Exec processes are shim/exec.c; Update, Stats, Pause, Resume and
- * Checkpoint are UNIMPLEMENTED (docs/kubernetes.md "What works").
+ * Exec processes are shim/exec.c; Stats and Update read and write the
+ * task's cgroup (shim/stats.h); Pause, Resume and Checkpoint are
+ * UNIMPLEMENTED (docs/kubernetes.md "What works").
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,6 +31,7 @@
 #include "containerd/events/task.pb-c.h"
 #include "shim/exec.h"
 #include "shim/shim.h"
+#include "shim/stats.h"
 
 /* Unpack the method's request or answer INVALID_ARGUMENT. */
 #define UNPACK(call, type, fn, p, n)                                                          \
@@ -103,9 +106,21 @@ void shim_task_on_exit(struct shim_stdio *io, const struct shim_exit *e)
         t->n_waiters = 0;
 }
 
+/*
+ * A task's Create and Start parse config.json, prepare a pod and talk JSON
+ * to podinit: far more is freed than stays live, and glibc keeps the freed
+ * pages.  Handing them back once the task is under way keeps the shim, one
+ * per pod, at what it holds while it idles (bench/k8s.sh measures it).
+ */
+static void trim_heap(void)
+{
+        malloc_trim(0);
+}
+
 static void m_create(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
 {
         shim_task_create(call, userdata, p, n);
+        trim_heap();
 }
 
 /* The app exec'd (error NULL) or could not: Start is answered; TaskStart comes before any TaskExit. */
@@ -128,6 +143,7 @@ static void task_started(struct shim_stdio *io, const char *error)
         resp.pid = t->pid;
         if (call)
                 ttrpc_call_reply(call, &resp.base);
+        trim_heap();
 }
 
 static void m_start(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
@@ -496,8 +512,107 @@ static void m_exec(struct ttrpc_call *call, const uint8_t *p, size_t n, void *us
                 ttrpc_call_error(call, TTRPC_UNIMPLEMENTED, why);                              \
         }
 
-NOT_SUPPORTED(m_update, "podinit shim: updating a running task's resources is not supported yet (docs/kubernetes.md)")
-NOT_SUPPORTED(m_stats, "podinit shim: task metrics are not supported yet; `podctl status` shows the app's state")
+/*
+ * The cgroup Stats and Update act on (shim/stats.h): a sandbox's is its
+ * pod's (PID 1, pause and every container: what Kubernetes counts as the
+ * pod), any other task's its app's.
+ */
+static int task_cgroup(struct task *t, struct shim_cgroup *ret, struct pod_err *err)
+{
+        if (!t->pod.path)
+                return pod_err_set(err, -ENOENT, "task %s has no pod", t->id);
+        return shim_cgroup_find(CG_DEFAULT_MOUNT, t->pod.path, t->kind == STAGE0_OCI_SANDBOX ? NULL : t->pod.app, ret,
+                                err);
+}
+
+static int grpc_code(int r)
+{
+        return r == -ENOENT ? TTRPC_NOT_FOUND : r == -EINVAL ? TTRPC_INVALID_ARGUMENT : TTRPC_FAILED_PRECONDITION;
+}
+
+static void m_update(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
+{
+        struct shim *s = userdata;
+        Containerd__Task__V2__UpdateTaskRequest *q =
+                UNPACK(call, Containerd__Task__V2__UpdateTaskRequest, containerd__task__v2__update_task_request, p, n);
+        Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+        struct shim_cgroup cg = { 0 };
+        struct shim_update u = { 0 };
+        struct pod_err err = { 0 };
+        json_t *created = NULL;
+        struct task *t;
+        int r;
+
+        if (!q || !(t = find(s, call, q->id, NULL)))
+                goto out;
+        /* Annotations alone change nothing podinit keeps. */
+        if (!q->resources) {
+                ttrpc_call_reply(call, &empty.base);
+                goto out;
+        }
+        if (t->kind == STAGE0_OCI_SANDBOX) {
+                /* Its cgroup is the pod's, PID 1's too: a limit there could take the pod's supervisor down. */
+                ttrpc_call_error(call, TTRPC_FAILED_PRECONDITION, "podinit: a sandbox's resources cannot be updated "
+                                 "(its cgroup is the whole pod's); update its containers");
+                goto out;
+        }
+        if (t->status != TASK_RUNNING) {
+                /* containerd's CRI takes NOT_FOUND as "exited already"; a created task's limits are its spec's. */
+                ttrpc_call_error(call, t->status == TASK_STOPPED ? TTRPC_NOT_FOUND : TTRPC_FAILED_PRECONDITION,
+                                 "task %s is %s: only a running task's resources can be updated", t->id,
+                                 t->status == TASK_STOPPED ? "stopped" : "not started");
+                goto out;
+        }
+        created = shim_update_created(t->bundle);
+        if ((r = shim_update_parse(q->resources->type_url, q->resources->value.data, q->resources->value.len, created,
+                                   &u, &err)) < 0 ||
+            (r = task_cgroup(t, &cg, &err)) < 0 || (r = shim_update_apply(&cg, &u, &err)) < 0) {
+                log_warn("task %s: update: %s", t->id, err.msg);
+                ttrpc_call_error(call, grpc_code(r), "podinit: %s", err.msg);
+                goto out;
+        }
+        log_debug("task %s: resources updated in %s", t->id, cg.rel);
+        ttrpc_call_reply(call, &empty.base);
+out:
+        json_decref(created);
+        shim_cgroup_done(&cg);
+        if (q)
+                containerd__task__v2__update_task_request__free_unpacked(q, NULL);
+}
+
+static void m_stats(struct ttrpc_call *call, const uint8_t *p, size_t n, void *userdata)
+{
+        struct shim *s = userdata;
+        Containerd__Task__V2__StatsRequest *q =
+                UNPACK(call, Containerd__Task__V2__StatsRequest, containerd__task__v2__stats_request, p, n);
+        Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
+        Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+        struct shim_cgroup cg = { 0 };
+        struct pod_err err = { 0 };
+        _cleanup_free_ uint8_t *data = NULL;
+        const char *url = NULL;
+        struct task *t;
+        size_t len = 0;
+        int r;
+
+        if (!q || !(t = find(s, call, q->id, NULL)))
+                goto out;
+        /* NOT_FOUND (no cgroup: not started, or gone) makes containerd leave the task out of a metrics list. */
+        if ((r = task_cgroup(t, &cg, &err)) < 0 || (r = shim_stats_read(&cg, &url, &data, &len, &err)) < 0) {
+                ttrpc_call_error(call, grpc_code(r), "podinit: task %s: %s", t->id, err.msg);
+                goto out;
+        }
+        any.type_url = (char *)url;
+        any.value.data = data;
+        any.value.len = len;
+        resp.stats = &any;
+        ttrpc_call_reply(call, &resp.base);
+out:
+        shim_cgroup_done(&cg);
+        if (q)
+                containerd__task__v2__stats_request__free_unpacked(q, NULL);
+}
+
 NOT_SUPPORTED(m_pause, "podinit cannot pause a task (it has no cgroup freezer support); docs/kubernetes.md")
 NOT_SUPPORTED(m_resume, "podinit cannot pause or resume a task; docs/kubernetes.md")
 NOT_SUPPORTED(m_checkpoint, "podinit cannot checkpoint a task")

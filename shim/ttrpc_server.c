@@ -24,7 +24,15 @@
 #include "common/util.h"
 #include "shim/ttrpc.h"
 
-#define READ_CHUNK (64u * 1024u)
+/*
+ * One read buffer per server, shared by its connections: libuv hands it to
+ * one read callback at a time (one loop, one thread) and the callback copies
+ * what came into that connection's decoder before it returns.  A buffer in
+ * each connection was 64 KiB written over (calloc) per connection of every
+ * shim, one shim per pod, for requests that are mostly well under 1 KiB;
+ * larger messages take a few reads.
+ */
+#define READ_CHUNK (16u * 1024u)
 
 struct conn {
         uv_pipe_t pipe;
@@ -34,7 +42,6 @@ struct conn {
         size_t pending;                 /* unanswered calls */
         unsigned refs;
         bool closing;
-        uint8_t readbuf[READ_CHUNK];
 };
 
 struct ttrpc_call {
@@ -54,6 +61,7 @@ struct ttrpc_server {
         struct ttrpc_server_limits lim;
         struct conn *conns;
         size_t n_conns;
+        uint8_t *readbuf;               /* READ_CHUNK bytes: see above */
 };
 
 struct write_req {
@@ -63,8 +71,10 @@ struct write_req {
 
 static void server_maybe_free(struct ttrpc_server *s)
 {
-        if (s->closing && s->handles == 0)
+        if (s->closing && s->handles == 0) {
+                free(s->readbuf);
                 free(s);
+        }
 }
 
 static void conn_unref(struct conn *c)
@@ -247,7 +257,8 @@ static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
         struct conn *c = container_of((uv_pipe_t *)h, struct conn, pipe);
 
-        *buf = uv_buf_init((char *)c->readbuf, sizeof(c->readbuf));
+        /* A closing connection (srv NULL) reads nothing more: libuv takes an empty buffer as ENOBUFS. */
+        *buf = c->srv ? uv_buf_init((char *)c->srv->readbuf, READ_CHUNK) : uv_buf_init(NULL, 0);
 }
 
 static void conn_on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -329,8 +340,10 @@ int ttrpc_server_new(uv_loop_t *loop, const struct ttrpc_service *services, size
 {
         struct ttrpc_server *s = calloc(1, sizeof(*s));
 
-        if (!s)
+        if (!s || !(s->readbuf = malloc(READ_CHUNK))) {
+                free(s);
                 return -ENOMEM;
+        }
         s->loop = loop;
         s->services = services;
         s->n_services = n_services;

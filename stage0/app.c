@@ -9,12 +9,11 @@
 #include "stage0/app.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/names.h"
+#include "common/overlay.h"
 #include "common/userdb.h"
-#include "image/image.h"
-#include "image/oci.h"
-#include "image/tree.h"
-#include "stage0/images.h"
 #include "stage0/rootfs.h"
+#include "stage0/source.h"
 
 #include <fcntl.h>
 
@@ -172,14 +171,22 @@ static int build_app_json(const struct stage0_app *a, const char *manifest_path,
 
 int stage0_app_check_ids(int podfd, struct stage0_images *imgs, const struct pod_app *a, struct pod_err *err)
 {
+        const struct stage0_image_ops *ops = stage0_image_ops_of(imgs);
         _cleanup_free_ char *root = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", a->name);
-        _cleanup_close_ int rfd = -1;
-        int *layers = NULL, pw_fd, gr_fd;
-        size_t n = 0, pi = 0, gi = 0;
+        _cleanup_close_ int rfd = -1, pw_fd = -1, gr_fd = -1;
         uid_t u;
         gid_t gid;
-        int r = stage0_images_app_layers(imgs, podfd, a->name, &layers, &n, err);
+        int r;
 
+        if (ops) {
+                r = ops->id_dirs(imgs, podfd, a->name, &pw_fd, &gr_fd, err);
+        } else {
+                /* No image code here: an overlay app (podctl's) cannot be looked into. */
+                _cleanup_free_ char *layers = xasprintf("stage1/rootfs/opt/stage2/%s/" OVERLAY_LAYERS_FILE, a->name);
+                r = faccessat(podfd, layers, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ?
+                        pod_err_set(err, -EOPNOTSUPP, "its root is an overlay of image store trees, which this "
+                                    "program cannot read") : -ENOENT;
+        }
         if (r < 0 && r != -ENOENT)
                 return pod_err_prefix(err, "app \"%s\"", a->name);
         if (r == -ENOENT) {
@@ -195,19 +202,11 @@ int stage0_app_check_ids(int podfd, struct stage0_images *imgs, const struct pod
                 /* A copied root: look in it. */
                 if ((rfd = openat(podfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return pod_err_set(err, -errno, "app \"%s\": %s: %s", a->name, root, strerror(errno));
-                pw_fd = gr_fd = rfd;
-        } else {
-                /* An overlay, not mounted on the host: the files are in the topmost tree that has them. */
-                pw_fd = tree_lookup(layers, n, "etc/passwd", &pi) == 0 ? layers[pi] : layers[0];
-                gr_fd = tree_lookup(layers, n, "etc/group", &gi) == 0 ? layers[gi] : layers[0];
         }
-        r = 0;
-        if (userdb_resolve_user(pw_fd, a->app.user, &u, err) < 0 || userdb_resolve_group(gr_fd, a->app.group, &gid, err) < 0)
-                r = pod_err_prefix(err, "app \"%s\"", a->name);
-        for (size_t i = 0; i < n; i++)
-                close(layers[i]);
-        free(layers);
-        return r;
+        if (userdb_resolve_user(pw_fd >= 0 ? pw_fd : rfd, a->app.user, &u, err) < 0 ||
+            userdb_resolve_group(gr_fd >= 0 ? gr_fd : rfd, a->app.group, &gid, err) < 0)
+                return pod_err_prefix(err, "app \"%s\"", a->name);
+        return 0;
 }
 
 int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const char *image, const char *want_name,
@@ -217,10 +216,14 @@ int stage0_image_unpack(struct stage0_images *imgs, const char *podpath, const c
         /* Our pid in the name: one a killed podctl left behind never blocks the next (gc removes it with the pod). */
         _cleanup_free_ char *tmp = xasprintf("%s/stage1/rootfs/opt/stage2/.unpack-%d-%u", podpath, (int)getpid(), seq++);
         _cleanup_free_ char *name = NULL, *dst = NULL;
+        const struct stage0_image_ops *ops = stage0_image_ops_of(imgs);
         struct image_manifest *im;
         int r;
 
-        if ((r = stage0_images_place(imgs, podpath, image, tmp, &im, err)) < 0) {
+        if (!ops)
+                return pod_err_set(err, -EOPNOTSUPP, "image %s: this program prepares apps whose root is a directory "
+                                   "(--rootfs) only, not images", image);
+        if ((r = ops->place(imgs, podpath, image, tmp, &im, err)) < 0) {
                 rm_rf_at(AT_FDCWD, tmp);
                 return r;
         }

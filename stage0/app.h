@@ -65,8 +65,9 @@ void stage0_app_done(struct stage0_app *a);
 
 /*
  * Unpack the app's image into the pod directory at podpath and build its
- * apps[] entry (*ret).  The app's name must be new in the pod.  imgs (NULL:
- * image paths only) says where images come from (stage0/images.h).
+ * apps[] entry (*ret).  The app's name must be new in the pod.  imgs says
+ * where images come from (stage0/images.h); NULL: nowhere, only apps with
+ * a->rootfs are accepted (stage0/source.h: a program without image code).
  */
 struct stage0_images;
 int stage0_app_unpack(struct stage0_images *imgs, const char *podpath, const struct stage0_app *a, json_t **ret,

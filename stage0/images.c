@@ -1,9 +1,15 @@
+/*
+ * podstage0img (stage0/images.h): an app's image placed in the pod, from a
+ * path or the image store, and the table through which the rest of stage0
+ * calls this (stage0/source.h).
+ */
 #include "stage0/images.h"
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/overlay.h"
 #include "image/image.h"
 #include "image/import.h"
+#include "image/oci.h"              /* its ANN_ENTRYPOINT_WORDS must be stage0/source.h's */
 #include "image/tree.h"
 
 #include <fcntl.h>
@@ -246,6 +252,47 @@ int stage0_images_app_layers(struct stage0_images *im, int podfd, const char *ap
         *ret_n = n;
         return 0;
 }
+
+int stage0_images_id_dirs(struct stage0_images *im, int podfd, const char *app, int *ret_passwd_dir, int *ret_group_dir,
+                          struct pod_err *err)
+{
+        int *layers = NULL, pw, gr;
+        size_t n = 0, pi = 0, gi = 0;
+        int r = stage0_images_app_layers(im, podfd, app, &layers, &n, err);
+
+        if (r < 0)
+                return r;
+        /* An overlay is not mounted on the host: the files are in the topmost tree that has them. */
+        pw = fcntl(layers[tree_lookup(layers, n, "etc/passwd", &pi) == 0 ? pi : 0], F_DUPFD_CLOEXEC, 3);
+        gr = fcntl(layers[tree_lookup(layers, n, "etc/group", &gi) == 0 ? gi : 0], F_DUPFD_CLOEXEC, 3);
+        r = pw < 0 || gr < 0 ? -errno : 0;
+        for (size_t i = 0; i < n; i++)
+                close(layers[i]);
+        free(layers);
+        if (r < 0) {
+                if (pw >= 0)
+                        close(pw);
+                if (gr >= 0)
+                        close(gr);
+                return pod_err_set(err, r, "app \"%s\": %s", app, strerror(-r));
+        }
+        *ret_passwd_dir = pw;
+        *ret_group_dir = gr;
+        return 0;
+}
+
+static int peek_manifest(struct stage0_images *im, const char *image, struct image_manifest **ret_im, struct pod_err *err)
+{
+        (void)im;
+        return image_peek_manifest(image, ret_im, err);
+}
+
+const struct stage0_image_ops stage0_images_ops = {
+        .place = stage0_images_place,
+        .peek_manifest = peek_manifest,
+        .note_store = stage0_images_note_store,
+        .id_dirs = stage0_images_id_dirs,
+};
 
 void stage0_images_done(struct stage0_images *im)
 {

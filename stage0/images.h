@@ -18,12 +18,20 @@
 #define POD_STAGE0_IMAGES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/manifest.h"
 #include "common/util.h"
 #include "image/store.h"
+#include "stage0/source.h"
 
+/*
+ * podstage0img: what the rest of stage0 (podstage0) reaches only through
+ * src.ops (stage0/source.h), so that a program preparing rootfs apps only
+ * (the containerd shim) links no image code.
+ */
 struct stage0_images {
+        struct stage0_image_source src; /* first: stage0_image_ops_of() reads it through the pointer */
         const char *store_path; /* NULL: no store, image paths only (the rkt stage1 entrypoints) */
         bool no_overlay;        /* podctl run --no-overlay */
         bool quiet;             /* no import progress */
@@ -36,7 +44,11 @@ struct stage0_images {
         size_t n_locks;
 };
 
-#define STAGE0_IMAGES_INIT { .overlay = -1 }
+_Static_assert(offsetof(struct stage0_images, src) == 0, "struct stage0_images must begin with its source");
+
+extern const struct stage0_image_ops stage0_images_ops;
+
+#define STAGE0_IMAGES_INIT { .src = { &stage0_images_ops }, .overlay = -1 }
 
 /*
  * Put image into the pod directory as the directory dest (which must not
@@ -54,6 +66,9 @@ int stage0_images_note_store(struct stage0_images *im, int podfd, bool always, s
  * The store is im's if it has one open, else the one the pod notes (stage0_images_note_store). */
 int stage0_images_app_layers(struct stage0_images *im, int podfd, const char *app, int **ret_fds, size_t *ret_n,
                              struct pod_err *err);
+/* The trees holding an overlay app's etc/passwd and etc/group (struct stage0_image_ops.id_dirs). */
+int stage0_images_id_dirs(struct stage0_images *im, int podfd, const char *app, int *ret_passwd_dir, int *ret_group_dir,
+                          struct pod_err *err);
 /* Close the store and release the locks (after exec the launcher holds its copies). */
 void stage0_images_done(struct stage0_images *im);
 

@@ -10,8 +10,7 @@
 #include "common/fdutil.h"
 #include "common/manifest.h"
 #include "common/resolve.h"
-#include "image/image.h"
-#include "stage0/images.h"
+#include "stage0/source.h"
 
 #include <fcntl.h>
 
@@ -37,11 +36,15 @@ void stage0_pod_done(struct stage0_pod *p)
 static int unpack_for_manifest(int podfd, const char *podpath, const struct stage0_pod *pod,
                                struct pod_manifest *m, struct pod_err *err)
 {
-        struct image_manifest **ims = xcalloc(pod->n_apps + 1, sizeof(*ims));
+        const struct stage0_image_ops *ops = stage0_image_ops_of(pod->images);
+        struct image_manifest **ims;
         int r = 0;
 
+        if (!ops)
+                return pod_err_set(err, -EOPNOTSUPP, "--pod-manifest: this program cannot read images");
+        ims = xcalloc(pod->n_apps + 1, sizeof(*ims));
         for (size_t k = 0; k < pod->n_apps && r == 0; k++)
-                r = image_peek_manifest(pod->apps[k].image, &ims[k], err);
+                r = ops->peek_manifest(pod->images, pod->apps[k].image, &ims[k], err);
         for (size_t i = 0; i < m->n_apps && r == 0; i++) {
                 struct pod_app *a = &m->apps[i];
                 struct image_manifest *im = NULL;
@@ -150,8 +153,8 @@ int stage0_prepare(int podfd, const char *podpath, const struct stage0_pod *pod,
         if (r == 0 && pod->resolv_conf)
                 r = stage0_write_text(podfd, POD_S1 "/etc/rkt-resolv.conf", pod->resolv_conf, 0644, err);
         /* The store for PID 1, if an app uses it or may later (a mutable pod's app add). */
-        if (r == 0)
-                r = stage0_images_note_store(pod->images, podfd, pod->mutable_pod, err);
+        if (r == 0 && stage0_image_ops_of(pod->images))
+                r = stage0_image_ops_of(pod->images)->note_store(pod->images, podfd, pod->mutable_pod, err);
         if (r == 0) {
                 text = json_dumps(json, JSON_INDENT(2));
                 if (!text)

@@ -1,7 +1,8 @@
 /*
  * stage0: preparing a pod for podinit, as rkt's stage0 does -- a library
  * shared by podctl, the stage1 entrypoints and (later) the containerd shim,
- * and where the image store plugs in (stage0/images.h).  It knows nothing of command lines: a caller describes
+ * and where the image store plugs in (stage0/images.h, a library of its own:
+ * stage0/source.h).  It knows nothing of command lines: a caller describes
  * the pod in a struct stage0_pod and gets a pod directory podinit can run.
  *
  *   struct stage0_dir d;
@@ -39,7 +40,7 @@ struct stage0_pod {
         char *resolv_conf;      /* the pod's resolv.conf (rkt's --dns), or NULL */
         char *stop_timeout;     /* a duration: how long apps get to stop (the pod's default) */
         char *exit_policy;      /* first-failure, highest or app:NAME (docs/lifecycle.md) */
-        struct stage0_images *images;   /* where images come from (NULL: paths only); the caller's */
+        struct stage0_images *images;   /* where images come from (NULL: none, rootfs apps only); the caller's */
 };
 
 void stage0_pod_done(struct stage0_pod *p);

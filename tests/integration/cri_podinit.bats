@@ -553,3 +553,97 @@ print("".join(n.get("path", "") for n in spec["linux"]["namespaces"] if n["type"
     done
     [ -z "$left$(_ctd_shims)" ] || fail "processes left: launchers$left, shims $(_ctd_shims)"
 }
+
+# app_cgroup_file UUID APP FILE_V1 FILE_V2: the file of the app's cgroup on
+# the host (podinit: <pod's subcgroup>/system.slice/<app>.service), in the
+# v1 memory hierarchy or the cgroup2 tree, whichever this host has.
+app_cgroup_file() {
+    local sub
+    sub=$(cat "$PODINIT_SHIM_STATE_DIR/pods/run/$1/subcgroup") || return 1
+    if [ -d /sys/fs/cgroup/memory ]; then
+        echo "/sys/fs/cgroup/memory/$sub/system.slice/$2.service/$3"
+    else
+        echo "/sys/fs/cgroup/$sub/system.slice/$2.service/$4"
+    fi
+}
+# cpu_ns ID: the container's CPU time in ContainerStats (CRI: from the shim's Stats)
+cpu_ns() { cri stats "$1" | jget stats.cpu.usage_core_nano_seconds.value; }
+
+@test "podinit: ContainerStats and ListContainerStats measure the container's app; the CPU time grows as it works" {
+    local sb c sup uuid t0 t1 ws
+    sb=$(sandbox_json p9)
+    SB=$(cri runp --runtime "$CRI_HANDLER" "$sb")
+    c=$(container_json meter 'exec /probe sleep 3600')
+    C1=$(cri create "$SB" "$c" "$sb")
+    cri start "$C1"
+    cri wait "$C1" CONTAINER_RUNNING --within 10
+    run cri stats "$C1"
+    assert_status 0
+    [ "$(jget stats.attributes.id <<<"$output")" = "$C1" ] || fail "stats of another container: $output"
+    ws=$(jget stats.memory.working_set_bytes.value <<<"$output")
+    [ "${ws:-0}" -gt 0 ] || fail "working set $ws: $output"
+    t0=$(jget stats.cpu.usage_core_nano_seconds.value <<<"$output")
+    [ -n "$t0" ] || fail "no CPU usage: $output"
+    # An exec runs in the container's cgroup: its CPU time is the container's.
+    run cri exec-sync "$C1" -- sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i + 1)); done'
+    assert_status 0
+    t1=$(cpu_ns "$C1")
+    assert_ge "$((t1 - t0))" 10000000 "CPU time after 300000 shell iterations (ns)"
+    # ListContainerStats of the sandbox: its one container, with the same numbers' source.
+    run cri stats --pod "$SB"
+    assert_status 0
+    [ "$(jget stats.0.attributes.id <<<"$output")" = "$C1" ] || fail "ListContainerStats: $output"
+    [ "$(jget stats.1 <<<"$output")" = "" ] || fail "ListContainerStats lists more than the container: $output"
+    [ "$(jget stats.0.cpu.usage_core_nano_seconds.value <<<"$output")" -ge "$t1" ] || fail "ListContainerStats CPU: $output"
+    # The sandbox's task measures its pod's cgroup: podinit, pause and the container.
+    run $CTR -n k8s.io task metrics "$SB"
+    assert_status 0
+    [ "$(awk '$1 == "pids.current" { print $2 }' <<<"$output")" -ge 3 ] || fail "the sandbox's metrics: $output"
+    sup=$(supervisor_of "$(cri_pid "$C1")") || fail "no podinit above the container"
+    uuid=$(pod_of "$sup") || fail "no pod of the shim has PID 1 $sup"
+    cri stop --timeout 0 "$C1"
+    cri rm "$C1"
+    cri stopp "$SB"
+    cri rmp "$SB"
+    assert_gone "$SB"
+    assert_podinit_gone "$uuid" "$sup"
+}
+
+@test "podinit: UpdateContainerResources changes the app's memory limit; a cpuset is refused and changes nothing" {
+    local sb c sup uuid f
+    sb=$(sandbox_json p10)
+    SB=$(cri runp --runtime "$CRI_HANDLER" "$sb")
+    c=$(container_json resized 'exec /probe sleep 3600' '{"linux": {"resources": {"memory_limit_in_bytes": 67108864}}}')
+    C1=$(cri create "$SB" "$c" "$sb")
+    cri start "$C1"
+    cri wait "$C1" CONTAINER_RUNNING --within 10
+    sup=$(supervisor_of "$(cri_pid "$C1")") || fail "no podinit above the container"
+    uuid=$(pod_of "$sup") || fail "no pod of the shim has PID 1 $sup"
+    f=$(app_cgroup_file "$uuid" "resized-${C1:0:12}" memory.limit_in_bytes memory.max) || fail "no subcgroup for $uuid"
+    [ "$(cat "$f")" = 67108864 ] || fail "$f: $(cat "$f"), expected the create's 67108864"
+    run cri update --memory 134217728 "$C1"
+    assert_status 0
+    [ "$(cat "$f")" = 134217728 ] || fail "$f: $(cat "$f") after UpdateContainerResources, expected 134217728"
+    # With swap accounting (v1 memsw), CRI sends swap = limit (no swap beyond it): applied too, after the limit.
+    if [ -e "${f%/*}/memory.memsw.limit_in_bytes" ]; then
+        [ "$(cat "${f%/*}/memory.memsw.limit_in_bytes")" = 134217728 ] || fail "memsw: $(cat "${f%/*}/memory.memsw.limit_in_bytes")"
+    fi
+    # The app still runs, in the same cgroup.
+    [ "$(cri state "$C1")" = CONTAINER_RUNNING ] || fail "the update stopped the container"
+    # A cpuset: refused with the field and the reason (FAILED_PRECONDITION), the memory limit untouched.
+    run cri update --cpuset-cpus 0 "$C1"
+    assert_failure
+    assert_output_contains "cpu.cpus"
+    assert_output_contains "podinit"
+    [ "$(cat "$f")" = 134217728 ] || fail "$f: $(cat "$f") after a refused update"
+    # The next update is not refused for the earlier one: containerd kept the container's spec.
+    run cri update --memory 100663296 "$C1"
+    assert_status 0
+    [ "$(cat "$f")" = 100663296 ] || fail "$f: $(cat "$f"), expected 100663296"
+    cri stop --timeout 0 "$C1"
+    cri rm "$C1"
+    cri stopp "$SB"
+    cri rmp "$SB"
+    assert_gone "$SB"
+    assert_podinit_gone "$uuid" "$sup"
+}

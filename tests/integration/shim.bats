@@ -50,6 +50,8 @@ teardown() {
     wait_until 10 task_gone "$ID" || true
     $CTR -n default task rm -f "$ID" >/dev/null 2>&1 || true
     $CTR -n default container rm "$ID" >/dev/null 2>&1 || true
+    # A namespace a test made (ip netns add) is the test's to remove.
+    [ -z "${NETNS-}" ] || ip netns delete "$NETNS" 2>/dev/null || true
 }
 
 ctr_run() { timeout 60 $CTR -n default run --fifo-dir "$CTR_FIFO_DIR" --runtime "$RT" "$@"; }
@@ -154,16 +156,45 @@ ctr_exec() { timeout 60 $CTR -n default task exec --fifo-dir "$CTR_FIFO_DIR" "$@
     assert_status 0
 }
 
-@test "a bundle podinit refuses: ctr prints why" {
-    run ctr_run --rm --mount type=bind,src=/tmp,dst=/host,options=rbind:ro "$IMG" "$ID" true
+@test "ctr run --mount: a read-only bind and the spec's tmpfs are in the container, and gone with it" {
+    src=$(mktemp -d /tmp/pshim-vol.XXXXXX)
+    echo from-the-host >"$src/file"
+    run ctr_run --rm --mount "type=bind,src=$src,dst=/host,options=rbind:ro" "$IMG" "$ID" \
+        sh -c 'cat /host/file; touch /host/new 2>/dev/null && echo writable || echo read-only; awk '"'"'$2 == "/run" { print "run is " $3 }'"'"' /proc/mounts'
+    rm -rf -- "$src"
+    assert_status 0
+    assert_output_contains from-the-host
+    assert_output_contains read-only
+    # `ctr run`'s spec has a tmpfs at /run: a tmpfs, as runc mounts it.
+    assert_output_contains "run is tmpfs"
+    [ -z "$(shim_pods)" ] || fail "pods left: $(shim_pods)"
+    ! grep -q "$(bundle_of "$ID")/rootfs" /proc/self/mountinfo || fail "rootfs of $ID (or a mount under it) still mounted"
+}
+
+@test "ctr run --with-ns network:PATH: the pod joins that network namespace and leaves it to its owner" {
+    NETNS=pshim-$ID
+    ip netns add "$NETNS" || skip "ip netns add failed"
+    want=$(stat -L -c %i "/run/netns/$NETNS")
+    run ctr_run --rm --with-ns "network:/run/netns/$NETNS" "$IMG" "$ID" readlink /proc/self/ns/net
+    assert_status 0
+    assert_output_contains "net:[$want]"
+    [ -e "/run/netns/$NETNS" ] || fail "the namespace's binding is gone: the pod must not remove what it joined"
+    [ -z "$(shim_pods)" ] || fail "pods left: $(shim_pods)"
+}
+
+@test "a bundle podinit refuses: ctr prints why, nothing is left" {
+    # A mount the OCI mapping refuses (stage0/ocispec.h).
+    run ctr_run --rm --mount type=proc,src=proc,dst=/elsewhere "$IMG" "$ID" true
     assert_failure
-    assert_output_contains "cannot mount volumes into a container yet"
-    run ctr_run --rm --with-ns network:/proc/1/ns/net "$IMG" "$ID-b" true
+    assert_output_contains "podinit gives an app proc only at its usual place"
+    # A bind whose source is missing: refused when it is mounted, after the rootfs was.
+    run ctr_run --rm --mount type=bind,src=/no/such/dir,dst=/host,options=rbind "$IMG" "$ID-b" true
     assert_failure
-    assert_output_contains "joining the network namespace /proc/1/ns/net is not supported yet"
+    assert_output_contains "source /no/such/dir"
     [ -z "$(shim_pods)" ] || fail "pods left after refused creates: $(shim_pods)"
     # The rootfs mounts containerd handed over are undone.
     ! grep -q "$(bundle_of "$ID")/rootfs" /proc/self/mountinfo || fail "rootfs of $ID still mounted"
+    ! grep -q "$(bundle_of "$ID-b")/rootfs" /proc/self/mountinfo || fail "rootfs of $ID-b still mounted"
 }
 
 @test "a shim killed with SIGKILL: containerd cleans up through \`shim delete\`, nothing is left" {

@@ -36,6 +36,13 @@ usage: cri.py --socket SOCK [--timeout SECONDS] COMMAND [ARGS...]
   (exec and attach -i: at EOF of our stdin we stop sending; v4 streams
   cannot close the remote stdin, so a command reading to EOF keeps waiting)
   images [-q]                      ListImages
+  stats [--pod ID] [ID]            ContainerStats of ID, or ListContainerStats
+                                   (of the sandbox's containers with --pod),
+                                   as JSON
+  update [--memory B] [--swap B] [--cpu-shares N] [--cpu-quota US]
+         [--cpu-period US] [--cpuset-cpus L] [--cpuset-mems L] ID
+                                   UpdateContainerResources (unset: 0/"", which
+                                   CRI leaves as it is)
 
 SANDBOX.json is a PodSandboxConfig, CONTAINER.json a ContainerConfig, in
 the protobuf JSON mapping (field names as in api.proto or lowerCamelCase,
@@ -120,7 +127,8 @@ class Client:
 
     RUNTIME = ("Version", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
                "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
-               "ListContainers", "ContainerStatus", "ExecSync", "Exec", "Attach", "Status")
+               "ListContainers", "ContainerStatus", "ExecSync", "Exec", "Attach", "Status",
+               "UpdateContainerResources", "ContainerStats", "ListContainerStats")
     IMAGE = ("ListImages", "ImageStatus")
 
     def __init__(self, sock, timeout=60.0):
@@ -435,6 +443,15 @@ def main(argv):
     p.add_argument("id")
     p = sub.add_parser("images")
     p.add_argument("-q", action="store_true")
+    p = sub.add_parser("stats")
+    p.add_argument("--pod", default="")
+    p.add_argument("id", nargs="?", default="")
+    p = sub.add_parser("update")
+    for flag in ("--memory", "--swap", "--cpu-shares", "--cpu-quota", "--cpu-period"):
+        p.add_argument(flag, type=int, default=0)
+    p.add_argument("--cpuset-cpus", default="")
+    p.add_argument("--cpuset-mems", default="")
+    p.add_argument("id")
     a = ap.parse_args(argv)
 
     c = Client(a.socket, a.timeout)
@@ -510,6 +527,17 @@ def main(argv):
             url = c.call("Attach", container_id=a.id, stdin=a.i, tty=a.t, stdout=True, stderr=not a.t).url
             rc = stream(url, a.i, a.t)
             return 0 if rc is None else rc
+        elif a.cmd == "stats":
+            if a.id:
+                dump(c.to_dict(c.call("ContainerStats", container_id=a.id)))
+            else:
+                filt = pb.ContainerStatsFilter(pod_sandbox_id=a.pod)
+                dump(c.to_dict(c.call("ListContainerStats", filter=filt)))
+        elif a.cmd == "update":
+            res = pb.LinuxContainerResources(
+                memory_limit_in_bytes=a.memory, memory_swap_limit_in_bytes=a.swap, cpu_shares=a.cpu_shares,
+                cpu_quota=a.cpu_quota, cpu_period=a.cpu_period, cpuset_cpus=a.cpuset_cpus, cpuset_mems=a.cpuset_mems)
+            c.call("UpdateContainerResources", container_id=a.id, linux=res)
         elif a.cmd == "images":
             for i in c.call("ListImages").images:
                 print(i.id if a.q else "%s %s" % (i.id, " ".join(i.repo_tags)))
