@@ -8,55 +8,21 @@
 # shellcheck disable=SC2154,SC2016
 
 load helpers
-# shellcheck source=../lib/containerd.sh
-source "$PODINIT_SRC/tests/lib/containerd.sh"
+load ../lib/shimtest
 
-SHIM=$PODINIT_BIN_DIR/containerd-shim-podinit-v2
-IMG=localhost/podinit-busybox:test
-RT=io.containerd.podinit.v2
-
-setup_file() {
-    [ -x "$SHIM" ] || fail "$SHIM not found: build it (cmake --build)" || return 1
-    command -v containerd >/dev/null || skip "containerd is not installed (scripts/deps.sh test)"
-    CTD_DIR=$(mktemp -d /tmp/pshim.XXXXXX)
-    rmdir "$CTD_DIR"
-    export CTD_DIR
-    # containerd passes its environment to the shims it starts.
-    export PODINIT_SHIM_STATE_DIR=$CTD_DIR/podinit
-    export CONTAINERD_SHIM_DIR=$PODINIT_BIN_DIR
-    containerd_start "$CTD_DIR" || return 1
-    containerd_images "$PROBE" default || return 1
-    # containerd_start's variables, for the tests (each runs in a subshell of this file).
-    export CONTAINERD_DIR CONTAINERD_SOCK CONTAINERD_LOG CTR CTR_FIFO_DIR
-}
-
-teardown_file() {
-    containerd_stop
-    # Pods left by a failing test: their mounts, then the state directory.
-    local mp
-    if [ -n "${CTD_DIR-}" ]; then
-        while read -r mp; do umount -l "$mp" 2>/dev/null || true; done < <(awk -v p="$CTD_DIR" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-        rm -rf -- "$CTD_DIR"
-    fi
-}
+setup_file() { shim_suite_setup pshim; }
+teardown_file() { shim_suite_teardown; }
 
 setup() {
     ID=t$BATS_TEST_NUMBER-$RANDOM
 }
 
 teardown() {
-    # Nothing of a test's container may outlive it.
-    $CTR -n default task kill -s KILL "$ID" >/dev/null 2>&1 || true
-    wait_until 10 task_gone "$ID" || true
-    $CTR -n default task rm -f "$ID" >/dev/null 2>&1 || true
-    $CTR -n default container rm "$ID" >/dev/null 2>&1 || true
+    shim_test_teardown
     # A namespace a test made (ip netns add) is the test's to remove.
     [ -z "${NETNS-}" ] || ip netns delete "$NETNS" 2>/dev/null || true
 }
 
-ctr_run() { timeout 60 $CTR -n default run --fifo-dir "$CTR_FIFO_DIR" --runtime "$RT" "$@"; }
-task_gone() { ! $CTR -n default task ls -q | grep -qx "$1"; }
-task_status() { $CTR -n default task ls | awk -v id="$1" '$1 == id { print $3 }'; }
 shim_pods() { ls "$PODINIT_SHIM_STATE_DIR/pods/run" 2>/dev/null; }
 podctl_shim() { "$PODCTL" --dir="$PODINIT_SHIM_STATE_DIR" "$@"; }
 bundle_of() { echo "$CONTAINERD_DIR/state/io.containerd.runtime.v2.task/default/$1"; }

@@ -8,47 +8,13 @@
 # shellcheck disable=SC2154,SC2016
 
 load helpers
-# shellcheck source=../lib/containerd.sh
-source "$PODINIT_SRC/tests/lib/containerd.sh"
+load ../lib/shimtest
 
-SHIM=$PODINIT_BIN_DIR/containerd-shim-podinit-v2
-IMG=localhost/podinit-busybox:test
-RT=io.containerd.podinit.v2
-
-setup_file() {
-    [ -x "$SHIM" ] || fail "$SHIM not found: build it (cmake --build)" || return 1
-    command -v containerd >/dev/null || skip "containerd is not installed (scripts/deps.sh test)"
-    CTD_DIR=$(mktemp -d /tmp/pstats.XXXXXX)
-    rmdir "$CTD_DIR"
-    export CTD_DIR
-    export PODINIT_SHIM_STATE_DIR=$CTD_DIR/podinit
-    export CONTAINERD_SHIM_DIR=$PODINIT_BIN_DIR
-    containerd_start "$CTD_DIR" || return 1
-    containerd_images "$PROBE" default || return 1
-    export CONTAINERD_DIR CONTAINERD_SOCK CONTAINERD_LOG CTR CTR_FIFO_DIR
-}
-
-teardown_file() {
-    containerd_stop
-    local mp
-    if [ -n "${CTD_DIR-}" ]; then
-        while read -r mp; do umount -l "$mp" 2>/dev/null || true; done < <(awk -v p="$CTD_DIR" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-        rm -rf -- "$CTD_DIR"
-    fi
-}
-
+setup_file() { shim_suite_setup pstats; }
+teardown_file() { shim_suite_teardown; }
 setup() { ID=t$BATS_TEST_NUMBER-$RANDOM; }
+teardown() { shim_test_teardown; }
 
-teardown() {
-    $CTR -n default task kill -s KILL "$ID" >/dev/null 2>&1 || true
-    wait_until 10 task_gone "$ID" || true
-    $CTR -n default task rm -f "$ID" >/dev/null 2>&1 || true
-    $CTR -n default container rm "$ID" >/dev/null 2>&1 || true
-}
-
-ctr_run() { timeout 60 $CTR -n default run --fifo-dir "$CTR_FIFO_DIR" --runtime "$RT" "$@"; }
-task_gone() { ! $CTR -n default task ls -q | grep -qx "$1"; }
-task_status() { $CTR -n default task ls | awk -v id="$1" '$1 == id { print $3 }'; }
 # metric ID NAME: NAME's value in `ctr task metrics` (its table: METRIC VALUE)
 metric() { $CTR -n default task metrics "$1" | awk -v m="$2" '$1 == m { print $2 }'; }
 
